@@ -1,0 +1,348 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The HMR client runtime, loaded by every page the dev server serves.
+ * It keeps the WebSocket, applies updates strictly in arrival order, shows
+ * errors, and reconnects (then reloads once) after the server comes back.
+ *
+ * @module
+ */
+
+import { env } from "./env.ts";
+import type {
+  ErrorPayload,
+  FullReloadPayload,
+  HotPayload,
+  Update,
+} from "./payload.ts";
+import {
+  disposeHandlers,
+  HotContext,
+  hotData,
+  hotModules,
+  notifyListeners,
+  pruneHandlers,
+  setTransport,
+} from "./hot_context.ts";
+import { clearOverlay, hideOverlayFor, showOverlay } from "./overlay.ts";
+import { setIndicator } from "./indicator.ts";
+
+const PREFIX = "[banana]";
+const RELOAD_NOTE_KEY = "banana:reload-note";
+
+/** Creates `import.meta.hot` for the module at `ownerPath` (injected by the server). */
+export function createHotContext(ownerPath: string): HotContext {
+  return new HotContext(ownerPath);
+}
+
+function socketUrl(): string {
+  const protocol = env.protocol ??
+    (location.protocol === "https:" ? "wss" : "ws");
+  const host = env.host ?? location.hostname;
+  const port = env.port ?? location.port;
+  const hostPart = host.includes(":") && !host.startsWith("[")
+    ? `[${host}]`
+    : host;
+  return `${protocol}://${hostPart}${port ? `:${port}` : ""}${env.path}?token=${
+    encodeURIComponent(env.token)
+  }`;
+}
+
+let socket: WebSocket;
+let wasConnected = false;
+const outbox: string[] = [];
+/** Update path → the module that first invalidated it (loop detection). */
+const invalidationOrigins = new Map<string, string>();
+
+setTransport({
+  send(event, data) {
+    const message = JSON.stringify({ type: "custom", event, data });
+    if (socket?.readyState === WebSocket.OPEN) socket.send(message);
+    else outbox.push(message);
+  },
+  firstInvalidatedBy: (path) => invalidationOrigins.get(path),
+  log: (message) => console.debug(message),
+});
+
+function connect(): void {
+  socket = new WebSocket(socketUrl());
+  socket.addEventListener("open", () => {
+    wasConnected = true;
+    notifyListeners("banana:ws:connect", { webSocket: socket });
+    for (const message of outbox.splice(0)) socket.send(message);
+  });
+  socket.addEventListener("message", (event) => {
+    let payload: HotPayload;
+    try {
+      payload = JSON.parse(String(event.data));
+    } catch {
+      return;
+    }
+    handlePayload(payload);
+  });
+  socket.addEventListener("close", (event) => {
+    if (event.wasClean && event.code === 1000) return;
+    notifyListeners("banana:ws:disconnect", { webSocket: socket });
+    if (!wasConnected) {
+      // Never connected: wrong token after a server restart, or a proxy.
+      // Poll the server; a reload picks up its new settings.
+    }
+    console.log(`${PREFIX} server connection lost. Polling for restart...`);
+    waitForServerThenReload();
+  });
+}
+
+let polling = false;
+
+/** Polls until the server answers, then reloads once (no reload storm). */
+async function waitForServerThenReload(): Promise<void> {
+  if (polling) return;
+  polling = true;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 500));
+    if (document.visibilityState === "hidden") continue;
+    try {
+      const response = await fetch("/@banana/ping", { cache: "no-store" });
+      if (response.ok) break;
+    } catch { /* still down */ }
+  }
+  location.reload();
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+function handlePayload(payload: HotPayload): void {
+  switch (payload.type) {
+    case "connected":
+      console.debug(`${PREFIX} connected.`);
+      showReloadNote();
+      break;
+    case "ping":
+      break;
+    case "update":
+      queue = queue.then(() => applyUpdates(payload.updates));
+      break;
+    case "full-reload":
+      queue = queue.then(() => fullReload(payload));
+      break;
+    case "prune":
+      queue = queue.then(() => prune(payload.paths));
+      break;
+    case "error":
+      queue = queue.then(() => showError(payload));
+      break;
+    case "custom":
+      if (payload.event === "banana:error-cleared") {
+        hideOverlayFor((payload.data as { id: string }).id);
+      }
+      notifyListeners(payload.event, payload.data);
+      break;
+  }
+}
+
+function pageHtmlPath(): string {
+  const path = location.pathname;
+  if (path.endsWith("/")) return path + "index.html";
+  return path.endsWith(".html") ? path : "/index.html";
+}
+
+function reload(reason: string, note?: string): void {
+  console.log(`${PREFIX} page reload: ${reason}`);
+  if (note) {
+    try {
+      sessionStorage.setItem(RELOAD_NOTE_KEY, note);
+    } catch { /* storage off */ }
+  }
+  location.reload();
+}
+
+function fullReload(payload: FullReloadPayload): void {
+  const path = payload.path;
+  if (path && path !== "*" && path !== pageHtmlPath()) return;
+  notifyListeners("banana:beforeFullReload", payload);
+  reload(payload.reason ?? "the server asked for it");
+}
+
+function showError(payload: ErrorPayload): void {
+  notifyListeners("banana:error", payload);
+  const err = payload.err;
+  const where = err.loc
+    ? `${err.loc.file}:${err.loc.line}:${err.loc.column + 1}`
+    : err.id ?? "";
+  console.error(`${PREFIX} ${err.message}${where ? `\n  at ${where}` : ""}`);
+  setIndicator("error");
+  if (env.overlay) showOverlay(err);
+}
+
+/** After a fallback reload, shows why it happened. */
+function showReloadNote(): void {
+  let note: string | null = null;
+  try {
+    note = sessionStorage.getItem(RELOAD_NOTE_KEY);
+    sessionStorage.removeItem(RELOAD_NOTE_KEY);
+  } catch { /* storage off */ }
+  if (!note) return;
+  const err = JSON.parse(note) as ErrorPayload["err"];
+  console.error(`${PREFIX} ${err.message}`);
+  setIndicator("error");
+  if (env.overlay) showOverlay(err);
+}
+
+function withTimestamp(url: string, timestamp: number): string {
+  return `${url}${url.includes("?") ? "&" : "?"}t=${timestamp}`;
+}
+
+/** Fetches (without running) a module, so disposal happens after the network. */
+function preload(url: string): Promise<void> {
+  return new Promise((resolve) => {
+    const link = document.createElement("link");
+    link.rel = "modulepreload";
+    link.href = url;
+    link.onload = link.onerror = () => {
+      link.remove();
+      resolve();
+    };
+    document.head.appendChild(link);
+  });
+}
+
+class UpdateError extends Error {
+  constructor(readonly path: string, override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+async function applyUpdates(updates: Update[]): Promise<void> {
+  notifyListeners("banana:beforeUpdate", { type: "update", updates });
+  const jsUpdates = updates.filter((u) => {
+    if (u.type === "css-update") {
+      notifyListeners("banana:css-update", u);
+      return false;
+    }
+    return hotModules.has(u.path);
+  });
+  if (jsUpdates.length === 0) {
+    notifyListeners("banana:afterUpdate", { type: "update", updates });
+    return;
+  }
+  setIndicator("applying");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new UpdateError(
+            jsUpdates[0].path,
+            new Error(`the update was not applied within ${env.timeout} ms`),
+          ),
+        ),
+      env.timeout,
+    );
+  });
+  try {
+    await Promise.race([runUpdates(jsUpdates), timeout]);
+    clearOverlay();
+    setIndicator("success");
+    notifyListeners("banana:afterUpdate", { type: "update", updates });
+  } catch (err) {
+    const failure = err instanceof UpdateError
+      ? err
+      : new UpdateError(jsUpdates[0].path, err);
+    failedUpdate(failure, jsUpdates);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runUpdates(updates: Update[]): Promise<void> {
+  for (const update of updates) {
+    if (update.firstInvalidatedBy) {
+      invalidationOrigins.set(update.acceptedPath, update.firstInvalidatedBy);
+    } else invalidationOrigins.delete(update.acceptedPath);
+  }
+  // Network first, in parallel; nothing runs yet.
+  await Promise.all(
+    updates.map((u) => preload(withTimestamp(u.acceptedPath, u.timestamp))),
+  );
+  // Then dispose the old versions, import the new ones, run accept callbacks,
+  // update by update, in the order the server sent them.
+  for (const update of updates) {
+    const mod = hotModules.get(update.path);
+    if (!mod) continue;
+    const isSelfUpdate = update.path === update.acceptedPath;
+    const callbacks = mod.callbacks.filter((cb) =>
+      cb.deps.includes(update.acceptedPath)
+    );
+    if (!isSelfUpdate && callbacks.length === 0) continue;
+    const dispose = disposeHandlers.get(update.acceptedPath);
+    if (dispose) {
+      try {
+        await dispose(hotData.get(update.acceptedPath) ?? {});
+      } catch (err) {
+        throw new UpdateError(update.acceptedPath, err);
+      }
+    }
+    let fresh: Record<string, unknown>;
+    try {
+      fresh = await import(
+        /* @vite-ignore */ withTimestamp(update.acceptedPath, update.timestamp)
+      );
+    } catch (err) {
+      throw new UpdateError(update.acceptedPath, err);
+    }
+    for (const { deps, fn } of callbacks) {
+      try {
+        fn(deps.map((dep) => dep === update.acceptedPath ? fresh : undefined));
+      } catch (err) {
+        throw new UpdateError(update.path, err);
+      }
+    }
+    console.debug(
+      `${PREFIX} hot updated: ${
+        isSelfUpdate ? update.path : `${update.acceptedPath} via ${update.path}`
+      }`,
+    );
+  }
+}
+
+function failedUpdate(failure: UpdateError, updates: Update[]): void {
+  const cause = failure.cause;
+  const message = `Failed to apply the update of ${failure.path}: ${
+    cause instanceof Error ? cause.message : String(cause)
+  }`;
+  console.error(`${PREFIX} ${message}`, cause);
+  const err: ErrorPayload["err"] = {
+    message,
+    stack: cause instanceof Error ? cause.stack ?? "" : "",
+    id: failure.path,
+    plugin: "runtime",
+  };
+  notifyListeners("banana:error", { type: "error", err });
+  setIndicator("error");
+  const circular = updates.some((u) => u.isWithinCircularImport);
+  if (env.reload || circular) {
+    notifyListeners("banana:beforeFullReload", { type: "full-reload" });
+    reload(`the update of ${failure.path} failed`, JSON.stringify(err));
+    return;
+  }
+  if (env.overlay) showOverlay(err);
+}
+
+async function prune(paths: string[]): Promise<void> {
+  notifyListeners("banana:beforePrune", { type: "prune", paths });
+  for (const path of paths) {
+    const data = hotData.get(path) ?? {};
+    try {
+      await disposeHandlers.get(path)?.(data);
+      await pruneHandlers.get(path)?.(data);
+    } catch (err) {
+      console.error(`${PREFIX} prune handler of ${path} threw:`, err);
+    }
+    disposeHandlers.delete(path);
+    pruneHandlers.delete(path);
+    hotModules.delete(path);
+    hotData.delete(path);
+  }
+}
+
+connect();

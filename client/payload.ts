@@ -1,0 +1,95 @@
+/**
+ * The messages between the dev server and the page, shaped like Vite's so
+ * tools written for Vite's HMR protocol understand them.
+ *
+ * @module
+ */
+
+/** One module to re-import in an `update`. */
+export interface Update {
+  type: "js-update" | "css-update";
+  /** The boundary: the module whose accept callbacks run. */
+  path: string;
+  /** The module to re-import: the boundary itself or the dep it accepts. */
+  acceptedPath: string;
+  timestamp: number;
+  /** Reload if the re-import fails (the boundary is in an import cycle). */
+  isWithinCircularImport?: boolean;
+  /** Set on updates caused by `import.meta.hot.invalidate()`. */
+  firstInvalidatedBy?: string;
+}
+
+/** Sent once after the socket opens. */
+export interface ConnectedPayload {
+  type: "connected";
+}
+
+/** Hot updates to apply, in order. */
+export interface UpdatePayload {
+  type: "update";
+  updates: Update[];
+}
+
+/** Reload the page (`path`: only pages showing that HTML; `*` or none: all). */
+export interface FullReloadPayload {
+  type: "full-reload";
+  path?: string;
+  /** Why, in words (also printed by the server). */
+  reason?: string;
+  triggeredBy?: string;
+}
+
+/** Modules no longer imported: run their dispose and prune callbacks. */
+export interface PrunePayload {
+  type: "prune";
+  paths: string[];
+}
+
+/** A build or resolve error to show in the overlay. */
+export interface ErrorPayload {
+  type: "error";
+  err: {
+    message: string;
+    stack: string;
+    id?: string;
+    frame?: string;
+    loc?: { file: string; line: number; column: number };
+    plugin?: string;
+  };
+}
+
+/** Clears the overlay for `id` (an error was fixed without an update). */
+export interface ErrorClearedPayload {
+  type: "custom";
+  event: "banana:error-cleared";
+  data: { id: string };
+}
+
+/** A custom event from a plugin or the server. */
+export interface CustomPayload {
+  type: "custom";
+  event: string;
+  data?: unknown;
+}
+
+/** Keep-alive. */
+export interface PingPayload {
+  type: "ping";
+}
+
+/** Any server → page message. */
+export type HotPayload =
+  | ConnectedPayload
+  | UpdatePayload
+  | FullReloadPayload
+  | PrunePayload
+  | ErrorPayload
+  | CustomPayload
+  | PingPayload;
+
+/** Page → server: a custom event (`import.meta.hot.send`, invalidate). */
+export interface ClientMessage {
+  type: "custom";
+  event: string;
+  data?: unknown;
+}

@@ -1,0 +1,80 @@
+/**
+ * Serves the HMR client runtime (`client/*.ts`, compiled once) and its
+ * per-server settings module `/@banana/client/env.ts`.
+ *
+ * @module
+ */
+
+import * as esbuild from "esbuild";
+import type { ResolvedConfig } from "./config.ts";
+import type { ClientEnv } from "../client/env.ts";
+import { contentHash } from "./hash.ts";
+import { matchesEtag } from "./static.ts";
+
+const compiled = new Map<string, { code: string; etag: string }>();
+
+async function compileClientFile(
+  name: string,
+): Promise<{ code: string; etag: string }> {
+  const cached = compiled.get(name);
+  if (cached) return cached;
+  const source =
+    await (await fetch(new URL(`../client/${name}`, import.meta.url))).text();
+  const result = await esbuild.transform(source, {
+    loader: "ts",
+    format: "esm",
+    target: "es2022",
+    sourcemap: "inline",
+    sourcefile: `/@banana/client/${name}`,
+  });
+  const entry = { code: result.code, etag: `"${contentHash(result.code)}"` };
+  compiled.set(name, entry);
+  return entry;
+}
+
+/** Answers a `/@banana/client/<file>` request. */
+export async function serveClientFile(
+  pathname: string,
+  request: Request,
+  options: { hmr: ResolvedConfig["hmr"]; token: string; port: number },
+): Promise<Response> {
+  const name = pathname.slice("/@banana/client/".length);
+  const headers = {
+    "content-type": "text/javascript; charset=utf-8",
+    "cache-control": "no-cache",
+  };
+  if (name === "env.ts") {
+    const hmr = options.hmr;
+    const env: ClientEnv = {
+      hmr: hmr !== null,
+      token: options.token,
+      protocol: hmr?.protocol ?? null,
+      host: hmr?.host ?? null,
+      port: hmr?.clientPort ?? hmr?.port ?? null,
+      path: hmr?.path ?? "/@banana/hmr",
+      overlay: hmr?.overlay ?? true,
+      indicator: hmr?.indicator ?? true,
+      reload: hmr?.reload ?? true,
+      timeout: hmr?.timeout ?? 30000,
+    };
+    return new Response(`export const env = ${JSON.stringify(env)};\n`, {
+      headers,
+    });
+  }
+  if (!/^[a-z_]+\.ts$/.test(name)) {
+    return new Response(`Unknown client file ${name}\n`, { status: 404 });
+  }
+  let file: { code: string; etag: string };
+  try {
+    file = await compileClientFile(name);
+  } catch {
+    return new Response(`Unknown client file ${name}\n`, { status: 404 });
+  }
+  if (matchesEtag(request, file.etag)) {
+    return new Response(null, {
+      status: 304,
+      headers: { ...headers, etag: file.etag },
+    });
+  }
+  return new Response(file.code, { headers: { ...headers, etag: file.etag } });
+}

@@ -1,0 +1,396 @@
+/**
+ * Configuration: the `banana.config.ts` shape, its defaults (documented here,
+ * in one place), validation with messages that name the key, and merging of
+ * CLI flags over the file.
+ *
+ * @module
+ */
+
+import { isAbsolute, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Plugin } from "./plugin.ts";
+
+/** HMR options (`server.hmr`). */
+export interface HmrOptions {
+  /** Port of a separate WebSocket server. Default: the HTTP server's port. */
+  port?: number;
+  /** Host the separate WebSocket server listens on. Default: `server.host`. */
+  host?: string;
+  /** Protocol the client connects with. Default: `ws` (`wss` on https pages). */
+  protocol?: "ws" | "wss";
+  /** Port the client connects to (behind a proxy). Default: `port`. */
+  clientPort?: number;
+  /** WebSocket path. Default: `/@banana/hmr`. */
+  path?: string;
+  /** Show the error overlay. Default: `true`. */
+  overlay?: boolean;
+  /** Show the update status badge. Default: `true`. */
+  indicator?: boolean;
+  /** Reload the page when an update cannot be applied. Default: `true`. */
+  reload?: boolean;
+  /**
+   * Keep component state where a reload would otherwise be chosen, when the
+   * framework integration can: a component module that also exports
+   * non-components is still hot-swapped instead of invalidated. Default:
+   * `false`.
+   */
+  preserveState?: boolean;
+  /** An update not applied within this many ms falls back to a reload. Default: 30000. */
+  timeout?: number;
+}
+
+/** Server options (`server`). */
+export interface ServerOptions {
+  /** Default: 5173 (the next free port when taken, unless `strictPort`). */
+  port?: number;
+  /** Default: `localhost`. */
+  host?: string;
+  /** Fail instead of trying the next port. Default: `false`. */
+  strictPort?: boolean;
+  /** Open the browser on start. Default: `false`. */
+  open?: boolean;
+  /** Extra `Host` header values to accept (DNS-rebinding guard). */
+  allowedHosts?: string[];
+  /** Directories outside the root that may be served (`fs.allow`). */
+  fs?: { allow?: string[] };
+  /** `false` for live reload; an object to tune HMR. Default: `true`. */
+  hmr?: boolean | HmrOptions;
+}
+
+/** The contents of `banana.config.ts`. */
+export interface UserConfig {
+  /** App root. Default: the directory given on the command line, else cwd. */
+  root?: string;
+  /** Static files served at `/`. Default: `public`. */
+  publicDir?: string | false;
+  /** Cache directory. Default: `<root>/.banana`. */
+  cacheDir?: string;
+  server?: ServerOptions;
+  plugins?: (Plugin | Plugin[] | false | null | undefined)[];
+  resolve?: { alias?: Record<string, string> };
+  /** Global constant replacements, as in Vite (`{ __APP__: '"x"' }`). */
+  define?: Record<string, string>;
+  css?: { modules?: Record<string, unknown>; postcss?: string | object };
+  /** `silent` hides the server's log lines. Default: `info`. */
+  logLevel?: "info" | "silent";
+  /** Mode string exposed as `import.meta.env.MODE`. Default: `development`. */
+  mode?: string;
+  /** The config file to read (CLI `--config`); `false` skips config files. */
+  configFile?: string | false;
+}
+
+/** Config after defaults, with absolute paths. */
+export interface ResolvedConfig {
+  root: string;
+  publicDir: string | null;
+  cacheDir: string;
+  configFile: string | null;
+  server: {
+    port: number;
+    host: string;
+    strictPort: boolean;
+    open: boolean;
+    allowedHosts: string[];
+    fs: { allow: string[] };
+  };
+  /** `null` when HMR is off (`--no-hmr`): any change reloads the page. */
+  hmr:
+    | Required<Omit<HmrOptions, "port" | "host" | "clientPort">> & {
+      port: number | null;
+      host: string | null;
+      clientPort: number | null;
+    }
+    | null;
+  plugins: Plugin[];
+  alias: Record<string, string>;
+  define: Record<string, string>;
+  css: { modules: Record<string, unknown>; postcss: string | object | null };
+  logLevel: "info" | "silent";
+  mode: string;
+}
+
+/**
+ * Types a config object for `banana.config.ts`.
+ *
+ * @example
+ * ```ts
+ * export default defineConfig({ server: { port: 3000, hmr: { overlay: false } } });
+ * ```
+ */
+export function defineConfig(config: UserConfig): UserConfig {
+  return config;
+}
+
+/** A config value of the wrong type or an unknown key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Shape =
+  | "string"
+  | "number"
+  | "boolean"
+  | "function"
+  | "array"
+  | "object"
+  | "any"
+  | { [key: string]: Shape | Shape[] };
+
+const HMR_SHAPE: Shape = {
+  port: "number",
+  host: "string",
+  protocol: "string",
+  clientPort: "number",
+  path: "string",
+  overlay: "boolean",
+  indicator: "boolean",
+  reload: "boolean",
+  preserveState: "boolean",
+  timeout: "number",
+};
+
+const CONFIG_SHAPE: Shape = {
+  root: "string",
+  publicDir: ["string", "boolean"],
+  cacheDir: "string",
+  configFile: ["string", "boolean"],
+  server: {
+    port: "number",
+    host: "string",
+    strictPort: "boolean",
+    open: "boolean",
+    allowedHosts: "array",
+    fs: { allow: "array" },
+    hmr: ["boolean", HMR_SHAPE],
+  },
+  plugins: "array",
+  resolve: { alias: "object" },
+  define: "object",
+  css: { modules: "object", postcss: ["string", "object"] },
+  logLevel: "string",
+  mode: "string",
+};
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(
+        row[j] + 1,
+        row[j - 1] + 1,
+        prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+      );
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+function describe(shape: Shape | Shape[]): string {
+  if (Array.isArray(shape)) return shape.map(describe).join(" or ");
+  return typeof shape === "string" ? shape : "object";
+}
+
+function matches(value: unknown, shape: Shape): boolean {
+  if (typeof shape === "object") return typeName(value) === "object";
+  if (shape === "any") return true;
+  return typeName(value) === shape;
+}
+
+function check(value: unknown, shape: Shape | Shape[], path: string): void {
+  const options = Array.isArray(shape) ? shape : [shape];
+  const hit = options.find((s) => matches(value, s));
+  if (!hit) {
+    throw new ConfigError(
+      `Invalid config: "${path}" must be ${describe(shape)}, found ${
+        typeName(value)
+      } (${JSON.stringify(value)?.slice(0, 40)})`,
+    );
+  }
+  if (typeof hit !== "object") return;
+  const known = Object.keys(hit);
+  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+    if (inner === undefined) continue;
+    if (!(key in hit)) {
+      const near = known.find((k) => editDistance(k, key) <= 2);
+      throw new ConfigError(
+        `Invalid config: unknown key "${path}.${key}"${
+          near ? ` (did you mean "${path}.${near}"?)` : ""
+        }; known keys: ${known.join(", ")}`,
+      );
+    }
+    check(inner, hit[key], `${path}.${key}`);
+  }
+}
+
+/**
+ * Checks a user config; throws {@linkcode ConfigError} naming the key and the
+ * expected type. Unknown keys at the top level that look like typos of a
+ * known key are errors; others are errors too, so a mistake never goes
+ * silently unnoticed.
+ */
+export function validateConfig(config: unknown, source = "config"): void {
+  if (typeName(config) !== "object") {
+    throw new ConfigError(
+      `Invalid config in ${source}: the default export must be an object (use defineConfig({...})), found ${
+        typeName(config)
+      }`,
+    );
+  }
+  try {
+    check(config, CONFIG_SHAPE, "config");
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      throw new ConfigError(
+        err.message.replace("Invalid config", `Invalid config in ${source}`)
+          .replaceAll('"config.', '"'),
+      );
+    }
+    throw err;
+  }
+  const hmr = (config as UserConfig).server?.hmr;
+  if (
+    typeof hmr === "object" && hmr.protocol !== undefined &&
+    hmr.protocol !== "ws" && hmr.protocol !== "wss"
+  ) {
+    throw new ConfigError(
+      `Invalid config in ${source}: "server.hmr.protocol" must be "ws" or "wss", found ${
+        JSON.stringify(hmr.protocol)
+      }`,
+    );
+  }
+}
+
+/** Config file names looked up at the root, in order. */
+export const CONFIG_FILE_NAMES = [
+  "banana.config.ts",
+  "banana.config.js",
+  "banana.config.mjs",
+  "banana.config.mts",
+];
+
+/** Finds the config file: the given path, else one of the default names. */
+export async function findConfigFile(
+  root: string,
+  given?: string,
+): Promise<string | null> {
+  if (given) {
+    const file = isAbsolute(given) ? given : resolve(given);
+    try {
+      await Deno.stat(file);
+    } catch {
+      throw new ConfigError(`Config file ${given} does not exist`);
+    }
+    return file;
+  }
+  for (const name of CONFIG_FILE_NAMES) {
+    try {
+      const file = join(root, name);
+      await Deno.stat(file);
+      return file;
+    } catch { /* try the next name */ }
+  }
+  return null;
+}
+
+/** Imports a config file fresh (a query defeats the module cache). */
+export async function loadConfigFile(file: string): Promise<UserConfig> {
+  const url = pathToFileURL(file).href + `?t=${Date.now()}`;
+  let mod: { default?: unknown };
+  try {
+    mod = await import(url);
+  } catch (err) {
+    throw new ConfigError(
+      `Cannot load config ${file}: ${err instanceof Error ? err.message : err}`,
+    );
+  }
+  let value = mod.default;
+  if (typeof value === "function") {
+    value = await value({ command: "serve", mode: "development" });
+  }
+  validateConfig(value, file);
+  return value as UserConfig;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeName(value) === "object";
+}
+
+/** Deep-merges `over` into `base` (arrays and non-objects are replaced). */
+export function mergeConfig<T extends object>(base: T, over: object): T {
+  const out: Record<string, unknown> = { ...base as Record<string, unknown> };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const prev = out[key];
+    out[key] = isObject(prev) && isObject(value)
+      ? mergeConfig(prev, value)
+      : value;
+  }
+  return out as T;
+}
+
+/** Applies the documented defaults to a user config. */
+export function applyDefaults(
+  config: UserConfig,
+  configFile: string | null,
+  plugins: Plugin[],
+): ResolvedConfig {
+  const root = resolve(config.root ?? Deno.cwd());
+  const server = config.server ?? {};
+  const hmrInput = server.hmr ?? true;
+  const hmr = hmrInput === false ? null : {
+    port: typeof hmrInput === "object" ? hmrInput.port ?? null : null,
+    host: typeof hmrInput === "object" ? hmrInput.host ?? null : null,
+    protocol: (typeof hmrInput === "object" && hmrInput.protocol) || "ws",
+    clientPort: typeof hmrInput === "object"
+      ? hmrInput.clientPort ?? null
+      : null,
+    path: (typeof hmrInput === "object" && hmrInput.path) || "/@banana/hmr",
+    overlay: typeof hmrInput === "object" ? hmrInput.overlay ?? true : true,
+    indicator: typeof hmrInput === "object" ? hmrInput.indicator ?? true : true,
+    reload: typeof hmrInput === "object" ? hmrInput.reload ?? true : true,
+    preserveState: typeof hmrInput === "object"
+      ? hmrInput.preserveState ?? false
+      : false,
+    timeout: typeof hmrInput === "object" ? hmrInput.timeout ?? 30000 : 30000,
+  };
+  const publicDir = config.publicDir === false
+    ? null
+    : resolve(root, config.publicDir ?? "public");
+  return {
+    root,
+    publicDir,
+    cacheDir: resolve(root, config.cacheDir ?? ".banana"),
+    configFile,
+    server: {
+      port: server.port ?? 5173,
+      host: server.host ?? "localhost",
+      strictPort: server.strictPort ?? false,
+      open: server.open ?? false,
+      allowedHosts: server.allowedHosts ?? [],
+      fs: { allow: (server.fs?.allow ?? []).map((dir) => resolve(root, dir)) },
+    },
+    hmr,
+    plugins,
+    alias: config.resolve?.alias ?? {},
+    define: config.define ?? {},
+    css: {
+      modules: config.css?.modules ?? {},
+      postcss: config.css?.postcss ?? null,
+    },
+    logLevel: config.logLevel ?? "info",
+    mode: config.mode ?? "development",
+  };
+}

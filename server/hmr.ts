@@ -1,0 +1,314 @@
+/**
+ * The HMR engine: turns a batch of file changes (or a page's
+ * `import.meta.hot.invalidate()`) into payloads. The path of one edit:
+ *
+ * changed files → modules built from them (smart change detection skips
+ * saves that did not change the content) → `handleHotUpdate` plugins →
+ * rebuild (errors go to the overlay, the page keeps running) →
+ * {@linkcode propagateUpdate} → new timestamps for the refreshed chain →
+ * `update` (or `full-reload` with the reason) → `prune` for orphans.
+ *
+ * @module
+ */
+
+import { relative } from "node:path";
+import type { Update } from "../client/payload.ts";
+import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
+import type { ModulePipeline } from "./module_pipeline.ts";
+import type { HotChannel } from "./hot_channel.ts";
+import { propagateUpdate } from "./propagation.ts";
+import { contentHash } from "./hash.ts";
+import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
+import type { FileChangeKind } from "./watcher.ts";
+import type { HmrContext, Plugin } from "./plugin.ts";
+import type { DevServer } from "./server.ts";
+
+/** What the engine needs from the server. */
+export interface HmrEngineOptions {
+  root: string;
+  graph: ModuleGraph;
+  pipeline: ModulePipeline;
+  channel: HotChannel;
+  plugins: Plugin[];
+  /** `false` with `--no-hmr`: every change reloads the page. */
+  hmr: boolean;
+  /** Files whose edit restarts the server (config, import maps). */
+  restartFiles: () => string[];
+  restart: (reason: string) => Promise<void>;
+  server: () => DevServer;
+  log: (message: string) => void;
+}
+
+/** Data of the `vite:invalidate` event a page sends. */
+export interface InvalidateData {
+  path: string;
+  message?: string;
+  firstInvalidatedBy?: string;
+}
+
+/**
+ * Handles file changes and invalidations.
+ *
+ * @example
+ * ```ts
+ * await engine.onFileChanges(new Map([["/app/src/a.ts", "update"]]));
+ * ```
+ */
+export class HmrEngine {
+  #o: HmrEngineOptions;
+  /** Serialises batches so updates reach pages in the order of the edits. */
+  #queue: Promise<void> = Promise.resolve();
+  #lastTimestamp = 0;
+
+  constructor(options: HmrEngineOptions) {
+    this.#o = options;
+  }
+
+  #timestamp(): number {
+    // Strictly increasing, so two edits in one millisecond get two versions.
+    this.#lastTimestamp = Math.max(Date.now(), this.#lastTimestamp + 1);
+    return this.#lastTimestamp;
+  }
+
+  #rel(file: string): string {
+    return relative(this.#o.root, file);
+  }
+
+  /** Queues a batch from the watcher. */
+  onFileChanges(changes: Map<string, FileChangeKind>): Promise<void> {
+    const run = this.#queue.then(() => this.#handleChanges(changes));
+    this.#queue = run.catch((err) => {
+      this.#o.log(`hmr failed: ${err instanceof Error ? err.stack : err}`);
+    });
+    return this.#queue;
+  }
+
+  /** Queues an invalidation from a page. */
+  onInvalidate(data: InvalidateData): Promise<void> {
+    const run = this.#queue.then(() => this.#handleInvalidate(data));
+    this.#queue = run.catch((err) => {
+      this.#o.log(`hmr invalidate failed: ${err}`);
+    });
+    return this.#queue;
+  }
+
+  async #handleChanges(changes: Map<string, FileChangeKind>): Promise<void> {
+    const { graph, pipeline, channel } = this.#o;
+    const restartFiles = new Set(this.#o.restartFiles());
+    for (const file of changes.keys()) {
+      if (restartFiles.has(file)) {
+        await this.#o.restart(`${this.#rel(file)} changed`);
+        return;
+      }
+    }
+    if (!this.#o.hmr) {
+      const files = [...changes.keys()].map((f) => this.#rel(f));
+      this.#o.log(`page reload (live reload): ${files.join(", ")} changed`);
+      for (const file of changes.keys()) {
+        for (const node of graph.byFile(file)) pipeline.invalidate(node.url);
+      }
+      channel.send({ type: "full-reload", path: "*", reason: "live reload" });
+      return;
+    }
+
+    const timestamp = this.#timestamp();
+    const changed = new Set<ModuleNode>();
+    const htmlPages: string[] = [];
+    for (const [file, kind] of changes) {
+      if (file.endsWith(".html")) {
+        htmlPages.push("/" + this.#rel(file));
+        continue;
+      }
+      // Modules that failed because this file was missing can now build.
+      const waiting = kind === "update"
+        ? pipeline.missing.get(file)
+        : undefined;
+      if (waiting) {
+        pipeline.missing.delete(file);
+        for (const url of waiting) {
+          const node = graph.get(url);
+          if (node) {
+            pipeline.invalidate(url);
+            changed.add(node);
+          }
+        }
+      }
+      let modules = graph.byFile(file);
+      if (modules.length === 0) continue;
+      if (kind === "update") {
+        const source = await Deno.readFile(file).catch(() => null);
+        if (source === null) continue;
+        const hash = contentHash(source);
+        const text = new TextDecoder().decode(source);
+        const unchanged = modules.every((node) =>
+          node.sourceHash === hash && pipeline.getBuilt(node.url) !== undefined
+        );
+        if (unchanged && !waiting) continue;
+        modules = await this.#runHandleHotUpdate(
+          file,
+          timestamp,
+          modules,
+          text,
+        );
+      } else {
+        // A deleted file: its importers must rebuild (and will report the
+        // missing import); the module itself is gone.
+        for (const node of modules) {
+          for (const importer of node.importers) {
+            pipeline.invalidate(importer.url);
+            if (importer.loadedByClient) changed.add(importer);
+          }
+        }
+        for (const node of modules) pipeline.invalidate(node.url);
+        modules = [];
+      }
+      for (const node of modules) {
+        pipeline.invalidate(node.url);
+        changed.add(node);
+      }
+    }
+
+    if (htmlPages.length > 0) {
+      this.#o.log(`page reload ${htmlPages.join(", ")}`);
+      for (const path of htmlPages) {
+        channel.send({ type: "full-reload", path, reason: `${path} changed` });
+      }
+    }
+    if (changed.size > 0) await this.#updateModules([...changed], timestamp);
+  }
+
+  async #runHandleHotUpdate(
+    file: string,
+    timestamp: number,
+    modules: ModuleNode[],
+    text: string,
+  ): Promise<ModuleNode[]> {
+    let current = modules;
+    for (const plugin of this.#o.plugins) {
+      if (!plugin.handleHotUpdate) continue;
+      const ctx: HmrContext = {
+        file,
+        timestamp,
+        modules: current,
+        read: () => Promise.resolve(text),
+        server: this.#o.server(),
+      };
+      const result = await plugin.handleHotUpdate(ctx);
+      if (result) current = result;
+    }
+    return current;
+  }
+
+  /** Rebuilds `changed`, propagates, and sends the payloads. */
+  async #updateModules(
+    changed: ModuleNode[],
+    timestamp: number,
+    firstInvalidatedBy?: string,
+  ): Promise<void> {
+    const { pipeline, channel } = this.#o;
+    const built: ModuleNode[] = [];
+    const orphans = new Set<ModuleNode>();
+    await Promise.all(changed.map(async (node) => {
+      try {
+        const result = await pipeline.build(node.url);
+        for (const orphan of result.orphaned) orphans.add(orphan);
+        channel.clearError(node.url);
+        built.push(node);
+      } catch (err) {
+        const body = toErrorBody(err, node.file ?? node.url);
+        this.#o.log(`error ${formatErrorForLog(body)}`);
+        channel.send({ type: "error", err: { ...body, id: node.url } });
+      }
+    }));
+    if (built.length === 0) return;
+
+    const result = propagateUpdate(built);
+    if (result.kind === "none") return;
+    if (result.kind === "full-reload") {
+      this.#markRefreshed(built, timestamp);
+      this.#o.log(`page reload: ${result.reason}`);
+      channel.send({
+        type: "full-reload",
+        path: "*",
+        reason: result.reason,
+        triggeredBy: built[0].url,
+      });
+      return;
+    }
+    if (
+      firstInvalidatedBy &&
+      result.boundaries.some((b) => b.acceptedVia.url === firstInvalidatedBy)
+    ) {
+      const reason =
+        `${firstInvalidatedBy} invalidated itself and the update came back to it through an import cycle`;
+      this.#o.log(`page reload: ${reason}`);
+      channel.send({ type: "full-reload", path: "*", reason });
+      return;
+    }
+    this.#markRefreshed(result.refreshed, timestamp);
+    const updates: Update[] = result.boundaries.map((b) => ({
+      type: b.boundary.type === "css" && b.acceptedVia === b.boundary
+        ? "css-update"
+        : "js-update",
+      path: b.boundary.url,
+      acceptedPath: b.acceptedVia.url,
+      timestamp,
+      isWithinCircularImport: b.isWithinCircularImport,
+      ...(firstInvalidatedBy ? { firstInvalidatedBy } : {}),
+    }));
+    // Render the re-imported modules now, so the page's requests are
+    // answered from memory.
+    await Promise.all(
+      updates.map((u) => pipeline.render(u.acceptedPath).catch(() => {})),
+    );
+    this.#o.log(
+      `hmr update ${[...new Set(updates.map((u) => u.path))].join(", ")}`,
+    );
+    channel.send({ type: "update", updates });
+
+    const pruned = [...orphans].filter((node) =>
+      node.importers.size === 0 && node.loadedByClient
+    );
+    if (pruned.length > 0) {
+      for (const node of pruned) node.loadedByClient = false;
+      channel.send({ type: "prune", paths: pruned.map((node) => node.url) });
+    }
+  }
+
+  #markRefreshed(nodes: Iterable<ModuleNode>, timestamp: number): void {
+    for (const node of nodes) {
+      node.lastHMRTimestamp = timestamp;
+      node.lastHMRInvalidationReceived = false;
+    }
+  }
+
+  async #handleInvalidate(data: InvalidateData): Promise<void> {
+    const node = this.#o.graph.get(data.path);
+    if (!node || node.lastHMRInvalidationReceived) return;
+    node.lastHMRInvalidationReceived = true;
+    this.#o.log(
+      `hmr invalidate ${data.path}${data.message ? ` (${data.message})` : ""}`,
+    );
+    const importers = [...node.importers].filter((i) => i.loadedByClient);
+    if (importers.length === 0) {
+      const reason =
+        `${data.path} invalidated its update and no module imports it`;
+      this.#o.log(`page reload: ${reason}`);
+      this.#o.channel.send({ type: "full-reload", path: "*", reason });
+      return;
+    }
+    // The same timestamp: importers re-import the instance the page has.
+    const timestamp = node.lastHMRTimestamp || this.#timestamp();
+    await this.#updateModules(
+      importers,
+      timestamp,
+      data.firstInvalidatedBy ?? data.path,
+    );
+  }
+}
+
+/** Turns a thrown value into a one-line log message. */
+export function describeError(err: unknown): string {
+  if (err instanceof BananaError) return formatErrorForLog(err.body);
+  return err instanceof Error ? err.message : String(err);
+}

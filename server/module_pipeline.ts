@@ -1,0 +1,517 @@
+/**
+ * The module pipeline: URL → id → `load` → `transform` (plugins) → import
+ * analysis → resolution → graph update (the *build*, cached per source),
+ * then → import rewriting with freshness params and dependency URLs (the
+ * *render*, cheap, cached per build and import timestamps).
+ *
+ * @module
+ */
+
+import { isAbsolute, relative } from "node:path";
+import {
+  AcceptAnalysisError,
+  analyzeModule,
+  type ModuleAnalysis,
+  rewriteImports,
+  type SiteRewrite,
+  type TextEdit,
+} from "./import_analysis.ts";
+import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
+import { type LoadResult, type Plugin, toTransformResult } from "./plugin.ts";
+import { BananaError, codeFrame, offsetToLineColumn } from "./errors.ts";
+import { contentHash } from "./hash.ts";
+import type { DepBundler } from "./deps.ts";
+import { fileToUrl, resolveSpecifier } from "./resolver.ts";
+import type { ImportMap } from "./import_map.ts";
+import { decodeSafePathname, isInside } from "./path_safety.ts";
+import { isScriptPath } from "./plugins/esbuild.ts";
+
+/** URL of the HMR client runtime. */
+export const CLIENT_URL = "/@banana/client/client.ts";
+
+/** What an import site points at after resolution. */
+export type ImportTarget =
+  | { kind: "module"; node: ModuleNode }
+  | { kind: "dep"; spec: string }
+  | { kind: "keep" };
+
+/** A module after load, transform, analysis and resolution. */
+export interface BuiltModule {
+  node: ModuleNode;
+  code: string;
+  analysis: ModuleAnalysis;
+  targets: ImportTarget[];
+  /** `accept("./dep")` literals rewritten to the dep's URL, as the client keys them. */
+  acceptEdits: TextEdit[];
+  /** Modules no longer imported by anyone after this build (prune). */
+  orphaned: ModuleNode[];
+  /** Changes whenever the built code or its imports change. */
+  version: string;
+}
+
+/** The final code for the browser. */
+export interface RenderedModule {
+  code: string;
+  etag: string;
+}
+
+/** Options of the {@linkcode ModulePipeline}. */
+export interface ModulePipelineOptions {
+  root: string;
+  fsAllow: string[];
+  graph: ModuleGraph;
+  plugins: Plugin[];
+  importMap: ImportMap;
+  alias: Record<string, string>;
+  deps: DepBundler;
+  /** Inject `import.meta.hot` (false with `--no-hmr`). */
+  hmr: boolean;
+  mode: string;
+}
+
+const FRESHNESS_PARAMS = /(?:^|&)(?:t|v)=[^&]*/g;
+
+/** Removes the `t=` / `v=` freshness params: the graph's key for a URL. */
+export function stripFreshness(url: string): string {
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const query = url.slice(q + 1).replace(FRESHNESS_PARAMS, "").replace(
+    /^&/,
+    "",
+  );
+  return query ? `${url.slice(0, q)}?${query}` : url.slice(0, q);
+}
+
+/** True when a request URL is for a module the pipeline serves as JS. */
+export function isModuleRequest(url: string): boolean {
+  const [path, query = ""] = url.split("?", 2);
+  if (path.startsWith("/@id/")) return true;
+  if (/(?:^|&)(?:import|raw|url)(?:[=&]|$)/.test(query)) return true;
+  return isScriptPath(path);
+}
+
+function withParam(url: string, param: string): string {
+  return url + (url.includes("?") ? "&" : "?") + param;
+}
+
+/**
+ * Builds and renders modules, keeping the {@linkcode ModuleGraph} current.
+ *
+ * @example
+ * ```ts
+ * const { code } = await pipeline.render("/src/main.ts");
+ * ```
+ */
+export class ModulePipeline {
+  readonly options: ModulePipelineOptions;
+  #built = new Map<string, BuiltModule | BananaError>();
+  #inflight = new Map<string, Promise<BuiltModule>>();
+  #rendered = new Map<string, RenderedModule & { key: string }>();
+  /** Missing file → URLs of modules that failed to import it. */
+  readonly missing: Map<string, Set<string>> = new Map();
+
+  constructor(options: ModulePipelineOptions) {
+    this.options = options;
+  }
+
+  /** The id and file behind a module URL (without freshness params). */
+  idForUrl(url: string): { id: string; file: string | null } {
+    const [path, query] = url.split("?", 2);
+    const suffix = query ? `?${query}` : "";
+    if (path.startsWith("/@id/")) {
+      const id = decodeURIComponent(path.slice(5));
+      return { id: id + suffix, file: null };
+    }
+    if (path.startsWith("/@fs/")) {
+      const file = "/" + decodeSafePathname(path.slice(4)).join("/");
+      if (!this.options.fsAllow.some((dir) => isInside(dir, file))) {
+        throw new BananaError({
+          message:
+            `Refused ${path}: it is outside the root and not in server.fs.allow`,
+        });
+      }
+      return { id: file + suffix, file };
+    }
+    const file = [this.options.root, ...decodeSafePathname(path)].join("/");
+    return { id: file + suffix, file };
+  }
+
+  /** The URL a resolved id is served under. */
+  urlForId(id: string): string {
+    const q = id.search(/[?#]/);
+    const path = q < 0 ? id : id.slice(0, q);
+    const query = q < 0 ? "" : id.slice(q);
+    if (!isAbsolute(path)) return `/@id/${encodeURIComponent(path)}${query}`;
+    if (isInside(this.options.root, path)) {
+      return fileToUrl(this.options.root, path, query);
+    }
+    return `/@fs${path}${query}`;
+  }
+
+  /** The last build of `url`, if it succeeded. */
+  getBuilt(url: string): BuiltModule | undefined {
+    const built = this.#built.get(url);
+    return built instanceof BananaError ? undefined : built;
+  }
+
+  /** Drops the cached build (next request rebuilds from the file). */
+  invalidate(url: string): void {
+    this.#built.delete(url);
+    this.#rendered.delete(url);
+  }
+
+  /** Drops every cached render (dependency URLs changed). */
+  invalidateAllRenders(): void {
+    this.#rendered.clear();
+  }
+
+  /** Builds `url` (cached; concurrent callers share one build). */
+  build(url: string): Promise<BuiltModule> {
+    const cached = this.#built.get(url);
+    if (cached instanceof BananaError) return Promise.reject(cached);
+    if (cached) return Promise.resolve(cached);
+    let pending = this.#inflight.get(url);
+    if (!pending) {
+      pending = this.#build(url).then(
+        (built) => {
+          this.#built.set(url, built);
+          return built;
+        },
+        (err) => {
+          const error = err instanceof BananaError ? err : new BananaError({
+            message: err instanceof Error ? err.message : String(err),
+            id: url,
+          });
+          this.#built.set(url, error);
+          throw error;
+        },
+      ).finally(() => this.#inflight.delete(url));
+      this.#inflight.set(url, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Builds the static imports of `url` ahead of the browser asking for them,
+   * so a page's import waterfall is served from memory.
+   */
+  warmup(url: string, seen: Set<string> = new Set()): Promise<void> {
+    if (seen.has(url)) return Promise.resolve();
+    seen.add(url);
+    return this.build(url).then(
+      (built) =>
+        Promise.all(
+          built.targets.map((target, i) =>
+            target.kind === "module" && !built.analysis.imports[i].dynamic
+              ? this.warmup(target.node.url, seen)
+              : undefined
+          ),
+        ).then(() => {}),
+      () => {},
+    );
+  }
+
+  async #callLoad(id: string, file: string | null): Promise<string> {
+    for (const plugin of this.options.plugins) {
+      if (!plugin.load) continue;
+      const result = toTransformResult(await plugin.load(id) as LoadResult);
+      if (result) return result.code;
+    }
+    if (!file) {
+      throw new BananaError({ message: `No plugin can load ${id}`, id });
+    }
+    try {
+      return await Deno.readTextFile(file);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        throw new BananaError({
+          message: `File not found: ${relative(this.options.root, file)}`,
+          id: file,
+          plugin: "load",
+        });
+      }
+      if (err instanceof Deno.errors.IsADirectory) {
+        throw new BananaError({ message: `${file} is a directory`, id: file });
+      }
+      throw err;
+    }
+  }
+
+  async #build(url: string): Promise<BuiltModule> {
+    const { id, file } = this.idForUrl(url);
+    const node = this.options.graph.ensure(url, file);
+    const source = await this.#callLoad(id, file);
+    let code = source;
+    for (const plugin of this.options.plugins) {
+      if (!plugin.transform) continue;
+      const result = toTransformResult(
+        await plugin.transform(code, id) as LoadResult,
+      );
+      if (result) code = result.code;
+    }
+    let analysis: ModuleAnalysis;
+    try {
+      analysis = analyzeModule(code);
+    } catch (err) {
+      throw this.#locatedError(err, code, id, file);
+    }
+    const targets: ImportTarget[] = [];
+    for (const site of analysis.imports) {
+      targets.push(await this.#resolveSite(site.specifier, id, file, source));
+    }
+    const imported = targets.flatMap((t) =>
+      t.kind === "module" ? [t.node] : []
+    );
+    const accepted = new Set<ModuleNode>();
+    const acceptEdits: TextEdit[] = [];
+    for (const dep of analysis.acceptedDeps) {
+      const target = await this.#resolveSite(dep.specifier, id, file, source);
+      if (target.kind !== "module" || !imported.includes(target.node)) {
+        throw this.#locatedError(
+          new AcceptAnalysisError(
+            `import.meta.hot.accept("${dep.specifier}") names a module this file does not import`,
+            dep.start,
+          ),
+          code,
+          id,
+          file,
+        );
+      }
+      accepted.add(target.node);
+      acceptEdits.push({
+        start: dep.start,
+        end: dep.end,
+        text: JSON.stringify(target.node.url),
+      });
+    }
+    const orphaned = this.options.graph.setImports(
+      node,
+      imported,
+      accepted,
+      analysis.isSelfAccepting,
+      analysis.isDeclined,
+    );
+    node.sourceHash = contentHash(source);
+    const version = contentHash(
+      code + "\0" +
+        targets.map((t) =>
+          t.kind === "module" ? t.node.url : t.kind === "dep" ? t.spec : ""
+        ).join("\0"),
+    );
+    return { node, code, analysis, targets, acceptEdits, orphaned, version };
+  }
+
+  #locatedError(
+    err: unknown,
+    code: string,
+    id: string,
+    file: string | null,
+  ): BananaError {
+    if (!(err instanceof AcceptAnalysisError)) {
+      return err instanceof BananaError
+        ? err
+        : new BananaError({ message: String(err), id });
+    }
+    const { line, column } = offsetToLineColumn(code, err.offset);
+    const shown = file ? relative(this.options.root, file) : id;
+    return new BananaError({
+      message: `${shown}: ${err.message}`,
+      id,
+      loc: { file: file ?? id, line, column },
+      frame: codeFrame(code, line, column),
+      plugin: "import-analysis",
+    });
+  }
+
+  async #resolveSite(
+    specifier: string,
+    importerId: string,
+    importerFile: string | null,
+    source: string,
+  ): Promise<ImportTarget> {
+    for (const plugin of this.options.plugins) {
+      if (!plugin.resolveId) continue;
+      const result = await plugin.resolveId(specifier, importerId);
+      if (result === null || result === undefined) continue;
+      const resolvedId = typeof result === "string" ? result : result.id;
+      if (typeof result === "object" && result.external) {
+        return { kind: "keep" };
+      }
+      const url = this.urlForId(resolvedId);
+      const q = resolvedId.search(/[?#]/);
+      const path = q < 0 ? resolvedId : resolvedId.slice(0, q);
+      return {
+        kind: "module",
+        node: this.options.graph.ensure(url, isAbsolute(path) ? path : null),
+      };
+    }
+    const importer = importerFile ?? this.options.root + "/index.html";
+    const resolution = resolveSpecifier(specifier, importer, {
+      root: this.options.root,
+      importMap: this.options.importMap,
+      alias: this.options.alias,
+    });
+    const shown = importerFile
+      ? relative(this.options.root, importerFile)
+      : importerId;
+    switch (resolution.kind) {
+      case "external":
+        return { kind: "keep" };
+      case "virtual":
+        return {
+          kind: "module",
+          node: this.options.graph.ensure(resolution.id, null),
+        };
+      case "dep":
+        this.options.deps.add(resolution.spec);
+        return { kind: "dep", spec: resolution.spec };
+      case "unresolved":
+        throw this.#importError(
+          `Cannot resolve "${specifier}" from ${shown}: ${resolution.reason}`,
+          specifier,
+          importerId,
+          importerFile,
+          source,
+        );
+      case "file": {
+        const { file, query } = resolution;
+        const allowed = isInside(this.options.root, file) ||
+          this.options.fsAllow.some((dir) => isInside(dir, file));
+        if (!allowed) {
+          throw this.#importError(
+            `Cannot import "${specifier}" from ${shown}: ${file} is outside the app root (add its directory to server.fs.allow)`,
+            specifier,
+            importerId,
+            importerFile,
+            source,
+          );
+        }
+        let isFile = false;
+        try {
+          isFile = (await Deno.stat(file)).isFile;
+        } catch { /* missing */ }
+        if (!isFile) {
+          let set = this.missing.get(file);
+          if (!set) this.missing.set(file, set = new Set());
+          set.add(this.urlForId(importerId));
+          const hint = await this.#extensionHint(file);
+          throw this.#importError(
+            `Failed to resolve import "${specifier}" from ${shown}: ${
+              relative(this.options.root, file)
+            } does not exist${hint}`,
+            specifier,
+            importerId,
+            importerFile,
+            source,
+          );
+        }
+        const marked = isScriptPath(file) || query ? query : "?import";
+        const url = this.urlForId(file + marked);
+        return { kind: "module", node: this.options.graph.ensure(url, file) };
+      }
+    }
+  }
+
+  async #extensionHint(file: string): Promise<string> {
+    for (const ext of [".ts", ".tsx", ".js", ".jsx"]) {
+      try {
+        await Deno.stat(file + ext);
+        return ` (imports need explicit extensions: did you mean "${
+          file.split("/").pop()
+        }${ext}"?)`;
+      } catch { /* keep looking */ }
+    }
+    return "";
+  }
+
+  #importError(
+    message: string,
+    specifier: string,
+    id: string,
+    file: string | null,
+    source: string,
+  ): BananaError {
+    let offset = source.indexOf(`"${specifier}"`);
+    if (offset < 0) offset = source.indexOf(`'${specifier}'`);
+    if (offset < 0) {
+      return new BananaError({ message, id, plugin: "resolve" });
+    }
+    const { line, column } = offsetToLineColumn(source, offset);
+    return new BananaError({
+      message,
+      id,
+      loc: { file: file ?? id, line, column },
+      frame: codeFrame(source, line, column),
+      plugin: "resolve",
+    });
+  }
+
+  /** The browser-ready code of `url`, with imports pointing at fresh URLs. */
+  async render(url: string): Promise<RenderedModule> {
+    const built = await this.build(url);
+    const key = this.#renderKey(built);
+    const cached = this.#rendered.get(url);
+    if (cached && cached.key === key) return cached;
+
+    const importerShown = built.node.file
+      ? relative(this.options.root, built.node.file)
+      : url;
+    const rewrites: SiteRewrite[] = await Promise.all(
+      built.targets.map(async (target): Promise<SiteRewrite> => {
+        if (target.kind === "module") {
+          const ts = target.node.lastHMRTimestamp;
+          return ts ? withParam(target.node.url, `t=${ts}`) : target.node.url;
+        }
+        if (target.kind === "dep") {
+          return await this.options.deps.urlFor(target.spec, importerShown);
+        }
+        return null;
+      }),
+    );
+    let header = "";
+    if (built.analysis.usesHot && this.options.hmr) {
+      header +=
+        `import { createHotContext as __bananaHot } from "${CLIENT_URL}";` +
+        `import.meta.hot = __bananaHot(${JSON.stringify(url)});`;
+    }
+    if (built.analysis.usesEnv) {
+      header += `import.meta.env = ${
+        JSON.stringify({
+          MODE: this.options.mode,
+          DEV: true,
+          PROD: false,
+          SSR: false,
+          BASE_URL: "/",
+        })
+      };`;
+    }
+    const code = rewriteImports(
+      built.code,
+      built.analysis.imports,
+      rewrites,
+      header,
+      built.acceptEdits,
+    );
+    const rendered = { code, etag: `"${contentHash(code)}"`, key };
+    // The key may have moved on while dependency URLs were awaited.
+    this.#rendered.set(url, rendered);
+    return rendered;
+  }
+
+  /** ETag of the cached render of `url`, if current (for the import map). */
+  currentEtag(url: string): string | null {
+    const built = this.#built.get(url);
+    const rendered = this.#rendered.get(url);
+    if (!built || built instanceof BananaError || !rendered) return null;
+    return rendered.key === this.#renderKey(built) ? rendered.etag : null;
+  }
+
+  /** What a render depends on: the build, dependency URLs, import timestamps. */
+  #renderKey(built: BuiltModule): string {
+    return built.version + "|" + (this.options.deps.generation?.key ?? "") +
+      "|" +
+      built.targets.map((t) =>
+        t.kind === "module" ? t.node.lastHMRTimestamp : ""
+      ).join(",");
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Mapping request paths to files without ever leaving the allowed
+ * directories: `..` (plain or percent-encoded), encoded slashes, backslashes,
+ * NUL bytes and symlinks that point elsewhere are all refused.
+ *
+ * @module
+ */
+
+import {
+  isAbsolute,
+  join,
+  normalize,
+  relative,
+  sep as SEPARATOR,
+} from "node:path";
+
+/** Why a request path was refused. */
+export class UnsafePathError extends Error {
+  /** HTTP status to answer with. */
+  readonly status: number;
+  constructor(message: string, status = 403) {
+    super(message);
+    this.name = "UnsafePathError";
+    this.status = status;
+  }
+}
+
+/**
+ * Decodes a URL pathname into path segments, refusing anything that could
+ * escape: `..` segments, encoded `/` or `\`, backslashes and NUL bytes.
+ *
+ * @example
+ * ```ts
+ * decodeSafePathname("/src/app.ts"); // ["src", "app.ts"]
+ * decodeSafePathname("/%2e%2e/secret"); // throws UnsafePathError
+ * ```
+ */
+export function decodeSafePathname(pathname: string): string[] {
+  const segments: string[] = [];
+  for (const raw of pathname.split("/")) {
+    if (raw === "" || raw === ".") continue;
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      throw new UnsafePathError(`Malformed percent-encoding in "${raw}"`, 400);
+    }
+    if (
+      segment === ".." || segment === "." || segment.includes("/") ||
+      segment.includes("\\") || segment.includes("\0")
+    ) {
+      throw new UnsafePathError(
+        `Refused path segment "${raw}": it could leave the served root`,
+      );
+    }
+    segments.push(segment);
+  }
+  return segments;
+}
+
+/** True when `path` is `dir` itself or inside it (both absolute). */
+export function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" ||
+    (!rel.startsWith("..") && !isAbsolute(rel) && !rel.startsWith(SEPARATOR));
+}
+
+/**
+ * Resolves a URL pathname to a file under `root`. The file's real path
+ * (after symlinks) must lie inside one of `allow` (defaults to `[root]`).
+ * Returns `null` when the file does not exist.
+ *
+ * @throws {UnsafePathError} when the path tries to escape.
+ */
+export async function resolveSafeFile(
+  root: string,
+  pathname: string,
+  allow: string[] = [root],
+): Promise<string | null> {
+  const segments = decodeSafePathname(pathname);
+  const candidate = normalize(join(root, ...segments));
+  if (!isInside(root, candidate)) {
+    throw new UnsafePathError(`Refused "${pathname}": outside the root`);
+  }
+  let real: string;
+  try {
+    real = await Deno.realPath(candidate);
+  } catch {
+    return null;
+  }
+  if (!allow.some((dir) => isInside(dir, real))) {
+    throw new UnsafePathError(
+      `Refused "${pathname}": it links outside the served root`,
+    );
+  }
+  return candidate;
+}

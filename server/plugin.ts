@@ -1,0 +1,120 @@
+/**
+ * The plugin API. Built-in features (TypeScript/JSX, CSS, JSON, assets,
+ * framework refresh) are plugins of this same shape, and simple Vite plugins
+ * that use only these hooks run unchanged.
+ *
+ * @module
+ */
+
+import type { ModuleNode } from "./module_graph.ts";
+import type { ResolvedConfig, UserConfig } from "./config.ts";
+import type { DevServer } from "./server.ts";
+
+/** A value or a promise of it. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** What `resolveId` may return: an id, an object with one, or nothing. */
+export type ResolveIdResult =
+  | string
+  | { id: string; external?: boolean }
+  | null
+  | undefined
+  | void;
+
+/** Code with an optional source map. */
+export interface TransformResult {
+  code: string;
+  map?: string | object | null;
+}
+
+/** What `load` and `transform` may return. */
+export type LoadResult = string | TransformResult | null | undefined | void;
+
+/** Context handed to `transformIndexHtml`. */
+export interface IndexHtmlContext {
+  /** The URL path of the page, e.g. `/index.html`. */
+  path: string;
+  /** The absolute HTML file. */
+  filename: string;
+  server: DevServer;
+}
+
+/** Context handed to `handleHotUpdate`. */
+export interface HmrContext {
+  /** Absolute path of the changed file. */
+  file: string;
+  timestamp: number;
+  /** Modules built from the file; return a subset to narrow the update. */
+  modules: ModuleNode[];
+  /** Reads the file's new content. */
+  read: () => Promise<string>;
+  server: DevServer;
+}
+
+/** The environment `config` is called with. */
+export interface ConfigEnv {
+  command: "serve";
+  mode: string;
+}
+
+/**
+ * A plugin: a `name` and any hooks.
+ *
+ * @example
+ * ```ts
+ * const banner: Plugin = {
+ *   name: "banner",
+ *   transform(code, id) {
+ *     if (id.endsWith(".ts")) return `/* built by banana *\/\n${code}`;
+ *   },
+ * };
+ * ```
+ */
+export interface Plugin {
+  name: string;
+  /** Run before (`pre`) or after (`post`) the normal plugins. */
+  enforce?: "pre" | "post";
+  /** Only for `serve`; other values skip the plugin (Vite compatibility). */
+  apply?: "serve" | "build" | ((config: UserConfig, env: ConfigEnv) => boolean);
+  config?: (
+    config: UserConfig,
+    env: ConfigEnv,
+  ) => Awaitable<UserConfig | null | void>;
+  configResolved?: (config: ResolvedConfig) => Awaitable<void>;
+  /**
+   * Called with the server before it listens. Handlers added with
+   * `server.middlewares.use()` run before ours; a returned function runs
+   * after our internal handlers are installed (so it adds handlers that run
+   * after ours).
+   */
+  configureServer?: (
+    server: DevServer,
+  ) => Awaitable<(() => Awaitable<void>) | void>;
+  resolveId?: (
+    source: string,
+    importer: string | undefined,
+  ) => Awaitable<ResolveIdResult>;
+  load?: (id: string) => Awaitable<LoadResult>;
+  transform?: (code: string, id: string) => Awaitable<LoadResult>;
+  transformIndexHtml?: (
+    html: string,
+    ctx: IndexHtmlContext,
+  ) => Awaitable<string | null | void>;
+  handleHotUpdate?: (
+    ctx: HmrContext,
+  ) => Awaitable<ModuleNode[] | null | void>;
+}
+
+/** Orders plugins: `pre`, then normal, then `post`, keeping their order. */
+export function sortPlugins(plugins: Plugin[]): Plugin[] {
+  const rank = (p: Plugin) =>
+    p.enforce === "pre" ? 0 : p.enforce === "post" ? 2 : 1;
+  return [...plugins].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Normalises a `load`/`transform` result to code + map, or null. */
+export function toTransformResult(result: LoadResult): TransformResult | null {
+  if (result === null || result === undefined) return null;
+  if (typeof result === "string") return { code: result };
+  return result;
+}

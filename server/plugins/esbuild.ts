@@ -1,0 +1,125 @@
+/**
+ * The built-in TypeScript/JSX plugin: compiles `.ts .tsx .jsx .mts` (and
+ * `.js .mjs` when `define` needs it) with esbuild, per module, with inline
+ * source maps and the app's JSX settings from `deno.json`.
+ *
+ * @module
+ */
+
+import * as esbuild from "esbuild";
+import { relative } from "node:path";
+import type { AppCompilerOptions } from "../import_map.ts";
+import type { Plugin } from "../plugin.ts";
+import { BananaError, codeFrame } from "../errors.ts";
+
+/** Extensions the browser gets as JavaScript modules. */
+export const SCRIPT_EXTENSIONS = [".ts", ".tsx", ".jsx", ".mts", ".js", ".mjs"];
+
+/** True for a path whose extension is a script (query ignored). */
+export function isScriptPath(path: string): boolean {
+  const clean = path.replace(/[?#].*$/, "");
+  return SCRIPT_EXTENSIONS.some((ext) => clean.endsWith(ext));
+}
+
+/** esbuild JSX options from Deno's `compilerOptions`. */
+export function jsxOptionsFrom(
+  options: AppCompilerOptions,
+): esbuild.TransformOptions {
+  const jsx = options.jsx ?? "react";
+  if (jsx === "react-jsx" || jsx === "react-jsxdev" || jsx === "precompile") {
+    return {
+      jsx: "automatic",
+      jsxDev: jsx === "react-jsxdev",
+      jsxImportSource: options.jsxImportSource ?? "react",
+    };
+  }
+  return {
+    jsx: "transform",
+    jsxFactory: options.jsxFactory ?? "React.createElement",
+    jsxFragment: options.jsxFragmentFactory ?? "React.Fragment",
+  };
+}
+
+function loaderFor(path: string): esbuild.Loader {
+  if (path.endsWith(".tsx")) return "tsx";
+  if (path.endsWith(".jsx")) return "jsx";
+  if (path.endsWith(".ts") || path.endsWith(".mts")) return "ts";
+  return "js";
+}
+
+/** Turns an esbuild failure into a {@linkcode BananaError} with a frame. */
+export function esbuildError(
+  err: unknown,
+  file: string,
+  source: string,
+  root: string,
+): BananaError | unknown {
+  const failure = err as { errors?: esbuild.Message[] };
+  const first = failure.errors?.[0];
+  if (!first) return err;
+  const loc = first.location;
+  const shown = relative(root, file);
+  if (!loc) {
+    return new BananaError({
+      message: first.text,
+      id: file,
+      plugin: "esbuild",
+    });
+  }
+  return new BananaError({
+    message: `${shown}:${loc.line}:${loc.column + 1}: ${first.text}`,
+    id: file,
+    loc: { file, line: loc.line, column: loc.column },
+    frame: codeFrame(source, loc.line, loc.column),
+    plugin: "esbuild",
+  });
+}
+
+/** Options of the TypeScript/JSX plugin. */
+export interface EsbuildPluginOptions {
+  root: string;
+  compilerOptions: AppCompilerOptions;
+  define: Record<string, string>;
+}
+
+/**
+ * The TypeScript/JSX plugin.
+ *
+ * @example
+ * ```ts
+ * const plugin = esbuildPlugin({ root: "/app", compilerOptions: {}, define: {} });
+ * ```
+ */
+export function esbuildPlugin(options: EsbuildPluginOptions): Plugin {
+  const jsx = jsxOptionsFrom(options.compilerOptions);
+  const hasDefine = Object.keys(options.define).length > 0;
+  return {
+    name: "banana:esbuild",
+    async transform(code, id) {
+      const file = id.replace(/[?#].*$/, "");
+      if (!isScriptPath(file)) return null;
+      const loader = loaderFor(file);
+      // Plain JavaScript needs no compiling unless constants are defined.
+      if (loader === "js" && !hasDefine) return null;
+      try {
+        const result = await esbuild.transform(code, {
+          loader,
+          format: "esm",
+          target: "esnext",
+          sourcemap: "inline",
+          sourcefile: "/" + relative(options.root, file),
+          define: options.define,
+          ...jsx,
+        });
+        return { code: result.code };
+      } catch (err) {
+        throw esbuildError(err, file, code, options.root);
+      }
+    },
+  };
+}
+
+/** Stops esbuild's service so the process (and tests) can exit cleanly. */
+export async function stopEsbuild(): Promise<void> {
+  await esbuild.stop();
+}

@@ -1,0 +1,236 @@
+/**
+ * Tests of `transformWithRefresh`: what the Oxc-based transform emits for
+ * Fast Refresh, and how it reports broken modules.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  RefreshTransformError,
+  transformWithRefresh,
+} from "./refresh_transform.ts";
+
+/** Asserts that `text` contains `part`, showing the whole text if not. */
+function assertIncludes(text: string, part: string): void {
+  assert.ok(
+    text.includes(part),
+    `expected ${JSON.stringify(part)} in:\n${text}`,
+  );
+}
+
+/** Awaits a rejection and returns the `RefreshTransformError` it carries. */
+async function transformError(
+  run: () => Promise<unknown>,
+): Promise<RefreshTransformError> {
+  try {
+    await run();
+  } catch (error) {
+    assert.ok(
+      error instanceof RefreshTransformError,
+      `expected a RefreshTransformError, got ${error}`,
+    );
+    return error;
+  }
+  throw new assert.AssertionError({
+    message: "expected the transform to reject",
+  });
+}
+
+const COUNTER = `import { useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+
+interface Props {
+  start: number;
+  children?: ComponentChildren;
+}
+
+export function Counter({ start, children }: Props) {
+  const [count, setCount] = useState<number>(start);
+  return (
+    <button type="button" onClick={() => setCount(count + 1)}>
+      {children} {count}
+    </button>
+  );
+}
+
+export const Label = ({ text }: { text: string }) => <span>{text}</span>;
+`;
+
+const preact = { jsxImportSource: "preact", refresh: true, sourcemap: false };
+
+/** The hook signature key that `_s(Counter, "<key>")` gives the component. */
+async function counterSignature(source: string): Promise<string> {
+  const { code } = await transformWithRefresh(source, "/src/counter.tsx", {
+    ...preact,
+  });
+  const match = code.match(/_s\d*\(Counter, "([^"]+)"/);
+  assert(match, `expected a signature for Counter in:\n${code}`);
+  return match[1];
+}
+
+Deno.test("a hook component gets a registration and a signature", async () => {
+  const { code, map } = await transformWithRefresh(
+    COUNTER,
+    "/src/counter.tsx",
+    preact,
+  );
+  assertIncludes(code, `from "preact/jsx-runtime"`);
+  assert.match(code, /var _s\d* = \$RefreshSig\$\(\)/);
+  assert.match(code, /_s\d*\(Counter, "[^"]+"\);/);
+  assert.match(code, /\$RefreshReg\$\(_c\d*, "Counter"\);/);
+  assert.match(code, /\$RefreshReg\$\(_c\d*, "Label"\);/);
+  assert.deepEqual(map, undefined);
+  // TypeScript is gone: no interface, no type import, no type arguments.
+  assert(!code.includes("interface"), code);
+  assert(!code.includes("ComponentChildren"), code);
+  assert(!code.includes("useState<"), code);
+});
+
+Deno.test("the signature changes when the hooks change, not the markup", async () => {
+  const base = await counterSignature(COUNTER);
+  const markupEdited = await counterSignature(
+    COUNTER.replace("{children} {count}", "{children}: {count} clicks"),
+  );
+  const hookAdded = await counterSignature(
+    COUNTER.replace(
+      "return (\n    <button",
+      "const [step] = useState(1);\n  return (\n    <button",
+    ),
+  );
+  const hookArgsChanged = await counterSignature(
+    COUNTER.replace("useState<number>(start)", "useState<number>(start * 2)"),
+  );
+  assert.deepEqual(markupEdited, base);
+  assert.notEqual(hookAdded, base);
+  assert.notEqual(hookArgsChanged, base);
+  assert.notEqual(hookAdded, hookArgsChanged);
+});
+
+Deno.test("custom hooks used by a component are listed for the runtime", async () => {
+  const source = `import { useState } from "preact/hooks";
+function useToggle(initial: boolean) {
+  const [on, setOn] = useState(initial);
+  return [on, () => setOn(!on)] as const;
+}
+export default function Switch() {
+  const [on, toggle] = useToggle(false);
+  return <input type="checkbox" checked={on} onChange={toggle} />;
+}
+`;
+  const { code } = await transformWithRefresh(
+    source,
+    "/src/switch.tsx",
+    preact,
+  );
+  assert.match(code, /_s\d*\(useToggle, "[^"]+"\);/);
+  // The component's signature lazily names the custom hook it calls.
+  assert.match(
+    code,
+    /_s\d*\(Switch, "[^"]+", false, function\(\) \{\s*return \[useToggle\];\s*\}\);/,
+  );
+  assert.match(code, /\$RefreshReg\$\(_c\d*, "Switch"\);/);
+});
+
+Deno.test("refresh off compiles JSX and TypeScript without registrations", async () => {
+  const { code } = await transformWithRefresh(COUNTER, "/src/counter.tsx", {
+    jsxImportSource: "react",
+    refresh: false,
+    sourcemap: false,
+  });
+  assertIncludes(code, `from "react/jsx-runtime"`);
+  assert(!code.includes("$RefreshReg$"), code);
+  assert(!code.includes("$RefreshSig$"), code);
+});
+
+Deno.test("output is always ESM, even without imports or exports", async () => {
+  const { code } = await transformWithRefresh(
+    "const el = <p>hi</p>;\nconsole.log(el);\n",
+    "/src/script.jsx",
+    preact,
+  );
+  assertIncludes(code, `import { jsx as _jsx } from "preact/jsx-runtime"`);
+  assert(!code.includes("require("), code);
+});
+
+Deno.test("languages follow the extension: .ts keeps type assertions, .js allows JSX", async () => {
+  const ts = await transformWithRefresh(
+    "const n = <number>(1 as unknown);\nexport { n };\n",
+    "/src/n.ts?t=123",
+    preact,
+  );
+  assertIncludes(ts.code, "const n = 1;");
+  const js = await transformWithRefresh(
+    "export const App = () => <main />;\n",
+    "/src/app.js",
+    preact,
+  );
+  assertIncludes(js.code, `_jsx("main", {})`);
+  assert.match(js.code, /\$RefreshReg\$\(_c\d*, "App"\);/);
+});
+
+Deno.test("source maps are inlined and returned", async () => {
+  const { code, map } = await transformWithRefresh(
+    COUNTER,
+    "/src/counter.tsx",
+    { ...preact, sourcemap: true },
+  );
+  assert(map !== undefined);
+  const parsed = JSON.parse(map);
+  assert.deepEqual(parsed.version, 3);
+  assert.deepEqual(parsed.sources, ["/src/counter.tsx"]);
+  assert.deepEqual(parsed.sourcesContent, [COUNTER]);
+  assert(parsed.mappings.length > 0);
+  const inline = code.match(
+    /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\n$/,
+  );
+  assert(inline, "expected an inline source map at the end of the code");
+  const decoded = new TextDecoder().decode(
+    Uint8Array.fromBase64(inline[1]),
+  );
+  assert.deepEqual(decoded, map);
+});
+
+Deno.test("a syntax error names the file, line and column", async () => {
+  const error = await transformError(
+    () =>
+      transformWithRefresh(
+        `const greeting = "héllo 😀";\nexport function A() {\n  return <div>{x</div>;\n}\n`,
+        "/src/broken.tsx",
+        preact,
+      ),
+  );
+  assert.deepEqual(error.file, "/src/broken.tsx");
+  assert.deepEqual(error.line, 3);
+  assert.deepEqual(error.column, 18);
+  assert.match(error.message, /^\/src\/broken\.tsx:3:18: /);
+  assertIncludes(error.reason, "Unterminated regular expression");
+  assert(error.frame?.includes("return <div>{x</div>;"), error.frame);
+});
+
+Deno.test("columns count characters, not UTF-8 bytes", async () => {
+  const error = await transformError(
+    () =>
+      transformWithRefresh(
+        `const s = "ééé😀"; let x: number = ;\n`,
+        "/src/utf8.ts",
+        preact,
+      ),
+  );
+  assert.deepEqual(error.line, 1);
+  // `const s = "ééé😀"; let x: number = ` is 35 UTF-16 code units long.
+  assert.deepEqual(error.column, 36);
+});
+
+Deno.test("an unclosed JSX tag is reported at the mismatch", async () => {
+  const error = await transformError(
+    () =>
+      transformWithRefresh(
+        "export default function App() {\n  return <A><B></A>;\n}\n",
+        "/src/app.jsx",
+        preact,
+      ),
+  );
+  assert.deepEqual(error.line, 2);
+  assertIncludes(error.reason, "closing tag");
+});

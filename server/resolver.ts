@@ -1,0 +1,123 @@
+/**
+ * Import resolution: what a specifier written in a module refers to — a
+ * file of the app (served under its root-relative URL), a dependency to
+ * bundle (`npm:`, `https:`, `jsr:`, or a bare name through the import map),
+ * or something the browser loads as is (`data:`, `blob:`).
+ *
+ * @module
+ */
+
+import { dirname, relative, resolve, sep as SEPARATOR } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type ImportMap, resolveWithImportMap } from "./import_map.ts";
+import { isDepSpecifier, normalizeDepSpecifier } from "./deps.ts";
+import { isInside } from "./path_safety.ts";
+
+/** Where a specifier leads. */
+export type Resolution =
+  | { kind: "file"; file: string; query: string }
+  | { kind: "dep"; spec: string }
+  | { kind: "virtual"; id: string }
+  | { kind: "external"; url: string }
+  | { kind: "unresolved"; reason: string };
+
+/** Options of {@linkcode resolveSpecifier}. */
+export interface ResolveOptions {
+  root: string;
+  importMap: ImportMap;
+  /** `resolve.alias` from the config: prefix → replacement. */
+  alias: Record<string, string>;
+}
+
+function splitQuery(spec: string): [string, string] {
+  const q = spec.search(/[?#]/);
+  return q < 0 ? [spec, ""] : [spec.slice(0, q), spec.slice(q)];
+}
+
+function applyAlias(spec: string, alias: Record<string, string>): string {
+  for (const [from, to] of Object.entries(alias)) {
+    if (spec === from) return to;
+    const prefix = from.endsWith("/") ? from : from + "/";
+    if (spec.startsWith(prefix)) {
+      return (to.endsWith("/") ? to : to + "/") + spec.slice(prefix.length);
+    }
+  }
+  return spec;
+}
+
+/**
+ * Resolves `spec` as imported by the file `importer` (absolute path).
+ * Local files are checked for existence by the caller.
+ *
+ * @example
+ * ```ts
+ * resolveSpecifier("./b.ts", "/app/src/a.ts", { root: "/app", importMap, alias: {} });
+ * // { kind: "file", file: "/app/src/b.ts", query: "" }
+ * ```
+ */
+export function resolveSpecifier(
+  spec: string,
+  importer: string,
+  options: ResolveOptions,
+): Resolution {
+  const aliased = applyAlias(spec, options.alias);
+  if (/^(data|blob):/.test(aliased)) return { kind: "external", url: aliased };
+  if (aliased.startsWith("/@")) return { kind: "virtual", id: aliased };
+  if (
+    aliased.startsWith("./") || aliased.startsWith("../")
+  ) {
+    const [path, query] = splitQuery(aliased);
+    return { kind: "file", file: resolve(dirname(importer), path), query };
+  }
+  if (aliased.startsWith("/")) {
+    const [path, query] = splitQuery(aliased);
+    // A root-relative URL, as the browser would read it; an absolute path
+    // that already lies inside the root is taken as a path.
+    const file = isInside(options.root, path)
+      ? path
+      : resolve(options.root, "." + path);
+    return { kind: "file", file, query };
+  }
+  if (aliased.startsWith("file://")) {
+    const [path, query] = splitQuery(aliased);
+    return { kind: "file", file: fileURLToPath(path), query };
+  }
+  const importerUrl = pathToFileURL(importer).href;
+  const mapped = resolveWithImportMap(aliased, options.importMap, importerUrl);
+  if (mapped !== null) {
+    if (mapped.startsWith("file://")) {
+      const [path, query] = splitQuery(mapped);
+      return { kind: "file", file: fileURLToPath(path), query };
+    }
+    if (isDepSpecifier(mapped)) {
+      return { kind: "dep", spec: normalizeDepSpecifier(mapped) };
+    }
+    return {
+      kind: "unresolved",
+      reason:
+        `the import map maps it to "${mapped}", which is not a file, npm:, jsr: or https: address`,
+    };
+  }
+  if (isDepSpecifier(aliased)) {
+    return { kind: "dep", spec: normalizeDepSpecifier(aliased) };
+  }
+  if (aliased.startsWith("node:")) {
+    return {
+      kind: "unresolved",
+      reason: "Node built-in modules do not run in the browser",
+    };
+  }
+  return {
+    kind: "unresolved",
+    reason:
+      `it is not a relative path and the app's import map (deno.json "imports" or import_map.json) has no entry for it; add one, e.g. "${
+        aliased.split("/")[0]
+      }": "npm:${aliased.split("/")[0]}@<version>"`,
+  };
+}
+
+/** The URL a file of the app is served under (`/src/a.ts`). */
+export function fileToUrl(root: string, file: string, query = ""): string {
+  const rel = relative(root, file).split(SEPARATOR).join("/");
+  return "/" + rel.split("/").map(encodeURIComponent).join("/") + query;
+}

@@ -1,0 +1,734 @@
+/**
+ * The dev server: one `Deno.serve` that answers pages (with the HMR client
+ * and import map injected), modules (built on demand), bundled dependencies,
+ * static files and the HMR WebSocket — and a watcher feeding the HMR engine.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import {
+  applyDefaults,
+  ConfigError,
+  findConfigFile,
+  loadConfigFile,
+  mergeConfig,
+  type ResolvedConfig,
+  type UserConfig,
+} from "./config.ts";
+import { type AppDenoConfig, loadAppDenoConfig } from "./import_map.ts";
+import { ModuleGraph } from "./module_graph.ts";
+import {
+  CLIENT_URL,
+  isModuleRequest,
+  ModulePipeline,
+  stripFreshness,
+} from "./module_pipeline.ts";
+import { DepBundler, DEPS_URL_PREFIX, normalizeDepSpecifier } from "./deps.ts";
+import { HotChannel, type HotClient, type HotListener } from "./hot_channel.ts";
+import { HmrEngine, type InvalidateData } from "./hmr.ts";
+import { type FileWatcher, watchFiles } from "./watcher.ts";
+import {
+  type BrowserImportMap,
+  injectIntoHtml,
+  moduleScriptsOf,
+} from "./html.ts";
+import { matchesEtag, serveFile } from "./static.ts";
+import {
+  decodeSafePathname,
+  resolveSafeFile,
+  UnsafePathError,
+} from "./path_safety.ts";
+import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
+import { esbuildPlugin } from "./plugins/esbuild.ts";
+import { type Plugin, sortPlugins } from "./plugin.ts";
+import { builtinPlugins } from "./plugins/mod.ts";
+import { serveClientFile } from "./client_files.ts";
+import type { HotPayload } from "../client/payload.ts";
+
+/** A request handler added with `server.middlewares.use()`. */
+export type Middleware = (
+  request: Request,
+  next: () => Promise<Response>,
+) => Response | Promise<Response>;
+
+/** The server's hot channel as plugins and tools see it. */
+export interface HotApi {
+  send(payload: HotPayload): void;
+  send(event: string, data?: unknown): void;
+  on(event: string, listener: HotListener): void;
+  off(event: string, listener: HotListener): void;
+  readonly clients: Set<HotClient>;
+}
+
+/** A running (or ready to run) dev server. */
+export interface DevServer {
+  /** The resolved configuration. */
+  readonly config: ResolvedConfig;
+  /** `http://localhost:5173/` once listening, else null. */
+  readonly url: string | null;
+  /** The module graph. */
+  readonly moduleGraph: ModuleGraph;
+  /** Sends payloads and custom events to pages; listens to theirs. */
+  readonly hot: HotApi;
+  /** Alias of `hot`, for Vite plugins that use `server.ws`. */
+  readonly ws: HotApi;
+  /** Adds request handlers that run before the built-in ones. */
+  readonly middlewares: { use(handler: Middleware): void };
+  /** Starts listening; resolves once the socket is bound. */
+  listen(): Promise<DevServer>;
+  /** Stops the server, the watcher and every socket. */
+  close(): Promise<void>;
+  /** Reloads the config and plugins in-process (same port), then reloads pages. */
+  restart(): Promise<void>;
+  /** The browser-ready code for a module URL. */
+  transformRequest(url: string): Promise<{ code: string }>;
+}
+
+/** Config for `createServer`: a user config, plus the CLI's overrides. */
+export type InlineConfig = UserConfig;
+
+/** Everything that is rebuilt on a restart (config edits). */
+interface ServerState {
+  config: ResolvedConfig;
+  app: AppDenoConfig;
+  plugins: Plugin[];
+  graph: ModuleGraph;
+  deps: DepBundler;
+  pipeline: ModulePipeline;
+  engine: HmrEngine;
+  preMiddlewares: Middleware[];
+  postMiddlewares: Middleware[];
+  scan: Promise<void>;
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+function hostnameOf(hostHeader: string): string {
+  if (hostHeader.startsWith("[")) {
+    return hostHeader.slice(0, hostHeader.indexOf("]") + 1);
+  }
+  return hostHeader.split(":")[0];
+}
+
+function isIpLiteral(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[");
+}
+
+function text(
+  status: number,
+  body: string,
+  headers: HeadersInit = {},
+): Response {
+  return new Response(body.endsWith("\n") ? body : body + "\n", {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
+  });
+}
+
+/** Files that are never served, even inside the root (like Vite's fs.deny). */
+const DENIED_NAMES = [/^\.env(\..*)?$/, /\.(pem|crt|key)$/];
+
+function isDeniedPath(pathname: string): boolean {
+  const segments = pathname.split("/");
+  return segments.some((s) => s === ".git") ||
+    DENIED_NAMES.some((pattern) => pattern.test(segments.at(-1) ?? ""));
+}
+
+function timeStamp(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+class BananaDevServer implements DevServer {
+  #inline: InlineConfig;
+  #state!: ServerState;
+  #channel!: HotChannel;
+  #httpServer: Deno.HttpServer | null = null;
+  #hmrServer: Deno.HttpServer | null = null;
+  #watcher: FileWatcher | null = null;
+  #url: string | null = null;
+  #port = 0;
+  #lastLogged = new Map<string, string>();
+  #closed = false;
+
+  constructor(inline: InlineConfig) {
+    this.#inline = inline;
+  }
+
+  get config(): ResolvedConfig {
+    return this.#state.config;
+  }
+  get url(): string | null {
+    return this.#url;
+  }
+  get moduleGraph(): ModuleGraph {
+    return this.#state.graph;
+  }
+  get hot(): HotApi {
+    return this.#channel;
+  }
+  get ws(): HotApi {
+    return this.#channel;
+  }
+  get middlewares(): { use(handler: Middleware): void } {
+    return { use: (handler) => this.#state.preMiddlewares.push(handler) };
+  }
+
+  /** Loads config and builds the state; used at start and on restart. */
+  async init(): Promise<void> {
+    if (!this.#channel) {
+      this.#channel = new HotChannel({
+        isAllowedOrigin: (origin) => this.#isAllowedOrigin(origin),
+      });
+      this.#channel.on("vite:invalidate", (data) => this.#onInvalidate(data));
+      this.#channel.on("banana:invalidate", (data) => this.#onInvalidate(data));
+    }
+    const state = await this.#createState();
+    this.#state = state;
+    for (const plugin of state.plugins) {
+      if (!plugin.configureServer) continue;
+      const after = await plugin.configureServer(this);
+      if (typeof after === "function") {
+        const before = state.preMiddlewares.length;
+        await after();
+        // Handlers added by the returned hook run after ours.
+        state.postMiddlewares.push(...state.preMiddlewares.splice(before));
+      }
+    }
+  }
+
+  #onInvalidate(data: unknown): void {
+    const payload = data as InvalidateData;
+    if (typeof payload?.path !== "string") return;
+    this.#state.engine.onInvalidate(payload);
+  }
+
+  async #createState(): Promise<ServerState> {
+    const inline = this.#inline;
+    const root = await Deno.realPath(inline.root ?? Deno.cwd()).catch(() => {
+      throw new ConfigError(`Root directory ${inline.root} does not exist`);
+    });
+    const configFile = inline.configFile === false
+      ? null
+      : await findConfigFile(root, inline.configFile || undefined);
+    const fileConfig = configFile ? await loadConfigFile(configFile) : {};
+    let user: UserConfig = mergeConfig(fileConfig, { ...inline, root });
+    const userPlugins = (user.plugins ?? []).flat().filter((p): p is Plugin =>
+      !!p && (p.apply === undefined || p.apply === "serve" ||
+        (typeof p.apply === "function" &&
+          p.apply(user, { command: "serve", mode: "development" })))
+    );
+    for (const plugin of sortPlugins(userPlugins)) {
+      if (!plugin.config) continue;
+      const patch = await plugin.config(user, {
+        command: "serve",
+        mode: user.mode ?? "development",
+      });
+      if (patch) user = mergeConfig(user, patch);
+    }
+    const app = await loadAppDenoConfig(root);
+    const config = applyDefaults(user, configFile, []);
+    config.root = root;
+    const ordered = [
+      ...userPlugins.filter((p) => p.enforce === "pre"),
+      esbuildPlugin({
+        root,
+        compilerOptions: app.compilerOptions,
+        define: config.define,
+      }),
+      ...builtinPlugins({ config, app }),
+      ...userPlugins.filter((p) => p.enforce !== "pre" && p.enforce !== "post"),
+      ...userPlugins.filter((p) => p.enforce === "post"),
+    ];
+    config.plugins = ordered;
+    for (const plugin of ordered) await plugin.configResolved?.(config);
+
+    const graph = new ModuleGraph();
+    const deps = new DepBundler({
+      cacheDir: config.cacheDir,
+      log: (message) => this.log(message),
+      onReplaced: (reason) => {
+        this.#state.pipeline.invalidateAllRenders();
+        this.log(`page reload: ${reason}`);
+        this.#channel.send({ type: "full-reload", path: "*", reason });
+      },
+    });
+    const pipeline = new ModulePipeline({
+      root,
+      fsAllow: config.server.fs.allow,
+      graph,
+      plugins: ordered,
+      importMap: app.importMap,
+      alias: config.alias,
+      deps,
+      hmr: config.hmr !== null,
+      mode: config.mode,
+    });
+    const engine = new HmrEngine({
+      root,
+      graph,
+      pipeline,
+      channel: this.#channel,
+      plugins: ordered,
+      hmr: config.hmr !== null,
+      restartFiles: () => [
+        ...(this.#state.config.configFile
+          ? [this.#state.config.configFile]
+          : []),
+        ...this.#state.app.files,
+      ],
+      restart: (reason) => this.#restartFor(reason),
+      server: () => this,
+      log: (message) => this.log(message),
+    });
+    const scan = this.#scanEntries(root, pipeline);
+    deps.holdUntil(scan);
+    return {
+      config,
+      app,
+      plugins: ordered,
+      graph,
+      deps,
+      pipeline,
+      engine,
+      preMiddlewares: [],
+      postMiddlewares: [],
+      scan,
+    };
+  }
+
+  /**
+   * Builds what `index.html` loads, ahead of the first request, so the
+   * dependencies are known (and bundled once) before the page asks.
+   */
+  async #scanEntries(root: string, pipeline: ModulePipeline): Promise<void> {
+    let html: string;
+    try {
+      html = await Deno.readTextFile(join(root, "index.html"));
+    } catch {
+      return;
+    }
+    const seen = new Set<string>();
+    await Promise.all(
+      moduleScriptsOf(html).filter((src) => !/^[a-z]+:/i.test(src)).map(
+        (src) => {
+          const url = new URL(src, "http://x/").pathname;
+          return pipeline.warmup(url, seen);
+        },
+      ),
+    );
+  }
+
+  /** Prints a line unless logging is silent. */
+  log(message: string): void {
+    if (
+      this.#state?.config.logLevel === "silent" ||
+      this.#inline.logLevel === "silent"
+    ) return;
+    console.log(`${timeStamp()} [banana] ${message}`);
+  }
+
+  #logErrorOnce(id: string, message: string): void {
+    if (this.#lastLogged.get(id) === message) return;
+    this.#lastLogged.set(id, message);
+    this.log(`error ${message}`);
+  }
+
+  #isAllowedHost(hostHeader: string | null): boolean {
+    if (!hostHeader) return false;
+    const host = hostnameOf(hostHeader).toLowerCase();
+    const config = this.#state.config.server;
+    return LOOPBACK_HOSTS.has(host) || host.endsWith(".localhost") ||
+      isIpLiteral(host) || host === config.host.toLowerCase() ||
+      config.allowedHosts.some((allowed) =>
+        host === allowed.toLowerCase() ||
+        (allowed.startsWith(".") && host.endsWith(allowed.toLowerCase()))
+      );
+  }
+
+  #isAllowedOrigin(origin: string): boolean {
+    try {
+      return this.#isAllowedHost(new URL(origin).host);
+    } catch {
+      return false;
+    }
+  }
+
+  async listen(): Promise<DevServer> {
+    if (!this.#state) await this.init();
+    const { server, hmr } = this.#state.config;
+    const started = performance.now();
+    const handler = (request: Request, info: Deno.ServeHandlerInfo) =>
+      this.#handle(request, info);
+    let port = server.port;
+    for (let attempt = 0;; attempt++) {
+      try {
+        this.#httpServer = Deno.serve({
+          port,
+          hostname: server.host === "localhost" ? "127.0.0.1" : server.host,
+          onListen: () => {},
+          handler,
+        });
+        break;
+      } catch (err) {
+        if (
+          !(err instanceof Deno.errors.AddrInUse) || server.strictPort ||
+          attempt >= 20 || port === 0
+        ) {
+          if (err instanceof Deno.errors.AddrInUse) {
+            throw new Error(
+              `Port ${port} is already in use${
+                server.strictPort ? " (--strict-port is set)" : ""
+              }`,
+            );
+          }
+          throw err;
+        }
+        port++;
+      }
+    }
+    const addr = this.#httpServer.addr as Deno.NetAddr;
+    this.#port = addr.port;
+    const shownHost = server.host === "127.0.0.1" || server.host === "0.0.0.0"
+      ? "localhost"
+      : server.host;
+    this.#url = `http://${shownHost}:${this.#port}/`;
+    if (hmr?.port) {
+      this.#hmrServer = Deno.serve({
+        port: hmr.port,
+        hostname: hmr.host ??
+          (server.host === "localhost" ? "127.0.0.1" : server.host),
+        onListen: () => {},
+        handler: (request) =>
+          request.headers.get("upgrade")?.toLowerCase() === "websocket"
+            ? this.#channel.handleUpgrade(request)
+            : text(404, "This port only serves the HMR WebSocket"),
+      });
+    }
+    this.#startWatcher();
+    this.readyMs = performance.now() - started;
+    return this;
+  }
+
+  /** Milliseconds `listen()` took. */
+  readyMs = 0;
+
+  #startWatcher(): void {
+    this.#watcher?.close();
+    const { root, cacheDir } = this.#state.config;
+    this.#watcher = watchFiles(root, {
+      ignoreDirs: [cacheDir],
+      onBatch: (changes) => this.#state.engine.onFileChanges(changes),
+      onError: (err) => this.log(`watcher: ${err}`),
+    });
+  }
+
+  async #restartFor(reason: string): Promise<void> {
+    this.log(`${reason}: restarting`);
+    try {
+      await this.restart();
+    } catch (err) {
+      const body = toErrorBody(err);
+      this.log(`restart failed, keeping the running server: ${body.message}`);
+      this.#channel.send({
+        type: "error",
+        err: { ...body, id: "config", plugin: "config" },
+      });
+    }
+  }
+
+  async restart(): Promise<void> {
+    const previous = this.#state;
+    await this.init();
+    if (this.#httpServer) this.#startWatcher();
+    if (previous.config.server.port !== this.#state.config.server.port) {
+      this.log(
+        `server.port changed to ${this.#state.config.server.port}; it takes effect when the server is started again`,
+      );
+    }
+    this.#channel.clearError("config");
+    this.#channel.send({
+      type: "full-reload",
+      path: "*",
+      reason: "server restarted",
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#watcher?.close();
+    this.#channel?.close();
+    await this.#httpServer?.shutdown();
+    await this.#hmrServer?.shutdown();
+    await this.#state?.scan.catch(() => {});
+  }
+
+  async transformRequest(url: string): Promise<{ code: string }> {
+    const rendered = await this.#state.pipeline.render(stripFreshness(url));
+    return { code: rendered.code };
+  }
+
+  async #handle(
+    request: Request,
+    _info: Deno.ServeHandlerInfo,
+  ): Promise<Response> {
+    const state = this.#state;
+    if (!this.#isAllowedHost(request.headers.get("host"))) {
+      const host = request.headers.get("host") ?? "(none)";
+      return text(
+        403,
+        `Blocked request: host "${host}" is not allowed. Add it to server.allowedHosts to allow it.`,
+      );
+    }
+    const chain = [
+      ...state.preMiddlewares,
+      (req: Request) => this.#builtin(req),
+      ...state.postMiddlewares,
+    ];
+    const run = (i: number, req: Request): Promise<Response> => {
+      const handler = chain[i];
+      if (!handler) {
+        return Promise.resolve(
+          text(404, `Not found: ${new URL(req.url).pathname}`),
+        );
+      }
+      return Promise.resolve(handler(req, () => run(i + 1, req)));
+    };
+    try {
+      return await run(0, request);
+    } catch (err) {
+      if (err instanceof UnsafePathError) return text(err.status, err.message);
+      const body = toErrorBody(err);
+      this.#logErrorOnce("request", formatErrorForLog(body));
+      return text(500, `Internal error: ${body.message}`);
+    }
+  }
+
+  /** The built-in handlers; returns 404 responses only via `next`. */
+  async #builtin(request: Request): Promise<Response> {
+    const state = this.#state;
+    const url = new URL(request.url);
+    const pathname = url.pathname;
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return text(405, `Method ${request.method} not allowed`);
+    }
+    const hmr = state.config.hmr;
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      // With --no-hmr the socket still carries live reloads.
+      if (pathname === (hmr?.path ?? "/@banana/hmr")) {
+        return this.#channel.handleUpgrade(request);
+      }
+      return text(404, "No WebSocket here");
+    }
+    if (pathname === "/@banana/ping") return text(200, "pong");
+    if (isDeniedPath(pathname)) {
+      return text(403, `Refused ${pathname}: this file is never served`);
+    }
+    if (pathname.startsWith("/@banana/client/")) {
+      return await serveClientFile(pathname, request, {
+        hmr: hmr,
+        token: this.#channel.token,
+        port: this.#port,
+      });
+    }
+    if (pathname.startsWith(DEPS_URL_PREFIX)) {
+      return await this.#serveDep(request, pathname);
+    }
+    const requestPath = pathname + url.search;
+    if (isModuleRequest(requestPath)) {
+      return await this.#serveModule(request, url);
+    }
+    if (pathname === "/favicon.ico") {
+      const file = await this.#findStatic(pathname);
+      return file
+        ? await serveFile(request, file)
+        : new Response(null, { status: 204 });
+    }
+    // Pages.
+    const htmlPath = pathname.endsWith("/")
+      ? pathname + "index.html"
+      : pathname;
+    if (htmlPath.endsWith(".html")) {
+      const file = await resolveSafeFile(
+        state.config.root,
+        htmlPath,
+        this.#allowDirs(),
+      );
+      if (file) return await this.#serveHtml(htmlPath, file);
+    }
+    const file = await this.#findStatic(pathname);
+    if (file) return await serveFile(request, file);
+    const accept = request.headers.get("accept") ?? "";
+    const dest = request.headers.get("sec-fetch-dest");
+    if (dest === "document" || (!dest && accept.includes("text/html"))) {
+      // SPA fallback: client-side routes get the app's index.html.
+      const index = await resolveSafeFile(
+        state.config.root,
+        "/index.html",
+        this.#allowDirs(),
+      );
+      if (index) return await this.#serveHtml("/index.html", index);
+    }
+    return text(404, `Not found: ${pathname}`);
+  }
+
+  #allowDirs(): string[] {
+    return [this.#state.config.root, ...this.#state.config.server.fs.allow];
+  }
+
+  async #findStatic(pathname: string): Promise<string | null> {
+    const { root, publicDir } = this.#state.config;
+    if (publicDir) {
+      const inPublic = await resolveSafeFile(publicDir, pathname, [publicDir]);
+      if (inPublic && (await Deno.stat(inPublic)).isFile) return inPublic;
+    }
+    const file = await resolveSafeFile(root, pathname, this.#allowDirs());
+    if (file && (await Deno.stat(file)).isFile) return file;
+    return null;
+  }
+
+  async #serveDep(request: Request, pathname: string): Promise<Response> {
+    decodeSafePathname(pathname);
+    const file = this.#state.deps.fileFor(pathname);
+    if (!file) return text(404, `Unknown dependency file ${pathname}`);
+    try {
+      return await serveFile(request, file, {
+        "cache-control": "public, max-age=31536000, immutable",
+      });
+    } catch {
+      return text(404, `Unknown dependency file ${pathname}`);
+    }
+  }
+
+  async #serveModule(request: Request, url: URL): Promise<Response> {
+    const state = this.#state;
+    const moduleUrl = stripFreshness(url.pathname + url.search);
+    const version = url.searchParams.get("v");
+    try {
+      const rendered = await state.pipeline.render(moduleUrl);
+      const node = state.graph.get(moduleUrl);
+      if (node) node.loadedByClient = true;
+      state.pipeline.warmup(moduleUrl);
+      const immutable = version !== null && `"${version}"` === rendered.etag;
+      const headers = {
+        "content-type": "text/javascript; charset=utf-8",
+        "etag": rendered.etag,
+        "cache-control": immutable
+          ? "public, max-age=31536000, immutable"
+          : "no-cache",
+      };
+      if (matchesEtag(request, rendered.etag)) {
+        return new Response(null, { status: 304, headers });
+      }
+      return new Response(request.method === "HEAD" ? null : rendered.code, {
+        headers,
+      });
+    } catch (err) {
+      if (err instanceof UnsafePathError) throw err;
+      const node = state.graph.get(moduleUrl);
+      if (node) node.loadedByClient = true;
+      const body = toErrorBody(err, moduleUrl);
+      const referer = request.headers.get("referer");
+      const importer = referer ? new URL(referer).pathname : null;
+      const notFound = err instanceof BananaError &&
+        err.body.plugin === "load" &&
+        body.message.startsWith("File not found");
+      if (notFound) {
+        return text(
+          404,
+          `${body.message} (requested as ${moduleUrl}${
+            importer ? `, imported by ${importer}` : ""
+          })`,
+        );
+      }
+      this.#logErrorOnce(moduleUrl, formatErrorForLog(body));
+      this.#channel.send({ type: "error", err: { ...body, id: moduleUrl } });
+      return text(
+        500,
+        `${body.message}${body.frame ? "\n\n" + body.frame : ""}`,
+      );
+    }
+  }
+
+  async #serveHtml(path: string, file: string): Promise<Response> {
+    const state = this.#state;
+    let html = await Deno.readTextFile(file);
+    for (const plugin of state.plugins) {
+      if (!plugin.transformIndexHtml) continue;
+      const out = await plugin.transformIndexHtml(html, {
+        path,
+        filename: file,
+        server: this,
+      });
+      if (typeof out === "string") html = out;
+    }
+    // The client also runs with --no-hmr: it performs the live reloads.
+    html = injectIntoHtml(html, {
+      importMap: this.#browserImportMap(),
+      scripts: [CLIENT_URL],
+    });
+    return new Response(html, {
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-cache",
+      },
+    });
+  }
+
+  /**
+   * The page's import map: the app's dependencies mapped to their bundled
+   * files, and every module already built mapped to a content-versioned URL
+   * (so reloads use the browser cache and re-fetch only what changed).
+   */
+  #browserImportMap(): BrowserImportMap {
+    const state = this.#state;
+    const imports: Record<string, string> = {};
+    const generation = state.deps.generation;
+    if (generation) {
+      state.deps.markInUse();
+      for (const [key, target] of Object.entries(state.app.importMap.imports)) {
+        const spec = normalizeDepSpecifier(target);
+        if (key.endsWith("/")) {
+          for (const [dep, url] of generation.urls) {
+            if (dep.startsWith(spec)) {
+              imports[key + dep.slice(spec.length)] = url;
+            }
+          }
+        } else {
+          const url = generation.urls.get(spec);
+          if (url) imports[key] = url;
+        }
+      }
+    }
+    for (const node of state.graph.urlToModule.values()) {
+      if (node.lastHMRTimestamp) continue;
+      const etag = state.pipeline.currentEtag(node.url);
+      if (etag) {
+        const sep = node.url.includes("?") ? "&" : "?";
+        imports[node.url] = `${node.url}${sep}v=${etag.slice(1, -1)}`;
+      }
+    }
+    return { imports };
+  }
+}
+
+/**
+ * Creates a dev server for an app folder. Call `listen()` to start it.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "./mod.ts";
+ * const server = await createServer({ root: "./examples/basic", server: { port: 0 } });
+ * await server.listen();
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ */
+export async function createServer(
+  inline: InlineConfig = {},
+): Promise<DevServer> {
+  const server = new BananaDevServer(inline);
+  await server.init();
+  return server;
+}

@@ -1,0 +1,138 @@
+/**
+ * File watching on `Deno.watchFs`, coalesced into batches: one save (or one
+ * `git checkout` of hundreds of files) becomes one batch. Event kinds are not
+ * trusted — atomic saves show up as `rename`, vim saves as remove + create —
+ * so every path in a batch is checked on disk: it exists (`update`) or not
+ * (`delete`).
+ *
+ * @module
+ */
+
+import { basename, relative, sep as SEPARATOR } from "node:path";
+
+/** What happened to a path, as seen on disk after the batch settled. */
+export type FileChangeKind = "update" | "delete";
+
+/** Options of {@linkcode watchFiles}. */
+export interface WatchOptions {
+  /** Directories that are never reported, relative to the root or absolute. */
+  ignoreDirs?: string[];
+  /** Quiet time that ends a batch, in ms. Default: 6. */
+  settleMs?: number;
+  /** Longest a batch may keep growing, in ms. Default: 300. */
+  maxWaitMs?: number;
+  /** Called with each batch; errors are logged, never thrown. */
+  onBatch: (changes: Map<string, FileChangeKind>) => void | Promise<void>;
+  /** Called when the watcher itself fails. */
+  onError?: (error: unknown) => void;
+}
+
+/** A running watcher. */
+export interface FileWatcher {
+  close(): void;
+}
+
+const EDITOR_TEMP = [
+  /\.swp$/,
+  /\.swx$/,
+  /~$/,
+  /^\.#/,
+  /\.tmp\./,
+  /\.tmp$/,
+  /^\d+$/, // vim's write test file "4913"
+];
+
+/** True for editor scratch files that never count as changes. */
+export function isEditorTempFile(path: string): boolean {
+  const name = basename(path);
+  return EDITOR_TEMP.some((pattern) => pattern.test(name));
+}
+
+/**
+ * Watches `root` recursively and reports settled batches of changes.
+ *
+ * @example
+ * ```ts
+ * const watcher = watchFiles("/app", { onBatch: (c) => console.log(c) });
+ * watcher.close();
+ * ```
+ */
+export function watchFiles(root: string, options: WatchOptions): FileWatcher {
+  const settleMs = options.settleMs ?? 6;
+  const maxWaitMs = options.maxWaitMs ?? 300;
+  const ignored = [".git", "node_modules", ...(options.ignoreDirs ?? [])]
+    .map((dir) =>
+      relative(root, dir.startsWith(SEPARATOR) ? dir : `${root}/${dir}`)
+    );
+  const isIgnored = (path: string) => {
+    const rel = relative(root, path);
+    if (rel.startsWith("..")) return true;
+    return ignored.some((dir) =>
+      rel === dir || rel.startsWith(dir + SEPARATOR)
+    ) ||
+      rel.split(SEPARATOR).some((part) =>
+        part === ".git" || part === "node_modules"
+      ) ||
+      isEditorTempFile(path);
+  };
+
+  const watcher = Deno.watchFs(root, { recursive: true });
+  let pending = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let firstEventAt = 0;
+  let running = Promise.resolve();
+
+  const flush = () => {
+    timer = undefined;
+    const paths = pending;
+    pending = new Set();
+    running = running.then(async () => {
+      const changes = new Map<string, FileChangeKind>();
+      for (const path of paths) {
+        try {
+          const info = await Deno.stat(path);
+          if (info.isFile) changes.set(path, "update");
+        } catch {
+          changes.set(path, "delete");
+        }
+      }
+      if (changes.size === 0) return;
+      try {
+        await options.onBatch(changes);
+      } catch (err) {
+        options.onError?.(err);
+      }
+    });
+  };
+
+  (async () => {
+    try {
+      for await (const event of watcher) {
+        if (event.kind === "access" || event.kind === "other") continue;
+        let added = false;
+        for (const path of event.paths) {
+          if (isIgnored(path)) continue;
+          pending.add(path);
+          added = true;
+        }
+        if (!added) continue;
+        const now = performance.now();
+        if (timer === undefined) firstEventAt = now;
+        clearTimeout(timer);
+        const wait = now - firstEventAt >= maxWaitMs ? 0 : settleMs;
+        timer = setTimeout(flush, wait);
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource)) options.onError?.(err);
+    }
+  })();
+
+  return {
+    close() {
+      clearTimeout(timer);
+      try {
+        watcher.close();
+      } catch { /* already closed */ }
+    },
+  };
+}
