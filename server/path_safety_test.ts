@@ -1,0 +1,54 @@
+import { deepStrictEqual, equal, rejects, throws } from "node:assert/strict";
+import { join } from "node:path";
+import {
+  decodeSafePathname,
+  isInside,
+  resolveSafeFile,
+  UnsafePathError,
+} from "./path_safety.ts";
+
+Deno.test("path safety: plain paths decode to segments", () => {
+  deepStrictEqual(decodeSafePathname("/src/app.ts"), ["src", "app.ts"]);
+  deepStrictEqual(decodeSafePathname("/a%20b/c.ts"), ["a b", "c.ts"]);
+  deepStrictEqual(decodeSafePathname("//x/./y"), ["x", "y"]);
+});
+
+Deno.test("path safety: escapes are refused", () => {
+  for (
+    const probe of [
+      "/../secret",
+      "/%2e%2e/secret",
+      "/src/..%2f..%2fsecret",
+      "/src/%2E%2E%2Fsecret",
+      "/..%5csecret",
+      "/a\\b",
+      "/a%00b",
+    ]
+  ) {
+    throws(() => decodeSafePathname(probe), UnsafePathError, probe);
+  }
+  throws(() => decodeSafePathname("/%E0%A4%A"), UnsafePathError);
+});
+
+Deno.test("path safety: isInside", () => {
+  equal(isInside("/app", "/app/src/a.ts"), true);
+  equal(isInside("/app", "/app"), true);
+  equal(isInside("/app", "/apple/a.ts"), false);
+  equal(isInside("/app", "/etc/passwd"), false);
+});
+
+Deno.test("path safety: symlinks pointing outside the root are refused", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    const root = join(dir, "app");
+    await Deno.mkdir(root);
+    await Deno.writeTextFile(join(dir, "secret.txt"), "top secret");
+    await Deno.writeTextFile(join(root, "ok.txt"), "fine");
+    await Deno.symlink(dir, join(root, "escape"));
+    equal(await resolveSafeFile(root, "/ok.txt"), join(root, "ok.txt"));
+    equal(await resolveSafeFile(root, "/missing.txt"), null);
+    await rejects(resolveSafeFile(root, "/escape/secret.txt"), UnsafePathError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
