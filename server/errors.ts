@@ -89,6 +89,10 @@ export function formatErrorForLog(body: ErrorPayloadBody): string {
   const where = body.loc
     ? `${body.loc.file}:${body.loc.line}:${body.loc.column + 1}`
     : body.id ?? "";
+  // Messages of located errors already start with "file:line:col:".
+  if (body.loc && body.message.includes(`:${body.loc.line}:`)) {
+    return body.message + (body.frame ? "\n" + body.frame : "");
+  }
   return `${where ? where + " " : ""}${body.message}${
     body.frame ? "\n" + body.frame : ""
   }`;

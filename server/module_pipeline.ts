@@ -23,7 +23,7 @@ import { contentHash } from "./hash.ts";
 import type { DepBundler } from "./deps.ts";
 import { fileToUrl, resolveSpecifier } from "./resolver.ts";
 import type { ImportMap } from "./import_map.ts";
-import { decodeSafePathname, isInside } from "./path_safety.ts";
+import { decodeSafePathname, isInside, UnsafePathError } from "./path_safety.ts";
 import { isScriptPath } from "./plugins/esbuild.ts";
 
 /** URL of the HMR client runtime. */
@@ -178,6 +178,7 @@ export class ModulePipeline {
           return built;
         },
         (err) => {
+          if (err instanceof UnsafePathError) throw err;
           const error = err instanceof BananaError ? err : new BananaError({
             message: err instanceof Error ? err.message : String(err),
             id: url,
@@ -220,6 +221,7 @@ export class ModulePipeline {
     if (!file) {
       throw new BananaError({ message: `No plugin can load ${id}`, id });
     }
+    await this.#assertServable(file);
     try {
       return await Deno.readTextFile(file);
     } catch (err) {
@@ -234,6 +236,22 @@ export class ModulePipeline {
         throw new BananaError({ message: `${file} is a directory`, id: file });
       }
       throw err;
+    }
+  }
+
+  /** Refuses files whose real path (after symlinks) leaves the allowed dirs. */
+  async #assertServable(file: string): Promise<void> {
+    let real: string;
+    try {
+      real = await Deno.realPath(file);
+    } catch {
+      return; // missing: reported as "File not found" by the read
+    }
+    const allowed = [this.options.root, ...this.options.fsAllow];
+    if (!allowed.some((dir) => isInside(dir, real))) {
+      throw new UnsafePathError(
+        `Refused ${relative(this.options.root, file)}: it links outside the served root`,
+      );
     }
   }
 
@@ -492,18 +510,24 @@ export class ModulePipeline {
       header,
       built.acceptEdits,
     );
-    const rendered = { code, etag: `"${contentHash(code)}"`, key };
+    const rendered = { code, etag: `"${contentHash(key)}"`, key };
     // The key may have moved on while dependency URLs were awaited.
     this.#rendered.set(url, rendered);
     return rendered;
   }
 
-  /** ETag of the cached render of `url`, if current (for the import map). */
-  currentEtag(url: string): string | null {
+  /**
+   * The version of `url`'s rendered code, known as soon as it is built (for
+   * the page's import map): a hash of everything the render depends on, so
+   * it is stable across server restarts and changes with any input.
+   */
+  currentVersion(url: string): string | null {
     const built = this.#built.get(url);
-    const rendered = this.#rendered.get(url);
-    if (!built || built instanceof BananaError || !rendered) return null;
-    return rendered.key === this.#renderKey(built) ? rendered.etag : null;
+    if (!built || built instanceof BananaError) return null;
+    const imports = built.targets.some((t) => t.kind === "dep");
+    // Dependency URLs are only known once their bundle exists.
+    if (imports && !this.options.deps.generation) return null;
+    return contentHash(this.#renderKey(built));
   }
 
   /** What a render depends on: the build, dependency URLs, import timestamps. */

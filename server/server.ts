@@ -653,6 +653,14 @@ class BananaDevServer implements DevServer {
 
   async #serveHtml(path: string, file: string): Promise<Response> {
     const state = this.#state;
+    // The start-up scan knows the page's modules: waiting for it (briefly)
+    // lets the import map carry their versions from the first load on.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      state.scan,
+      new Promise((resolve) => timer = setTimeout(resolve, 1500)),
+    ]);
+    clearTimeout(timer);
     let html = await Deno.readTextFile(file);
     for (const plugin of state.plugins) {
       if (!plugin.transformIndexHtml) continue;
@@ -703,10 +711,10 @@ class BananaDevServer implements DevServer {
     }
     for (const node of state.graph.urlToModule.values()) {
       if (node.lastHMRTimestamp) continue;
-      const etag = state.pipeline.currentEtag(node.url);
-      if (etag) {
+      const version = state.pipeline.currentVersion(node.url);
+      if (version) {
         const sep = node.url.includes("?") ? "&" : "?";
-        imports[node.url] = `${node.url}${sep}v=${etag.slice(1, -1)}`;
+        imports[node.url] = `${node.url}${sep}v=${version}`;
       }
     }
     return { imports };
