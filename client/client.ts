@@ -26,6 +26,7 @@ import {
 } from "./hot_context.ts";
 import { clearOverlay, hideOverlayFor, showOverlay } from "./overlay.ts";
 import { setIndicator } from "./indicator.ts";
+import { hasStylesheet, swapStylesheet } from "./css.ts";
 
 const PREFIX = "[banana]";
 const RELOAD_NOTE_KEY = "banana:reload-note";
@@ -110,6 +111,21 @@ async function waitForServerThenReload(): Promise<void> {
 }
 
 let queue: Promise<void> = Promise.resolve();
+/** Newest update timestamp received per boundary and accepted module. */
+const newestUpdates = new Map<string, number>();
+
+function updateKey(update: Update): string {
+  return `${update.path}\0${update.acceptedPath}`;
+}
+
+/**
+ * True when a later update of the same module arrived while this one waited
+ * in the queue: the later one imports the newest code, so a burst of saves
+ * runs the module once, not once per save.
+ */
+function isSuperseded(update: Update): boolean {
+  return (newestUpdates.get(updateKey(update)) ?? 0) > update.timestamp;
+}
 
 function handlePayload(payload: HotPayload): void {
   switch (payload.type) {
@@ -120,7 +136,14 @@ function handlePayload(payload: HotPayload): void {
     case "ping":
       break;
     case "update":
-      queue = queue.then(() => applyUpdates(payload.updates));
+      for (const update of payload.updates) {
+        const key = updateKey(update);
+        const newest = newestUpdates.get(key) ?? 0;
+        newestUpdates.set(key, Math.max(newest, update.timestamp));
+      }
+      queue = queue.then(() =>
+        applyUpdates(payload.updates, payload.preload ?? [])
+      );
       break;
     case "full-reload":
       queue = queue.then(() => fullReload(payload));
@@ -163,7 +186,13 @@ function fullReload(payload: FullReloadPayload): void {
   reload(payload.reason ?? "the server asked for it");
 }
 
-function showError(payload: ErrorPayload): void {
+/**
+ * Reports an error: `banana:error` / `vite:error` listeners, the console,
+ * the indicator and (unless `server.hmr.overlay` is false) the overlay.
+ * Server errors arrive here; the Fast Refresh runtimes report render errors
+ * here too.
+ */
+export function showError(payload: ErrorPayload): void {
   notifyListeners("banana:error", payload);
   const err = payload.err;
   const where = err.loc
@@ -212,19 +241,27 @@ class UpdateError extends Error {
   }
 }
 
-async function applyUpdates(updates: Update[]): Promise<void> {
+async function applyUpdates(
+  updates: Update[],
+  preloads: string[],
+): Promise<void> {
   notifyListeners("banana:beforeUpdate", { type: "update", updates });
   const jsUpdates = updates.filter((u) => {
     if (u.type === "css-update") {
       notifyListeners("banana:css-update", u);
       return false;
     }
-    return hotModules.has(u.path);
+    return hotModules.has(u.path) && !isSuperseded(u);
   });
-  if (jsUpdates.length === 0) {
+  // `<link rel="stylesheet">` sheets of this page (client/css.ts swaps them).
+  const cssUpdates = updates.filter((u) =>
+    u.type === "css-update" && hasStylesheet(u.path) && !isSuperseded(u)
+  );
+  if (jsUpdates.length === 0 && cssUpdates.length === 0) {
     notifyListeners("banana:afterUpdate", { type: "update", updates });
     return;
   }
+  const firstPath = (jsUpdates[0] ?? cssUpdates[0]).path;
   setIndicator("applying");
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -232,7 +269,7 @@ async function applyUpdates(updates: Update[]): Promise<void> {
       () =>
         reject(
           new UpdateError(
-            jsUpdates[0].path,
+            firstPath,
             new Error(`the update was not applied within ${env.timeout} ms`),
           ),
         ),
@@ -240,30 +277,39 @@ async function applyUpdates(updates: Update[]): Promise<void> {
     );
   });
   try {
-    await Promise.race([runUpdates(jsUpdates), timeout]);
+    await Promise.race([
+      Promise.all([
+        jsUpdates.length > 0 ? runUpdates(jsUpdates, preloads) : undefined,
+        ...cssUpdates.map((u) => swapStylesheet(u.path, u.timestamp)),
+      ]),
+      timeout,
+    ]);
     clearOverlay();
     setIndicator("success");
     notifyListeners("banana:afterUpdate", { type: "update", updates });
   } catch (err) {
     const failure = err instanceof UpdateError
       ? err
-      : new UpdateError(jsUpdates[0].path, err);
+      : new UpdateError(firstPath, err);
     failedUpdate(failure, jsUpdates);
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function runUpdates(updates: Update[]): Promise<void> {
+async function runUpdates(
+  updates: Update[],
+  preloads: string[],
+): Promise<void> {
   for (const update of updates) {
     if (update.firstInvalidatedBy) {
       invalidationOrigins.set(update.acceptedPath, update.firstInvalidatedBy);
     } else invalidationOrigins.delete(update.acceptedPath);
   }
   // Network first, in parallel; nothing runs yet.
-  await Promise.all(
-    updates.map((u) => preload(withTimestamp(u.acceptedPath, u.timestamp))),
-  );
+  const urls = new Set(preloads);
+  for (const u of updates) urls.add(withTimestamp(u.acceptedPath, u.timestamp));
+  await Promise.all([...urls].map(preload));
   // Then dispose the old versions, import the new ones, run accept callbacks,
   // update by update, in the order the server sent them.
   for (const update of updates) {

@@ -28,6 +28,11 @@ export interface ConnectedPayload {
 export interface UpdatePayload {
   type: "update";
   updates: Update[];
+  /**
+   * Every fresh module the update will import (`?t=` URLs), so the page
+   * fetches the whole changed chain in parallel instead of as a waterfall.
+   */
+  preload?: string[];
 }
 
 /** Reload the page (`path`: only pages showing that HTML; `*` or none: all). */

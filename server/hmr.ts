@@ -256,21 +256,33 @@ export class HmrEngine {
       isWithinCircularImport: b.isWithinCircularImport,
       ...(firstInvalidatedBy ? { firstInvalidatedBy } : {}),
     }));
-    // Render the re-imported modules now, so the page's requests are
-    // answered from memory.
-    await Promise.all(
-      updates.map((u) => pipeline.render(u.acceptedPath).catch(() => {})),
+    // Every module of the changed chains gets a fresh instance: tell the
+    // page to fetch them all at once (they are built already).
+    const fresh = [...result.refreshed].filter((node) =>
+      node.loadedByClient && node.type === "js"
     );
     this.#o.log(
       `hmr update ${[...new Set(updates.map((u) => u.path))].join(", ")}`,
     );
-    channel.send({ type: "update", updates });
+    channel.send({
+      type: "update",
+      updates,
+      preload: fresh.map((node) =>
+        `${node.url}${node.url.includes("?") ? "&" : "?"}t=${timestamp}`
+      ),
+    });
 
     const pruned = [...orphans].filter((node) =>
       node.importers.size === 0 && node.loadedByClient
     );
     if (pruned.length > 0) {
-      for (const node of pruned) node.loadedByClient = false;
+      // The page disposes its instance of a pruned module; should an import
+      // of it come back, a new timestamp makes the page run a fresh one.
+      const prunedAt = this.#timestamp();
+      for (const node of pruned) {
+        node.loadedByClient = false;
+        node.lastHMRTimestamp = prunedAt;
+      }
       channel.send({ type: "prune", paths: pruned.map((node) => node.url) });
     }
   }

@@ -17,13 +17,22 @@ import {
   type TextEdit,
 } from "./import_analysis.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
-import { type LoadResult, type Plugin, toTransformResult } from "./plugin.ts";
+import {
+  type LoadResult,
+  type Plugin,
+  type PluginContext,
+  toTransformResult,
+} from "./plugin.ts";
 import { BananaError, codeFrame, offsetToLineColumn } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 import type { DepBundler } from "./deps.ts";
 import { fileToUrl, resolveSpecifier } from "./resolver.ts";
 import type { ImportMap } from "./import_map.ts";
-import { decodeSafePathname, isInside, UnsafePathError } from "./path_safety.ts";
+import {
+  decodeSafePathname,
+  isInside,
+  UnsafePathError,
+} from "./path_safety.ts";
 import { isScriptPath } from "./plugins/esbuild.ts";
 
 /** URL of the HMR client runtime. */
@@ -95,6 +104,23 @@ function withParam(url: string, param: string): string {
 }
 
 /**
+ * Reads a source file. An empty read may be an in-place save caught between
+ * its truncate and its write (the watcher and the page both race editors):
+ * then wait up to 100 ms for the content to arrive before trusting it.
+ */
+async function readSourceFile(file: string): Promise<string> {
+  const text = await Deno.readTextFile(file);
+  if (text !== "") return text;
+  const before = (await Deno.stat(file)).mtime?.getTime();
+  for (let i = 0; i < 10; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = await Deno.stat(file);
+    if (now.size > 0 || now.mtime?.getTime() !== before) break;
+  }
+  return await Deno.readTextFile(file);
+}
+
+/**
  * Builds and renders modules, keeping the {@linkcode ModuleGraph} current.
  *
  * @example
@@ -106,12 +132,37 @@ export class ModulePipeline {
   readonly options: ModulePipelineOptions;
   #built = new Map<string, BuiltModule | BananaError>();
   #inflight = new Map<string, Promise<BuiltModule>>();
-  #rendered = new Map<string, RenderedModule & { key: string }>();
   /** Missing file → URLs of modules that failed to import it. */
   readonly missing: Map<string, Set<string>> = new Map();
+  /** `this` of plugin hooks. */
+  #context: PluginContext;
 
   constructor(options: ModulePipelineOptions) {
     this.options = options;
+    const message = (m: string | { message: string }) =>
+      typeof m === "string" ? m : m.message;
+    this.#context = {
+      resolve: async (source, importer) => {
+        const from = importer ?? `${options.root}/index.html`;
+        const target = await this.#resolveSite(source, from, from, "")
+          .catch(() => null);
+        if (!target) return null;
+        if (target.kind === "module") {
+          const { id } = this.idForUrl(target.node.url);
+          return { id, external: false };
+        }
+        return target.kind === "dep"
+          ? { id: target.spec, external: true }
+          : null;
+      },
+      warn: (m) => console.warn(`[banana] plugin warning: ${message(m)}`),
+      error: (m) => {
+        throw new BananaError({ message: message(m), plugin: "plugin" });
+      },
+      addWatchFile: () => {},
+      getModuleInfo: () => null,
+      meta: { watchMode: true, framework: "banana" },
+    };
   }
 
   /** The id and file behind a module URL (without freshness params). */
@@ -157,12 +208,6 @@ export class ModulePipeline {
   /** Drops the cached build (next request rebuilds from the file). */
   invalidate(url: string): void {
     this.#built.delete(url);
-    this.#rendered.delete(url);
-  }
-
-  /** Drops every cached render (dependency URLs changed). */
-  invalidateAllRenders(): void {
-    this.#rendered.clear();
   }
 
   /** Builds `url` (cached; concurrent callers share one build). */
@@ -212,10 +257,16 @@ export class ModulePipeline {
     );
   }
 
-  async #callLoad(id: string, file: string | null): Promise<string> {
+  async #callLoad(
+    id: string,
+    file: string | null,
+    context: PluginContext,
+  ): Promise<string> {
     for (const plugin of this.options.plugins) {
       if (!plugin.load) continue;
-      const result = toTransformResult(await plugin.load(id) as LoadResult);
+      const result = toTransformResult(
+        await plugin.load.call(context, id) as LoadResult,
+      );
       if (result) return result.code;
     }
     if (!file) {
@@ -223,7 +274,7 @@ export class ModulePipeline {
     }
     await this.#assertServable(file);
     try {
-      return await Deno.readTextFile(file);
+      return await readSourceFile(file);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) {
         throw new BananaError({
@@ -250,7 +301,9 @@ export class ModulePipeline {
     const allowed = [this.options.root, ...this.options.fsAllow];
     if (!allowed.some((dir) => isInside(dir, real))) {
       throw new UnsafePathError(
-        `Refused ${relative(this.options.root, file)}: it links outside the served root`,
+        `Refused ${
+          relative(this.options.root, file)
+        }: it links outside the served root`,
       );
     }
   }
@@ -258,14 +311,33 @@ export class ModulePipeline {
   async #build(url: string): Promise<BuiltModule> {
     const { id, file } = this.idForUrl(url);
     const node = this.options.graph.ensure(url, file);
-    const source = await this.#callLoad(id, file);
-    let code = source;
-    for (const plugin of this.options.plugins) {
-      if (!plugin.transform) continue;
-      const result = toTransformResult(
-        await plugin.transform(code, id) as LoadResult,
-      );
-      if (result) code = result.code;
+    // Files a plugin read besides the module (CSS `@import`, `url()`
+    // assets): they become imports of the module in the graph, and while
+    // the build fails, saving one of them retries it (like a missing import).
+    const watched = new Set<string>();
+    const context: PluginContext = {
+      ...this.#context,
+      addWatchFile: (watchedFile) => watched.add(watchedFile),
+    };
+    let source: string;
+    let code: string;
+    try {
+      source = await this.#callLoad(id, file, context);
+      code = source;
+      for (const plugin of this.options.plugins) {
+        if (!plugin.transform) continue;
+        const result = toTransformResult(
+          await plugin.transform.call(context, code, id) as LoadResult,
+        );
+        if (result) code = result.code;
+      }
+    } catch (err) {
+      for (const watchedFile of watched) {
+        let set = this.missing.get(watchedFile);
+        if (!set) this.missing.set(watchedFile, set = new Set());
+        set.add(url);
+      }
+      throw err;
     }
     let analysis: ModuleAnalysis;
     try {
@@ -280,6 +352,11 @@ export class ModulePipeline {
     const imported = targets.flatMap((t) =>
       t.kind === "module" ? [t.node] : []
     );
+    for (const watchedFile of watched) {
+      imported.push(
+        this.options.graph.ensure(this.urlForId(watchedFile), watchedFile),
+      );
+    }
     const accepted = new Set<ModuleNode>();
     const acceptEdits: TextEdit[] = [];
     for (const dep of analysis.acceptedDeps) {
@@ -349,7 +426,11 @@ export class ModulePipeline {
   ): Promise<ImportTarget> {
     for (const plugin of this.options.plugins) {
       if (!plugin.resolveId) continue;
-      const result = await plugin.resolveId(specifier, importerId);
+      const result = await plugin.resolveId.call(
+        this.#context,
+        specifier,
+        importerId,
+      );
       if (result === null || result === undefined) continue;
       const resolvedId = typeof result === "string" ? result : result.id;
       if (typeof result === "object" && result.external) {
@@ -464,28 +545,38 @@ export class ModulePipeline {
     });
   }
 
-  /** The browser-ready code of `url`, with imports pointing at fresh URLs. */
+  /**
+   * The browser-ready code of `url`, with imports pointing at fresh URLs.
+   * Not cached: splicing a built module is cheap, and keeping a second copy
+   * of every module's code would double the server's memory.
+   */
   async render(url: string): Promise<RenderedModule> {
     const built = await this.build(url);
-    const key = this.#renderKey(built);
-    const cached = this.#rendered.get(url);
-    if (cached && cached.key === key) return cached;
 
     const importerShown = built.node.file
       ? relative(this.options.root, built.node.file)
       : url;
-    const rewrites: SiteRewrite[] = await Promise.all(
-      built.targets.map(async (target): Promise<SiteRewrite> => {
-        if (target.kind === "module") {
-          const ts = target.node.lastHMRTimestamp;
-          return ts ? withParam(target.node.url, `t=${ts}`) : target.node.url;
-        }
-        if (target.kind === "dep") {
-          return await this.options.deps.urlFor(target.spec, importerShown);
-        }
-        return null;
-      }),
-    );
+    const rewriteAll = () =>
+      Promise.all(
+        built.targets.map(async (target): Promise<SiteRewrite> => {
+          if (target.kind === "module") {
+            const ts = target.node.lastHMRTimestamp;
+            return ts ? withParam(target.node.url, `t=${ts}`) : target.node.url;
+          }
+          if (target.kind === "dep") {
+            return await this.options.deps.urlFor(target.spec, importerShown);
+          }
+          return null;
+        }),
+      );
+    // All dependency URLs must come from one bundle generation: when a new
+    // one appeared while some were awaited, take them all again.
+    let generation = this.options.deps.generation?.key;
+    let rewrites: SiteRewrite[] = await rewriteAll();
+    while (this.options.deps.generation?.key !== generation) {
+      generation = this.options.deps.generation?.key;
+      rewrites = await rewriteAll();
+    }
     let header = "";
     if (built.analysis.usesHot && this.options.hmr) {
       header +=
@@ -510,10 +601,8 @@ export class ModulePipeline {
       header,
       built.acceptEdits,
     );
-    const rendered = { code, etag: `"${contentHash(key)}"`, key };
-    // The key may have moved on while dependency URLs were awaited.
-    this.#rendered.set(url, rendered);
-    return rendered;
+    // Taken after the dependency URLs were awaited (a bundle may be new).
+    return { code, etag: `"${contentHash(this.#renderKey(built))}"` };
   }
 
   /**

@@ -30,6 +30,31 @@ export interface TransformResult {
 /** What `load` and `transform` may return. */
 export type LoadResult = string | TransformResult | null | undefined | void;
 
+/**
+ * `this` inside `resolveId`, `load` and `transform`: the subset of Rollup's
+ * plugin context that dev-server plugins use.
+ */
+export interface PluginContext {
+  /** Resolves `source` as if imported by `importer`, skipping no plugin. */
+  resolve(
+    source: string,
+    importer?: string,
+  ): Promise<{ id: string; external: boolean } | null>;
+  /** Logs a warning in the terminal. */
+  warn(message: string | { message: string }): void;
+  /** Fails the current hook with `message`. */
+  error(message: string | { message: string }): never;
+  /**
+   * Records that the module being built depends on `file` (a CSS `@import`,
+   * an asset): it becomes an import of the module in the graph, so saving it
+   * updates the module.
+   */
+  addWatchFile(file: string): void;
+  /** Module info is not tracked per id here; always null. */
+  getModuleInfo(id: string): null;
+  meta: { watchMode: boolean; framework: "banana" };
+}
+
 /** Context handed to `transformIndexHtml`. */
 export interface IndexHtmlContext {
   /** The URL path of the page, e.g. `/index.html`. */
@@ -91,11 +116,16 @@ export interface Plugin {
     server: DevServer,
   ) => Awaitable<(() => Awaitable<void>) | void>;
   resolveId?: (
+    this: PluginContext,
     source: string,
     importer: string | undefined,
   ) => Awaitable<ResolveIdResult>;
-  load?: (id: string) => Awaitable<LoadResult>;
-  transform?: (code: string, id: string) => Awaitable<LoadResult>;
+  load?: (this: PluginContext, id: string) => Awaitable<LoadResult>;
+  transform?: (
+    this: PluginContext,
+    code: string,
+    id: string,
+  ) => Awaitable<LoadResult>;
   transformIndexHtml?: (
     html: string,
     ctx: IndexHtmlContext,

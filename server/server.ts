@@ -42,8 +42,9 @@ import {
 import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin } from "./plugins/esbuild.ts";
 import { type Plugin, sortPlugins } from "./plugin.ts";
-import { builtinPlugins } from "./plugins/mod.ts";
+import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
 import { serveClientFile } from "./client_files.ts";
+import { OPEN_IN_EDITOR_PATH, openInEditor } from "./open_in_editor.ts";
 import type { HotPayload } from "../client/payload.ts";
 
 /** A request handler added with `server.middlewares.use()`. */
@@ -229,14 +230,24 @@ class BananaDevServer implements DevServer {
     const app = await loadAppDenoConfig(root);
     const config = applyDefaults(user, configFile, []);
     config.root = root;
+    const builtins = builtinPlugins({
+      config,
+      app,
+      log: (message) => this.log(message),
+    });
+    // Built-in compilers (Fast Refresh compiles app components with Oxc)
+    // run before esbuild, which compiles the TS/JSX modules they leave.
+    const compilers = builtins.filter(isCompilingPlugin);
     const ordered = [
       ...userPlugins.filter((p) => p.enforce === "pre"),
+      ...compilers,
       esbuildPlugin({
         root,
         compilerOptions: app.compilerOptions,
         define: config.define,
+        skip: (id) => compilers.some((c) => c.compiles(id)),
       }),
-      ...builtinPlugins({ config, app }),
+      ...builtins.filter((p) => !isCompilingPlugin(p)),
       ...userPlugins.filter((p) => p.enforce !== "pre" && p.enforce !== "post"),
       ...userPlugins.filter((p) => p.enforce === "post"),
     ];
@@ -248,7 +259,6 @@ class BananaDevServer implements DevServer {
       cacheDir: config.cacheDir,
       log: (message) => this.log(message),
       onReplaced: (reason) => {
-        this.#state.pipeline.invalidateAllRenders();
         this.log(`page reload: ${reason}`);
         this.#channel.send({ type: "full-reload", path: "*", reason });
       },
@@ -281,7 +291,7 @@ class BananaDevServer implements DevServer {
       server: () => this,
       log: (message) => this.log(message),
     });
-    const scan = this.#scanEntries(root, pipeline);
+    const scan = this.#scanEntries(root, pipeline, ordered);
     deps.holdUntil(scan);
     return {
       config,
@@ -301,12 +311,30 @@ class BananaDevServer implements DevServer {
    * Builds what `index.html` loads, ahead of the first request, so the
    * dependencies are known (and bundled once) before the page asks.
    */
-  async #scanEntries(root: string, pipeline: ModulePipeline): Promise<void> {
+  async #scanEntries(
+    root: string,
+    pipeline: ModulePipeline,
+    plugins: Plugin[],
+  ): Promise<void> {
     let html: string;
+    const file = join(root, "index.html");
     try {
-      html = await Deno.readTextFile(join(root, "index.html"));
+      html = await Deno.readTextFile(file);
     } catch {
       return;
+    }
+    // Scan the page as it is served: plugins add page scripts (the Fast
+    // Refresh preamble) whose dependencies belong in the first bundle.
+    for (const plugin of plugins) {
+      if (!plugin.transformIndexHtml) continue;
+      try {
+        const out = await plugin.transformIndexHtml(html, {
+          path: "/index.html",
+          filename: file,
+          server: this,
+        });
+        if (typeof out === "string") html = out;
+      } catch { /* serving the page reports it */ }
     }
     const seen = new Set<string>();
     await Promise.all(
@@ -522,6 +550,12 @@ class BananaDevServer implements DevServer {
       return text(404, "No WebSocket here");
     }
     if (pathname === "/@banana/ping") return text(200, "pong");
+    if (pathname === OPEN_IN_EDITOR_PATH) {
+      return await openInEditor(request, {
+        root: state.config.root,
+        allow: this.#allowDirs(),
+      });
+    }
     if (isDeniedPath(pathname)) {
       return text(403, `Refused ${pathname}: this file is never served`);
     }
@@ -653,14 +687,6 @@ class BananaDevServer implements DevServer {
 
   async #serveHtml(path: string, file: string): Promise<Response> {
     const state = this.#state;
-    // The start-up scan knows the page's modules: waiting for it (briefly)
-    // lets the import map carry their versions from the first load on.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      state.scan,
-      new Promise((resolve) => timer = setTimeout(resolve, 1500)),
-    ]);
-    clearTimeout(timer);
     let html = await Deno.readTextFile(file);
     for (const plugin of state.plugins) {
       if (!plugin.transformIndexHtml) continue;

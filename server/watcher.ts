@@ -17,8 +17,13 @@ export type FileChangeKind = "update" | "delete";
 export interface WatchOptions {
   /** Directories that are never reported, relative to the root or absolute. */
   ignoreDirs?: string[];
-  /** Quiet time that ends a batch, in ms. Default: 6. */
+  /** Quiet time that ends a batch, in ms. Default: 3. */
   settleMs?: number;
+  /**
+   * Quiet time that ends a batch of several files (a checkout, a formatter
+   * run), in ms, so that a burst stays one batch. Default: 50.
+   */
+  burstSettleMs?: number;
   /** Longest a batch may keep growing, in ms. Default: 300. */
   maxWaitMs?: number;
   /** Called with each batch; errors are logged, never thrown. */
@@ -58,7 +63,8 @@ export function isEditorTempFile(path: string): boolean {
  * ```
  */
 export function watchFiles(root: string, options: WatchOptions): FileWatcher {
-  const settleMs = options.settleMs ?? 6;
+  const settleMs = options.settleMs ?? 3;
+  const burstSettleMs = options.burstSettleMs ?? 50;
   const maxWaitMs = options.maxWaitMs ?? 300;
   const ignored = [".git", "node_modules", ...(options.ignoreDirs ?? [])]
     .map((dir) =>
@@ -119,7 +125,10 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
         const now = performance.now();
         if (timer === undefined) firstEventAt = now;
         clearTimeout(timer);
-        const wait = now - firstEventAt >= maxWaitMs ? 0 : settleMs;
+        // One saved file settles fast; several files are a burst that may
+        // go on: wait longer for quiet, so it becomes one decision.
+        const quiet = pending.size > 1 ? burstSettleMs : settleMs;
+        const wait = now - firstEventAt >= maxWaitMs ? 0 : quiet;
         timer = setTimeout(flush, wait);
       }
     } catch (err) {
