@@ -54,6 +54,9 @@ export type {
 } from "./client/payload.ts";
 
 if (import.meta.main) {
-  const { runCli } = await import("./server/cli.ts");
-  Deno.exit(await runCli(Deno.args));
+  // No top-level await: a banana.config.ts importing this module must not
+  // wait for the running CLI to finish.
+  import("./server/cli.ts")
+    .then(({ runCli }) => runCli(Deno.args))
+    .then((code) => Deno.exit(code));
 }

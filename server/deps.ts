@@ -10,6 +10,7 @@
  */
 
 import { join } from "node:path";
+import { init as initLexer, parse as parseModule } from "es-module-lexer";
 import { BananaError } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 
@@ -136,6 +137,11 @@ export class DepBundler {
    */
   holdUntil(promise: Promise<unknown>): void {
     this.#hold = promise.catch(() => {});
+  }
+
+  /** Resolves once no bundling is queued or running. */
+  async idle(): Promise<void> {
+    await this.#queue;
   }
 
   /** Marks the current generation as seen by a page. */
@@ -298,11 +304,61 @@ export class DepBundler {
     >;
     for (const [spec, result] of Object.entries(results)) {
       if ("error" in result) {
+        const exports = await this.#exportsByBundling(spec);
+        if (exports) {
+          this.#exports.set(spec, exports);
+          continue;
+        }
         this.#failed.set(spec, result.error.split("\n")[0]);
         this.#options.log(`cannot load dependency ${spec}: ${result.error}`);
       } else {
         this.#exports.set(spec, result.exports);
       }
+    }
+  }
+
+  /**
+   * The export names of `spec`, asked of the bundler instead of Deno's
+   * runtime. Deno imports npm packages by Node's ESM rules, which are
+   * stricter than a bundler's: `@prefresh/core` imports its own files
+   * without extensions, so it fails the probe but bundles fine. Null when
+   * the bundler fails too.
+   */
+  async #exportsByBundling(spec: string): Promise<string[] | null> {
+    const dir = await Deno.makeTempDir({
+      dir: this.#options.cacheDir,
+      prefix: "_probe-",
+    });
+    try {
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "bundle",
+          "--quiet",
+          "--platform",
+          "browser",
+          "--no-config",
+          "--no-lock",
+          "--allow-import",
+          "--outdir",
+          dir,
+          spec,
+        ],
+        stdout: "null",
+        stderr: "null",
+        stdin: "null",
+      }).output();
+      if (!output.success) return null;
+      for await (const entry of Deno.readDir(dir)) {
+        if (!entry.name.endsWith(".js")) continue;
+        await initLexer;
+        const [, exports] = parseModule(
+          await Deno.readTextFile(join(dir, entry.name)),
+        );
+        return exports.map((e) => e.n);
+      }
+      return null;
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   }
 

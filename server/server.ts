@@ -40,7 +40,7 @@ import {
   UnsafePathError,
 } from "./path_safety.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
-import { esbuildPlugin } from "./plugins/esbuild.ts";
+import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
 import { type Plugin, sortPlugins } from "./plugin.ts";
 import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
 import { serveClientFile } from "./client_files.ts";
@@ -490,6 +490,9 @@ class BananaDevServer implements DevServer {
     await this.#httpServer?.shutdown();
     await this.#hmrServer?.shutdown();
     await this.#state?.scan.catch(() => {});
+    await this.#state?.deps.idle();
+    // esbuild's service process is shared by every server in the process.
+    if (--openServers === 0) await stopEsbuild();
   }
 
   async transformRequest(url: string): Promise<{ code: string }> {
@@ -697,9 +700,17 @@ class BananaDevServer implements DevServer {
       });
       if (typeof out === "string") html = out;
     }
+    // The page's own module scripts load by their plain URL (import maps do
+    // not apply to <script src>): mapping them too would give an entry that
+    // is imported back (a cycle through the entry) a second instance.
+    const entries = new Set<string>();
+    for (const src of moduleScriptsOf(html)) {
+      const url = new URL(src, `http://page${path}`);
+      if (url.host === "page") entries.add(url.pathname);
+    }
     // The client also runs with --no-hmr: it performs the live reloads.
     html = injectIntoHtml(html, {
-      importMap: this.#browserImportMap(),
+      importMap: this.#browserImportMap(entries),
       scripts: [CLIENT_URL],
     });
     return new Response(html, {
@@ -715,7 +726,7 @@ class BananaDevServer implements DevServer {
    * files, and every module already built mapped to a content-versioned URL
    * (so reloads use the browser cache and re-fetch only what changed).
    */
-  #browserImportMap(): BrowserImportMap {
+  #browserImportMap(entries: Set<string> = new Set()): BrowserImportMap {
     const state = this.#state;
     const imports: Record<string, string> = {};
     const generation = state.deps.generation;
@@ -736,7 +747,7 @@ class BananaDevServer implements DevServer {
       }
     }
     for (const node of state.graph.urlToModule.values()) {
-      if (node.lastHMRTimestamp) continue;
+      if (node.lastHMRTimestamp || entries.has(node.url)) continue;
       const version = state.pipeline.currentVersion(node.url);
       if (version) {
         const sep = node.url.includes("?") ? "&" : "?";
@@ -763,6 +774,15 @@ export async function createServer(
   inline: InlineConfig = {},
 ): Promise<DevServer> {
   const server = new BananaDevServer(inline);
-  await server.init();
+  openServers++;
+  try {
+    await server.init();
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
   return server;
 }
+
+/** Servers created and not yet closed in this process. */
+let openServers = 0;
