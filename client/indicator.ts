@@ -18,8 +18,8 @@ export type IndicatorState = "applying" | "success" | "error" | "idle";
 const TAG = "banana-hmr-indicator";
 
 const STYLE = `
-:host { position: fixed; right: 12px; bottom: 12px; z-index: 2147483646; display: block;
-  pointer-events: none; }
+:host { all: initial; position: fixed; right: 12px; bottom: 12px; z-index: 2147483646;
+  display: block; pointer-events: none; }
 .badge { width: 22px; height: 22px; border-radius: 50%; display: flex; align-items: center;
   justify-content: center; color: #fff; font: bold 13px/1 system-ui, sans-serif; opacity: 0;
   transition: opacity .3s; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
@@ -70,7 +70,18 @@ function ensureBadge(): HTMLElement {
   return badge;
 }
 
-/** Shows a state; `success` fades out after a moment. */
+/**
+ * Shows a state: `applying` pulses until the next state, `success` fades
+ * out after a moment (back to `idle`, invisible), `error` stays until the
+ * next update and opens the overlay when clicked. Does nothing when
+ * `server.hmr.indicator` is false.
+ *
+ * @example
+ * ```ts
+ * setIndicator("applying");
+ * setIndicator("success");
+ * ```
+ */
 export function setIndicator(state: IndicatorState): void {
   if (!env.indicator || !document.body) return;
   const el = ensureBadge();
@@ -84,7 +95,11 @@ export function setIndicator(state: IndicatorState): void {
     fadeTimer = setTimeout(() => {
       el.classList.add("fade");
       fadeTimer = setTimeout(() => {
-        if (el.dataset.state === "success") el.dataset.state = "idle";
+        if (el.dataset.state !== "success") return;
+        el.classList.remove("fade");
+        el.dataset.state = "idle";
+        el.textContent = "";
+        el.removeAttribute("title");
       }, 400);
     }, 1200);
   }

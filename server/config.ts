@@ -29,9 +29,16 @@ export interface HmrOptions {
   /** Reload the page when an update cannot be applied. Default: `true`. */
   reload?: boolean;
   /**
-   * Keep component state where a reload would otherwise be chosen, when the
-   * framework integration can: a component module that also exports
-   * non-components is still hot-swapped instead of invalidated. Default:
+   * Fast Refresh (Preact, React) only. When a component module is edited
+   * and one of its exports that is not a component changed value (a
+   * constant, a helper, a context), or an export was added or removed:
+   * with `false`, the module invalidates itself and the update propagates
+   * to its importers, which re-run with the new values (a page reload when
+   * no importer accepts it), as React Fast Refresh does; with `true`, the
+   * module is hot-swapped anyway: its components are replaced in place and
+   * keep their state, while the modules that imported its other exports
+   * keep the old values until they are edited or the page reloads. Edits
+   * that touch components only are hot-swapped either way. Default:
    * `false`.
    */
   preserveState?: boolean;

@@ -37,6 +37,8 @@ export interface HmrEngineOptions {
   restart: (reason: string) => Promise<void>;
   server: () => DevServer;
   log: (message: string) => void;
+  /** Prints the error of module `id` (default: a `log` line). */
+  logError?: (id: string, message: string) => void;
 }
 
 /** Data of the `vite:invalidate` event a page sends. */
@@ -216,7 +218,9 @@ export class HmrEngine {
         built.push(node);
       } catch (err) {
         const body = toErrorBody(err, node.file ?? node.url);
-        this.#o.log(`error ${formatErrorForLog(body)}`);
+        const message = formatErrorForLog(body);
+        if (this.#o.logError) this.#o.logError(node.url, message);
+        else this.#o.log(`error ${message}`);
         channel.send({ type: "error", err: { ...body, id: node.url } });
       }
     }));

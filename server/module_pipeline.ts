@@ -95,7 +95,7 @@ export function stripFreshness(url: string): string {
 export function isModuleRequest(url: string): boolean {
   const [path, query = ""] = url.split("?", 2);
   if (path.startsWith("/@id/")) return true;
-  if (/(?:^|&)(?:import|raw|url)(?:[=&]|$)/.test(query)) return true;
+  if (/(?:^|&)(?:import|raw|url|inline)(?:[=&]|$)/.test(query)) return true;
   return isScriptPath(path);
 }
 
@@ -109,15 +109,12 @@ function withParam(url: string, param: string): string {
  * then wait up to 100 ms for the content to arrive before trusting it.
  */
 async function readSourceFile(file: string): Promise<string> {
-  const text = await Deno.readTextFile(file);
-  if (text !== "") return text;
-  const before = (await Deno.stat(file)).mtime?.getTime();
-  for (let i = 0; i < 10; i++) {
+  let text = await Deno.readTextFile(file);
+  for (let tries = 0; text === "" && tries < 10; tries++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
-    const now = await Deno.stat(file);
-    if (now.size > 0 || now.mtime?.getTime() !== before) break;
+    text = await Deno.readTextFile(file);
   }
-  return await Deno.readTextFile(file);
+  return text;
 }
 
 /**

@@ -133,5 +133,15 @@ export function propagateUpdate(changed: ModuleNode[]): Propagation {
       return { kind: "full-reload", reason };
     }
   }
+  if (boundaries.length === 0) {
+    // Every path led back into the chain: the page loads the cycle directly
+    // (its <script> entry is imported back), and nothing in it accepts.
+    return {
+      kind: "full-reload",
+      reason: `no module accepts the update of ${
+        loaded.map((n) => n.url).join(", ")
+      }: its importers only lead around an import cycle`,
+    };
+  }
   return { kind: "update", boundaries, refreshed };
 }

@@ -56,6 +56,12 @@ export interface RefreshTransformOptions {
    * the `filename` given to {@linkcode transformWithRefresh}.
    */
   sourcemap: boolean;
+  /**
+   * Global constant replacements, as esbuild's and Vite's `define`
+   * (`{ __APP__: '"x"' }`): each key is an identifier or member chain,
+   * each value a JavaScript expression.
+   */
+  define?: Record<string, string>;
 }
 
 /** What {@linkcode transformWithRefresh} returns. */
@@ -171,6 +177,9 @@ export async function transformWithRefresh(
     lang: langFor(filename),
     sourceType: "module",
     sourcemap: options.sourcemap,
+    ...(options.define && Object.keys(options.define).length > 0
+      ? { define: options.define }
+      : {}),
     jsx: {
       runtime: "automatic",
       importSource: options.jsxImportSource,

@@ -233,7 +233,7 @@ class BananaDevServer implements DevServer {
     const builtins = builtinPlugins({
       config,
       app,
-      log: (message) => this.log(message),
+      logError: (id, message) => this.#logErrorOnce(id, message),
     });
     // Built-in compilers (Fast Refresh compiles app components with Oxc)
     // run before esbuild, which compiles the TS/JSX modules they leave.
@@ -290,6 +290,8 @@ class BananaDevServer implements DevServer {
       restart: (reason) => this.#restartFor(reason),
       server: () => this,
       log: (message) => this.log(message),
+      // Each failed rebuild is printed; page requests do not repeat it.
+      logError: (id, message) => this.#logErrorOnce(id, message, true),
     });
     const scan = this.#scanEntries(root, pipeline, ordered);
     deps.holdUntil(scan);
@@ -356,8 +358,13 @@ class BananaDevServer implements DevServer {
     console.log(`${timeStamp()} [banana] ${message}`);
   }
 
-  #logErrorOnce(id: string, message: string): void {
-    if (this.#lastLogged.get(id) === message) return;
+  /**
+   * Prints the error of `id` unless it is the one printed last for `id`
+   * (every page that requests a broken module would repeat it); `always`
+   * prints it anyway (a new save that fails).
+   */
+  #logErrorOnce(id: string, message: string, always = false): void {
+    if (!always && this.#lastLogged.get(id) === message) return;
     this.#lastLogged.set(id, message);
     this.log(`error ${message}`);
   }
@@ -644,6 +651,7 @@ class BananaDevServer implements DevServer {
     const version = url.searchParams.get("v");
     try {
       const rendered = await state.pipeline.render(moduleUrl);
+      this.#lastLogged.delete(moduleUrl);
       const node = state.graph.get(moduleUrl);
       if (node) node.loadedByClient = true;
       state.pipeline.warmup(moduleUrl);

@@ -80,6 +80,8 @@ export interface EsbuildPluginOptions {
   root: string;
   compilerOptions: AppCompilerOptions;
   define: Record<string, string>;
+  /** Module ids another built-in compiler handles (Fast Refresh's Oxc). */
+  skip?: (id: string) => boolean;
 }
 
 /**
@@ -97,7 +99,7 @@ export function esbuildPlugin(options: EsbuildPluginOptions): Plugin {
     name: "banana:esbuild",
     async transform(code, id) {
       const file = id.replace(/[?#].*$/, "");
-      if (!isScriptPath(file)) return null;
+      if (!isScriptPath(file) || options.skip?.(id)) return null;
       const loader = loaderFor(file);
       // Plain JavaScript needs no compiling unless constants are defined.
       if (loader === "js" && !hasDefine) return null;

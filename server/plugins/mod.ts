@@ -1,6 +1,8 @@
 /**
- * The built-in plugins after the TypeScript/JSX one: each feature (CSS,
- * JSON, assets, framework refresh) is a plugin of the public API.
+ * The built-in plugins: each feature (CSS, JSON, assets, framework
+ * refresh) is a plugin of the public API. Built-in compilers
+ * ({@linkcode CompilingPlugin}, Fast Refresh) run before the TypeScript/JSX
+ * one; the others after it.
  *
  * @module
  */
@@ -8,14 +10,73 @@
 import type { ResolvedConfig } from "../config.ts";
 import type { AppDenoConfig } from "../import_map.ts";
 import type { Plugin } from "../plugin.ts";
+import { assetsPlugin } from "./assets.ts";
+import { cssPlugin } from "./css.ts";
+import { jsonPlugin } from "./json.ts";
+import { detectRefreshFramework, refreshPlugin } from "./refresh.ts";
 
 /** What built-in plugins may read. */
 export interface BuiltinPluginContext {
   config: ResolvedConfig;
   app: AppDenoConfig;
+  /**
+   * Prints the error of module `id` in the server's log, unless that error
+   * was printed last for `id`.
+   */
+  logError?: (id: string, message: string) => void;
 }
 
-/** The built-in plugins, in pipeline order. */
-export function builtinPlugins(_context: BuiltinPluginContext): Plugin[] {
-  return [];
+/**
+ * A built-in plugin that compiles some script modules itself (instead of
+ * esbuild): it runs before the esbuild plugin, which skips the ids it
+ * {@linkcode CompilingPlugin.compiles | compiles}.
+ */
+export interface CompilingPlugin extends Plugin {
+  /** True for the module ids this plugin compiles. */
+  compiles(id: string): boolean;
+}
+
+/** True for a {@linkcode CompilingPlugin}. */
+export function isCompilingPlugin(plugin: Plugin): plugin is CompilingPlugin {
+  return typeof (plugin as Partial<CompilingPlugin>).compiles === "function";
+}
+
+/**
+ * The built-in plugins, in pipeline order: Fast Refresh (when the app uses
+ * Preact or React with the automatic JSX runtime), then assets (`?url`,
+ * `?raw`, files imported as URLs) which load first, then CSS and JSON,
+ * which turn their files into modules.
+ *
+ * @example
+ * ```ts
+ * const plugins = builtinPlugins({ config, app });
+ * ```
+ */
+export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
+  const { config, app } = context;
+  const logError = context.logError ??
+    ((_id: string, message: string) => {
+      if (config.logLevel !== "silent") {
+        console.log(`[banana] error ${message}`);
+      }
+    });
+  const plugins: Plugin[] = [];
+  const framework = detectRefreshFramework(app);
+  // Fast Refresh works through import.meta.hot: off with --no-hmr.
+  if (framework && config.hmr !== null) {
+    plugins.push(refreshPlugin({
+      root: config.root,
+      exclude: [config.cacheDir],
+      framework,
+      jsxImportSource: app.compilerOptions.jsxImportSource,
+      define: config.define,
+      preserveState: config.hmr?.preserveState ?? false,
+    }));
+  }
+  plugins.push(
+    assetsPlugin({ root: config.root, fsAllow: config.server.fs.allow }),
+    cssPlugin({ config, app, logError }),
+    jsonPlugin({ root: config.root }),
+  );
+  return plugins;
 }

@@ -1,0 +1,297 @@
+/**
+ * The built-in CSS plugin. Stylesheets reach a page two ways, and both are
+ * hot-updated:
+ *
+ * - `<link rel="stylesheet" href="/src/style.css">`: served as compiled CSS
+ *   by this plugin's middleware. The sheet is a `css` node of the module
+ *   graph (keyed by its URL, self-accepting), so an edit sends a
+ *   `css-update` and the page swaps the `<link>` (client/css.ts).
+ * - `import "./style.css"` from JavaScript (`/src/style.css?import`): a
+ *   module that injects a `<style>`, self-accepts (an edit replaces the
+ *   style in place) and removes it when pruned. A CSS module
+ *   (`*.module.css`) exports its class map and self-accepts only while its
+ *   class names stay the same: when they change, the update goes to its
+ *   importers by the normal rules, so they pick up the new names.
+ *   `?inline` gives the compiled CSS as a string without injecting it.
+ *
+ * Files a sheet depends on (`@import`ed sheets, `url()` assets, the
+ * PostCSS config) are its imports in the graph; when one changes, the
+ * sheets that include it are rebuilt ({@linkcode Plugin.handleHotUpdate}).
+ *
+ * @module
+ */
+
+import { relative } from "node:path";
+import type { ResolvedConfig } from "../config.ts";
+import type { ModuleNode } from "../module_graph.ts";
+import type { AppDenoConfig } from "../import_map.ts";
+import type { Plugin } from "../plugin.ts";
+import type { DevServer } from "../server.ts";
+import { isModuleRequest, stripFreshness } from "../module_pipeline.ts";
+import { BananaError, formatErrorForLog, toErrorBody } from "../errors.ts";
+import { contentHash } from "../hash.ts";
+import { resolveSafeFile, UnsafePathError } from "../path_safety.ts";
+import { matchesEtag } from "../static.ts";
+import { fileToUrl } from "../resolver.ts";
+import { splitId } from "./assets.ts";
+import { compileCss } from "./css_compile.ts";
+import { loadPostcssConfig, type PostcssConfig } from "./postcss_config.ts";
+
+/** The client module that injects, replaces and removes `<style>`s. */
+export const CSS_CLIENT_URL = "/@banana/client/css.ts";
+
+/** True for a stylesheet path (query ignored). */
+export function isCssPath(path: string): boolean {
+  return path.replace(/[?#].*$/, "").endsWith(".css");
+}
+
+/** True for a graph URL of a stylesheet, direct or imported. */
+function isCssUrl(url: string): boolean {
+  return isCssPath(url);
+}
+
+/** True for a request a `<link rel="stylesheet">` makes (not a module). */
+export function isDirectCssRequest(url: URL): boolean {
+  if (!url.pathname.endsWith(".css") || url.pathname.startsWith("/@")) {
+    return false;
+  }
+  return !isModuleRequest(url.pathname + url.search);
+}
+
+/** Options of the CSS plugin. */
+export interface CssPluginOptions {
+  config: ResolvedConfig;
+  app: AppDenoConfig;
+  /** Prints the error of stylesheet `id` (once) in the server's log. */
+  logError: (id: string, message: string) => void;
+}
+
+/** The module code of a stylesheet imported from JavaScript. */
+function styleModule(
+  key: string,
+  css: string,
+  exported: string,
+  selfAccepting: boolean,
+): string {
+  return [
+    `import { updateStyle as __bananaUpdateStyle, removeStyle as __bananaRemoveStyle } from ${
+      JSON.stringify(CSS_CLIENT_URL)
+    };`,
+    `const __bananaId = ${JSON.stringify(key)};`,
+    `const __bananaCss = ${JSON.stringify(css)};`,
+    `__bananaUpdateStyle(__bananaId, __bananaCss);`,
+    exported,
+    selfAccepting ? `import.meta.hot?.accept();` : "",
+    `import.meta.hot?.prune(() => __bananaRemoveStyle(__bananaId));`,
+    "",
+  ].join("\n");
+}
+
+/** Named exports of a class map (valid identifiers only). */
+function classExports(classMap: Record<string, string>): string {
+  return Object.entries(classMap)
+    .filter(([name]) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== "default")
+    .map(([name, scoped]) =>
+      `export const ${name} = ${JSON.stringify(scoped)};`
+    )
+    .join("\n");
+}
+
+/**
+ * The CSS plugin.
+ *
+ * @example
+ * ```ts
+ * const plugin = cssPlugin({ config, app, logError: console.error });
+ * ```
+ */
+export function cssPlugin(options: CssPluginOptions): Plugin {
+  const { config, app, logError } = options;
+  const root = config.root;
+  let server: DevServer | null = null;
+  let postcssConfig: Promise<PostcssConfig | null> | null = null;
+  let postcssConfigFile: string | null = null;
+  /** Compiled CSS of linked stylesheets, by module id. */
+  const stylesheets = new Map<string, string>();
+  /** The class map each CSS module was last built with (JSON), by id. */
+  const classMaps = new Map<string, string>();
+
+  function loadConfig(): Promise<PostcssConfig | null> {
+    if (!postcssConfig) {
+      postcssConfig = loadPostcssConfig({
+        root,
+        importMap: app.importMap,
+        cacheDir: config.cacheDir,
+        inline: config.css.postcss,
+      }).then((loaded) => {
+        postcssConfigFile = loaded?.file ?? null;
+        return loaded;
+      });
+      // A broken config is loaded again once it is saved.
+      postcssConfig.catch(() => postcssConfig = null);
+    }
+    return postcssConfig;
+  }
+
+  function urlKey(file: string): string {
+    return fileToUrl(root, file);
+  }
+
+  /** Answers `<link rel="stylesheet">` requests with compiled CSS. */
+  async function serveStylesheet(
+    request: Request,
+    next: () => Promise<Response>,
+  ): Promise<Response> {
+    const url = new URL(request.url);
+    if (
+      !server || !isDirectCssRequest(url) ||
+      (request.method !== "GET" && request.method !== "HEAD")
+    ) {
+      return next();
+    }
+    if (url.pathname.split("/").includes(".git")) return next();
+    // Files of the public folder are served as they are.
+    if (config.publicDir) {
+      const inPublic = await resolveSafeFile(config.publicDir, url.pathname, [
+        config.publicDir,
+      ]);
+      if (inPublic) return next();
+    }
+    const file = await resolveSafeFile(root, url.pathname, [
+      root,
+      ...config.server.fs.allow,
+    ]);
+    if (!file || !(await Deno.stat(file)).isFile) return next();
+    const moduleUrl = stripFreshness(url.pathname + url.search);
+    try {
+      await server.transformRequest(moduleUrl);
+    } catch (err) {
+      if (err instanceof UnsafePathError) throw err;
+      // Mark it loaded, so that the fix reaches this page as an update.
+      const node = server.moduleGraph.get(moduleUrl);
+      if (node) {
+        node.type = "css";
+        node.loadedByClient = true;
+      }
+      const body = toErrorBody(err, moduleUrl);
+      logError(moduleUrl, formatErrorForLog(body));
+      server.hot.send({ type: "error", err: { ...body, id: moduleUrl } });
+      return new Response(`/* ${body.message.replaceAll("*/", "* /")} */\n`, {
+        status: 500,
+        headers: { "content-type": "text/css; charset=utf-8" },
+      });
+    }
+    const node = server.moduleGraph.get(moduleUrl);
+    if (node) {
+      node.type = "css";
+      node.loadedByClient = true;
+    }
+    const q = moduleUrl.indexOf("?");
+    const css = stylesheets.get(file + (q < 0 ? "" : moduleUrl.slice(q))) ??
+      "";
+    const etag = `"${contentHash(css)}"`;
+    const headers = {
+      "content-type": "text/css; charset=utf-8",
+      "cache-control": "no-cache",
+      "etag": etag,
+    };
+    if (matchesEtag(request, etag)) {
+      return new Response(null, { status: 304, headers });
+    }
+    return new Response(request.method === "HEAD" ? null : css, { headers });
+  }
+
+  return {
+    name: "banana:css",
+
+    configureServer(devServer) {
+      server = devServer;
+      devServer.middlewares.use(serveStylesheet);
+    },
+
+    resolveId(source) {
+      // The style runtime is the client's own module, not part of the app.
+      if (source === CSS_CLIENT_URL) return { id: source, external: true };
+    },
+
+    async transform(code, id) {
+      const { path, params } = splitId(id);
+      if (!isCssPath(path) || params.has("raw") || params.has("url")) {
+        return null;
+      }
+      let postcss: PostcssConfig | null;
+      try {
+        postcss = await loadConfig();
+      } catch (err) {
+        if (postcssConfigFile) this.addWatchFile(postcssConfigFile);
+        throw err instanceof BananaError ? err : new BananaError({
+          message: String(err),
+          id: path,
+          plugin: "postcss",
+        });
+      }
+      if (postcss?.file) this.addWatchFile(postcss.file);
+      const isModule = path.endsWith(".module.css");
+      const compiled = await compileCss(path, code, {
+        root,
+        fsAllow: config.server.fs.allow,
+        importMap: app.importMap,
+        alias: config.alias,
+        plugins: postcss?.plugins ?? [],
+        modules: isModule ? config.css.modules : null,
+        addWatchFile: (file) => this.addWatchFile(file),
+      });
+      if (params.has("inline")) {
+        return `export default ${JSON.stringify(compiled.css)};\n`;
+      }
+      if (!params.has("import")) {
+        // A linked stylesheet: the middleware serves the CSS; the graph
+        // gets a self-accepting module (its updates are `css-update`s).
+        stylesheets.set(id, compiled.css);
+        return `// ${relative(root, path)} is served as CSS.\n` +
+          `import.meta.hot?.accept();\n`;
+      }
+      const key = urlKey(path);
+      if (!compiled.classMap) {
+        return styleModule(
+          key,
+          compiled.css,
+          `export default __bananaCss;`,
+          true,
+        );
+      }
+      const names = JSON.stringify(compiled.classMap);
+      const previous = classMaps.get(id);
+      classMaps.set(id, names);
+      return styleModule(
+        key,
+        compiled.css,
+        `export default ${names};\n${classExports(compiled.classMap)}`,
+        previous === undefined || previous === names,
+      );
+    },
+
+    handleHotUpdate(ctx) {
+      if (ctx.file === postcssConfigFile) postcssConfig = null;
+      // The stylesheets that include the changed file (`@import`, `url()`,
+      // the PostCSS config), transitively: they are rebuilt too.
+      const including = new Set<ModuleNode>();
+      const visit = (node: ModuleNode) => {
+        for (const importer of node.importers) {
+          if (!isCssUrl(importer.url) || including.has(importer)) continue;
+          including.add(importer);
+          visit(importer);
+        }
+      };
+      for (const node of ctx.modules) visit(node);
+      if (including.size === 0) return;
+      // A file that only other sheets read (no page loaded it by itself)
+      // is not rebuilt on its own.
+      const own = ctx.modules.filter((node) =>
+        node.loadedByClient ||
+        ![...node.importers].some((importer) => isCssUrl(importer.url))
+      );
+      return [...new Set([...own, ...including])];
+    },
+  };
+}

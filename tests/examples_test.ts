@@ -1,0 +1,85 @@
+/**
+ * Smoke tests of the framework examples, each copied into a temp dir and
+ * served by the real server: the page renders, reacts to clicks and typing,
+ * and loads once (its dependencies, the refresh runtime included, were
+ * bundled in one generation before the first request).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createTempApp, openPage, waitForText } from "./_browser.ts";
+import { copy } from "./_copy.ts";
+import { startServer } from "./_server.ts";
+
+const browserTest = { sanitizeOps: false, sanitizeResources: false };
+
+function example(name: string): string {
+  return join(import.meta.dirname!, "../examples", name);
+}
+
+Deno.test({
+  ...browserTest,
+  name:
+    "examples/preact: the counter increments on click (one preact instance for hooks and rendering)",
+  async fn() {
+    await using app = await createTempApp({});
+    await copy(example("preact"), app.root);
+    await using dev = await startServer(app.root);
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#title", "Preact on BananaJS");
+    await tracked.page.click("#count");
+    await waitForText(tracked, "#count", "count is 1");
+    await tracked.page.click("#count");
+    await waitForText(tracked, "#count", "count is 2");
+    assert.equal(tracked.loads, 0);
+    assert.deepEqual(tracked.pageErrors, []);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name: "examples/react: the counter increments and the form greets by name",
+  async fn() {
+    await using app = await createTempApp({});
+    await copy(example("react"), app.root);
+    await using dev = await startServer(app.root);
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#title", "React on BananaJS");
+    await tracked.page.click("#count");
+    await tracked.page.click("#count");
+    await waitForText(tracked, "#count", "count is 2");
+    await tracked.page.fill("#name", "Ada");
+    await tracked.page.click("#greet");
+    await waitForText(tracked, "#greeting", "Hello, Ada!");
+    assert.equal(tracked.loads, 0);
+    assert.deepEqual(tracked.pageErrors, []);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "examples/fresh-islands: islands hydrate in the static page and share the cart signal",
+  async fn() {
+    await using app = await createTempApp({});
+    await copy(example("fresh-islands"), app.root);
+    await using dev = await startServer(app.root);
+    await using tracked = await openPage(dev.url);
+    // Static markup from index.html is there before and after hydration.
+    await waitForText(
+      tracked,
+      "#blurb",
+      "Sweet, creamy and picked this morning.",
+    );
+    await tracked.page.click("#counter");
+    await waitForText(tracked, "#counter", "Bunches: 1");
+    await tracked.page.click("#add-to-cart");
+    await tracked.page.click("#add-to-cart");
+    await waitForText(tracked, "#added", "Added 2 times");
+    await waitForText(tracked, "#cart-badge", "Cart: 2");
+    assert.equal(tracked.loads, 0);
+    assert.deepEqual(tracked.pageErrors, []);
+  },
+});
