@@ -42,6 +42,12 @@ export type {
   TransformResult,
 } from "./server/plugin.ts";
 export type { ModuleGraph, ModuleNode } from "./server/module_graph.ts";
+export type {
+  BananaHotContext,
+  BananaImportMetaEnv,
+  HotEventName,
+  ModuleNamespace,
+} from "./client/hot_types.ts";
 export type { HotClient, HotListener } from "./server/hot_channel.ts";
 export type {
   ClientMessage,

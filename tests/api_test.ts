@@ -52,3 +52,16 @@ Deno.test("types: deno check of an example that uses import.meta.hot passes", as
   }).output();
   equal(out.code, 0, new TextDecoder().decode(out.stderr));
 });
+
+Deno.test("publish: deno publish --dry-run passes (no slow types in the public API)", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["publish", "--dry-run", "--allow-dirty"],
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const log = new TextDecoder().decode(out.stderr) +
+    new TextDecoder().decode(out.stdout);
+  equal(out.code, 0, log);
+  ok(log.includes("Dry run complete"), log);
+});
