@@ -142,7 +142,11 @@ function handlePayload(payload: HotPayload): void {
         newestUpdates.set(key, Math.max(newest, update.timestamp));
       }
       queue = queue.then(() =>
-        applyUpdates(payload.updates, payload.preload ?? [])
+        applyUpdates(
+          payload.updates,
+          payload.preload ?? [],
+          payload.importEarly ?? false,
+        )
       );
       break;
     case "full-reload":
@@ -244,6 +248,7 @@ class UpdateError extends Error {
 async function applyUpdates(
   updates: Update[],
   preloads: string[],
+  importEarly: boolean,
 ): Promise<void> {
   notifyListeners("banana:beforeUpdate", { type: "update", updates });
   const jsUpdates = updates.filter((u) => {
@@ -279,7 +284,9 @@ async function applyUpdates(
   try {
     await Promise.race([
       Promise.all([
-        jsUpdates.length > 0 ? runUpdates(jsUpdates, preloads) : undefined,
+        jsUpdates.length > 0
+          ? runUpdates(jsUpdates, preloads, importEarly)
+          : undefined,
         ...cssUpdates.map((u) => swapStylesheet(u.path, u.timestamp)),
       ]),
       timeout,
@@ -300,16 +307,31 @@ async function applyUpdates(
 async function runUpdates(
   updates: Update[],
   preloads: string[],
+  importEarly: boolean,
 ): Promise<void> {
   for (const update of updates) {
     if (update.firstInvalidatedBy) {
       invalidationOrigins.set(update.acceptedPath, update.firstInvalidatedBy);
     } else invalidationOrigins.delete(update.acceptedPath);
   }
-  // Network first, in parallel; nothing runs yet.
-  const urls = new Set(preloads);
-  for (const u of updates) urls.add(withTimestamp(u.acceptedPath, u.timestamp));
-  await Promise.all([...urls].map(preload));
+  // Network first, in parallel. The accepted modules are only fetched: they
+  // must not run before the old versions are disposed. The rest of the
+  // changed chain (never accepted, never disposed) is imported right away
+  // when the server says that cannot change the order modules run in.
+  const accepted = new Set(
+    updates.map((u) => withTimestamp(u.acceptedPath, u.timestamp)),
+  );
+  const early = importEarly &&
+    !updates.some((u) => u.isWithinCircularImport);
+  const chain = preloads.filter((url) => !accepted.has(url));
+  await Promise.all([
+    ...[...accepted].map(preload),
+    ...(!early ? chain.map(preload) : chain.map((url) =>
+      import(/* @vite-ignore */ url).catch((err) => {
+        throw new UpdateError(url.replace(/[?&]t=\d+$/, ""), err);
+      })
+    )),
+  ]);
   // Then dispose the old versions, import the new ones, run accept callbacks,
   // update by update, in the order the server sent them.
   for (const update of updates) {

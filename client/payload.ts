@@ -33,6 +33,12 @@ export interface UpdatePayload {
    * fetches the whole changed chain in parallel instead of as a waterfall.
    */
   preload?: string[];
+  /**
+   * True when the fresh modules form simple chains (each imports at most one
+   * other fresh module, no cycle): importing them early, in any order, runs
+   * them in the same order as importing the boundary would.
+   */
+  importEarly?: boolean;
 }
 
 /** Reload the page (`path`: only pages showing that HTML; `*` or none: all). */

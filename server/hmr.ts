@@ -274,10 +274,13 @@ export class HmrEngine {
       preload: fresh.map((node) =>
         `${node.url}${node.url.includes("?") ? "&" : "?"}t=${timestamp}`
       ),
+      importEarly: formsSimpleChains(fresh),
     });
 
+    // A `<link>`ed stylesheet (a `css` node) is not an import: a sheet that
+    // stops `@import`ing it does not remove it from the page.
     const pruned = [...orphans].filter((node) =>
-      node.importers.size === 0 && node.loadedByClient
+      node.importers.size === 0 && node.loadedByClient && node.type !== "css"
     );
     if (pruned.length > 0) {
       // The page disposes its instance of a pruned module; should an import
@@ -321,6 +324,29 @@ export class HmrEngine {
       data.firstInvalidatedBy ?? data.path,
     );
   }
+}
+
+/**
+ * True when every module of `nodes` imports at most one other module of
+ * `nodes` and they hold no cycle: then evaluating any of them early cannot
+ * change the order in which the page runs them.
+ */
+export function formsSimpleChains(nodes: ModuleNode[]): boolean {
+  const set = new Set(nodes);
+  for (const node of nodes) {
+    let fresh = 0;
+    for (const dep of node.importedModules) if (set.has(dep)) fresh++;
+    if (fresh > 1) return false;
+  }
+  // With at most one fresh import each, a cycle is a walk that comes back.
+  for (const start of nodes) {
+    let node: ModuleNode | undefined = start;
+    for (let steps = 0; node && steps <= nodes.length; steps++) {
+      node = [...node.importedModules].find((dep) => set.has(dep));
+      if (node === start) return false;
+    }
+  }
+  return true;
 }
 
 /** Turns a thrown value into a one-line log message. */

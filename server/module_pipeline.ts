@@ -245,7 +245,10 @@ export class ModulePipeline {
       (built) =>
         Promise.all(
           built.targets.map((target, i) =>
-            target.kind === "module" && !built.analysis.imports[i].dynamic
+            // A module built before had its own imports warmed then: walking
+            // its subtree again on every request would cost O(graph) each.
+            target.kind === "module" && !built.analysis.imports[i].dynamic &&
+              !this.#built.has(target.node.url)
               ? this.warmup(target.node.url, seen)
               : undefined
           ),
