@@ -317,12 +317,15 @@ async function runUpdates(
   // Network first, in parallel. The accepted modules are only fetched: they
   // must not run before the old versions are disposed. The rest of the
   // changed chain (never accepted, never disposed) is imported right away
-  // when the server says that cannot change the order modules run in.
+  // when the server says that cannot change the order modules run in, and
+  // nothing must run before it: one update, whose old version has no
+  // dispose handler (new code runs only after the old one is disposed).
   const accepted = new Set(
     updates.map((u) => withTimestamp(u.acceptedPath, u.timestamp)),
   );
-  const early = importEarly &&
-    !updates.some((u) => u.isWithinCircularImport);
+  const early = importEarly && updates.length === 1 &&
+    !updates[0].isWithinCircularImport &&
+    !disposeHandlers.has(updates[0].acceptedPath);
   const chain = preloads.filter((url) => !accepted.has(url));
   await Promise.all([
     ...[...accepted].map(preload),

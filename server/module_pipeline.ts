@@ -99,6 +99,21 @@ export function isModuleRequest(url: string): boolean {
   return isScriptPath(path);
 }
 
+/**
+ * The query of a file's id as plugins see it, as in Vite: the `import`
+ * marker of URLs is dropped (`/abs/a.css` is CSS imported from JS), and a
+ * non-script file requested by itself (a `<link>` stylesheet) gets `direct`.
+ */
+function idQuery(file: string, query: string | undefined): string {
+  const params = new URLSearchParams(query ?? "");
+  const imported = params.has("import");
+  params.delete("import");
+  const special = ["raw", "url", "inline", "worker"].some((k) => params.has(k));
+  if (!imported && !special && !isScriptPath(file)) params.set("direct", "");
+  const text = params.toString().replace(/=(?=&|$)/g, "");
+  return text ? `?${text}` : "";
+}
+
 function withParam(url: string, param: string): string {
   return url + (url.includes("?") ? "&" : "?") + param;
 }
@@ -165,8 +180,8 @@ export class ModulePipeline {
   /** The id and file behind a module URL (without freshness params). */
   idForUrl(url: string): { id: string; file: string | null } {
     const [path, query] = url.split("?", 2);
-    const suffix = query ? `?${query}` : "";
     if (path.startsWith("/@id/")) {
+      const suffix = query ? `?${query}` : "";
       const id = decodeURIComponent(path.slice(5));
       return { id: id + suffix, file: null };
     }
@@ -178,10 +193,10 @@ export class ModulePipeline {
             `Refused ${path}: it is outside the root and not in server.fs.allow`,
         });
       }
-      return { id: file + suffix, file };
+      return { id: file + idQuery(file, query), file };
     }
     const file = [this.options.root, ...decodeSafePathname(path)].join("/");
-    return { id: file + suffix, file };
+    return { id: file + idQuery(file, query), file };
   }
 
   /** The URL a resolved id is served under. */
@@ -436,9 +451,14 @@ export class ModulePipeline {
       if (typeof result === "object" && result.external) {
         return { kind: "keep" };
       }
-      const url = this.urlForId(resolvedId);
       const q = resolvedId.search(/[?#]/);
       const path = q < 0 ? resolvedId : resolvedId.slice(0, q);
+      const query = q < 0 ? "" : resolvedId.slice(q);
+      // A file that is not a script is imported as a module: mark its URL.
+      const marked = !isAbsolute(path) || isScriptPath(path) || query
+        ? resolvedId
+        : resolvedId + "?import";
+      const url = this.urlForId(marked);
       return {
         kind: "module",
         node: this.options.graph.ensure(url, isAbsolute(path) ? path : null),

@@ -141,7 +141,7 @@ export function assetsPlugin(options: AssetsPluginOptions): Plugin {
         const text = await Deno.readTextFile(path);
         return `export default ${JSON.stringify(text)};\n`;
       }
-      if (params.has("url") || (params.has("import") && isAssetPath(path))) {
+      if (params.has("url") || (!params.has("direct") && isAssetPath(path))) {
         await readable(path);
         const url = await assetUrl(root, path);
         return `export default ${JSON.stringify(url)};\n`;

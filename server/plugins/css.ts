@@ -133,10 +133,6 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
     return postcssConfig;
   }
 
-  function urlKey(file: string): string {
-    return fileToUrl(root, file);
-  }
-
   /** Answers `<link rel="stylesheet">` requests with compiled CSS. */
   async function serveStylesheet(
     request: Request,
@@ -163,16 +159,20 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
     ]);
     if (!file || !(await Deno.stat(file)).isFile) return next();
     const moduleUrl = stripFreshness(url.pathname + url.search);
+    const devServer = server;
+    // A sheet a page loaded is a `css` node: its edits are `css-update`s
+    // (also after a failed load, so that the fix reaches the page).
+    const markLoaded = () => {
+      const node = devServer.moduleGraph.get(moduleUrl);
+      if (!node) return;
+      node.type = "css";
+      node.loadedByClient = true;
+    };
     try {
       await server.transformRequest(moduleUrl);
     } catch (err) {
       if (err instanceof UnsafePathError) throw err;
-      // Mark it loaded, so that the fix reaches this page as an update.
-      const node = server.moduleGraph.get(moduleUrl);
-      if (node) {
-        node.type = "css";
-        node.loadedByClient = true;
-      }
+      markLoaded();
       const body = toErrorBody(err, moduleUrl);
       logError(moduleUrl, formatErrorForLog(body));
       server.hot.send({ type: "error", err: { ...body, id: moduleUrl } });
@@ -181,11 +181,7 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
         headers: { "content-type": "text/css; charset=utf-8" },
       });
     }
-    const node = server.moduleGraph.get(moduleUrl);
-    if (node) {
-      node.type = "css";
-      node.loadedByClient = true;
-    }
+    markLoaded();
     const q = moduleUrl.indexOf("?");
     const css = stylesheets.get(file + (q < 0 ? "" : moduleUrl.slice(q))) ??
       "";
@@ -244,14 +240,18 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
       if (params.has("inline")) {
         return `export default ${JSON.stringify(compiled.css)};\n`;
       }
-      if (!params.has("import")) {
+      if (params.has("direct")) {
         // A linked stylesheet: the middleware serves the CSS; the graph
         // gets a self-accepting module (its updates are `css-update`s).
-        stylesheets.set(id, compiled.css);
+        // Keyed like the request URL's query, without the `direct` marker.
+        stylesheets.set(
+          id.replace(/([?&])direct(?:&|$)/, "$1").replace(/[?&]$/, ""),
+          compiled.css,
+        );
         return `// ${relative(root, path)} is served as CSS.\n` +
           `import.meta.hot?.accept();\n`;
       }
-      const key = urlKey(path);
+      const key = fileToUrl(root, path);
       if (!compiled.classMap) {
         return styleModule(
           key,
