@@ -38,6 +38,8 @@ export type {
   IndexHtmlContext,
   LoadResult,
   Plugin,
+  PluginContext,
+  PluginOption,
   ResolveIdResult,
   TransformResult,
 } from "./server/plugin.ts";

@@ -8,7 +8,7 @@
 
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Plugin } from "./plugin.ts";
+import type { Plugin, PluginOption } from "./plugin.ts";
 
 /** HMR options (`server.hmr`). */
 export interface HmrOptions {
@@ -73,7 +73,8 @@ export interface UserConfig {
   /** Cache directory. Default: `<root>/.banana`. */
   cacheDir?: string;
   server?: ServerOptions;
-  plugins?: (Plugin | Plugin[] | false | null | undefined)[];
+  /** Plugins; Vite plugins (typed against Vite's own types) are accepted. */
+  plugins?: PluginOption[];
   resolve?: { alias?: Record<string, string> };
   /** Global constant replacements, as in Vite (`{ __APP__: '"x"' }`). */
   define?: Record<string, string>;

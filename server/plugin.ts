@@ -135,6 +135,62 @@ export interface Plugin {
   ) => Awaitable<ModuleNode[] | null | void>;
 }
 
+/**
+ * What `plugins` may hold: our plugins, plugin objects typed against Vite's
+ * own types (any object with a `name`), nested arrays, and falsy entries.
+ */
+export type PluginOption =
+  | Plugin
+  | { name: string }
+  | PluginOption[]
+  | false
+  | null
+  | undefined;
+
+const HOOKS = [
+  "config",
+  "configResolved",
+  "configureServer",
+  "resolveId",
+  "load",
+  "transform",
+  "transformIndexHtml",
+  "handleHotUpdate",
+] as const;
+
+/**
+ * Flattens `plugins` into our {@linkcode Plugin} shape: Vite's object hooks
+ * (`transform: { order, handler }`) become plain functions, and an object
+ * hook's `order: "pre" | "post"` becomes the plugin's `enforce` when it has
+ * none.
+ */
+export function normalizePlugins(plugins: PluginOption[]): Plugin[] {
+  const out: Plugin[] = [];
+  for (const option of plugins) {
+    if (!option) continue;
+    if (Array.isArray(option)) {
+      out.push(...normalizePlugins(option));
+      continue;
+    }
+    const plugin = { ...option } as Record<string, unknown> & { name: string };
+    for (const hook of HOOKS) {
+      const value = plugin[hook];
+      if (value && typeof value === "object" && "handler" in value) {
+        const { handler, order } = value as {
+          handler: unknown;
+          order?: string;
+        };
+        plugin[hook] = handler;
+        if (!plugin.enforce && (order === "pre" || order === "post")) {
+          plugin.enforce = order;
+        }
+      }
+    }
+    out.push(plugin as unknown as Plugin);
+  }
+  return out;
+}
+
 /** Orders plugins: `pre`, then normal, then `post`, keeping their order. */
 export function sortPlugins(plugins: Plugin[]): Plugin[] {
   const rank = (p: Plugin) =>

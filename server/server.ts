@@ -41,7 +41,7 @@ import {
 } from "./path_safety.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
-import { type Plugin, sortPlugins } from "./plugin.ts";
+import { normalizePlugins, type Plugin, sortPlugins } from "./plugin.ts";
 import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
 import { serveClientFile } from "./client_files.ts";
 import { OPEN_IN_EDITOR_PATH, openInEditor } from "./open_in_editor.ts";
@@ -214,10 +214,10 @@ class BananaDevServer implements DevServer {
       : await findConfigFile(root, inline.configFile || undefined);
     const fileConfig = configFile ? await loadConfigFile(configFile) : {};
     let user: UserConfig = mergeConfig(fileConfig, { ...inline, root });
-    const userPlugins = (user.plugins ?? []).flat().filter((p): p is Plugin =>
-      !!p && (p.apply === undefined || p.apply === "serve" ||
-        (typeof p.apply === "function" &&
-          p.apply(user, { command: "serve", mode: "development" })))
+    const userPlugins = normalizePlugins(user.plugins ?? []).filter((p) =>
+      p.apply === undefined || p.apply === "serve" ||
+      (typeof p.apply === "function" &&
+        p.apply(user, { command: "serve", mode: "development" }))
     );
     for (const plugin of sortPlugins(userPlugins)) {
       if (!plugin.config) continue;
@@ -521,7 +521,7 @@ class BananaDevServer implements DevServer {
     }
     const chain = [
       ...state.preMiddlewares,
-      (req: Request) => this.#builtin(req),
+      (req: Request, next: () => Promise<Response>) => this.#builtin(req, next),
       ...state.postMiddlewares,
     ];
     const run = (i: number, req: Request): Promise<Response> => {
@@ -544,7 +544,10 @@ class BananaDevServer implements DevServer {
   }
 
   /** The built-in handlers; returns 404 responses only via `next`. */
-  async #builtin(request: Request): Promise<Response> {
+  async #builtin(
+    request: Request,
+    next: () => Promise<Response>,
+  ): Promise<Response> {
     const state = this.#state;
     const url = new URL(request.url);
     const pathname = url.pathname;
@@ -614,7 +617,9 @@ class BananaDevServer implements DevServer {
       );
       if (index) return await this.#serveHtml("/index.html", index);
     }
-    return text(404, `Not found: ${pathname}`);
+    // Handlers that plugins added after ours get their turn; the end of the
+    // chain answers 404.
+    return await next();
   }
 
   #allowDirs(): string[] {

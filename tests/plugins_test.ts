@@ -31,6 +31,14 @@ Deno.test({
             ? Response.json({ hello: "world" })
             : next()
         );
+        // Added by the returned hook: runs after the built-in handlers.
+        return () => {
+          server.middlewares.use((request, next) =>
+            new URL(request.url).pathname === "/api/fallback"
+              ? new Response("after ours")
+              : next()
+          );
+        };
       },
       resolveId(source) {
         if (source === "virtual:build-info") return "\0virtual:build-info";
@@ -69,6 +77,11 @@ Deno.test({
     await waitForText(tracked, "#html-hook", "from the hook");
     const api = await fetch(new URL("/api/hello", dev.url));
     equal((await api.json()).hello, "world");
+    const after = await fetch(new URL("/api/fallback", dev.url));
+    equal(await after.text(), "after ours");
+    const missing = await fetch(new URL("/api/missing", dev.url));
+    equal(missing.status, 404);
+    await missing.body?.cancel();
     equal(seen[0], `resolved:"config hook"`);
   },
 });
