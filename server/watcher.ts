@@ -45,6 +45,9 @@ const EDITOR_TEMP = [
   /\.tmp\./,
   /\.tmp$/,
   /^\d+$/, // vim's write test file "4913"
+  /___jb_(tmp|old)___$/, // JetBrains "safe write"
+  /\.kate-swp$/,
+  /^\.goutputstream-/, // gedit and other GIO editors
 ];
 
 /** True for editor scratch files that never count as changes. */
@@ -87,6 +90,14 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let firstEventAt = 0;
   let running = Promise.resolve();
+  const isGone = (path: string) => {
+    try {
+      Deno.statSync(path);
+      return false;
+    } catch {
+      return true;
+    }
+  };
 
   const flush = () => {
     timer = undefined;
@@ -125,9 +136,12 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
         const now = performance.now();
         if (timer === undefined) firstEventAt = now;
         clearTimeout(timer);
-        // One saved file settles fast; several files are a burst that may
-        // go on: wait longer for quiet, so it becomes one decision.
-        const quiet = pending.size > 1 ? burstSettleMs : settleMs;
+        // One saved file settles fast. Several files are a burst that may go
+        // on, and a file that is gone may be a vim-style save about to write
+        // it anew: wait longer for quiet, so either becomes one decision.
+        const quiet = pending.size > 1 || [...pending].some(isGone)
+          ? burstSettleMs
+          : settleMs;
         const wait = now - firstEventAt >= maxWaitMs ? 0 : quiet;
         timer = setTimeout(flush, wait);
       }

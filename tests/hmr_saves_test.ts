@@ -1,0 +1,227 @@
+/**
+ * How saves reach the page: a deleted and restored file, editor-style atomic
+ * saves (write a temp file, rename it over), and bursts of saves.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { waitFor, waitForConsole, waitForText } from "./_browser.ts";
+import {
+  appLines,
+  assertNotReloaded,
+  delay,
+  openHmrApp,
+  openRawHotSocket,
+  pageHtml,
+} from "./_hmr_app.ts";
+
+const browserTest = { sanitizeOps: false, sanitizeResources: false };
+
+const OVERLAY_MESSAGE = "banana-error-overlay .message";
+
+/** A self-accepting module that shows `text` in `#out` and logs it. */
+function showModule(text: string): string {
+  return `
+document.querySelector("#out")!.textContent = ${JSON.stringify(text)};
+console.log(${JSON.stringify(text)});
+import.meta.hot?.accept();
+`;
+}
+
+Deno.test({
+  ...browserTest,
+  name:
+    "deleting an imported file shows an error overlay; restoring it updates the page and clears the overlay without a reload",
+  async fn() {
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": `
+import { label } from "./dep.ts";
+document.querySelector("#out")!.textContent = "main sees " + label;
+console.log("main sees " + label);
+import.meta.hot?.accept();
+`,
+      "src/dep.ts": `export const label = "dep v1";\n`,
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "main sees dep v1");
+
+    await app.remove("src/dep.ts");
+    const message = await waitForText(tracked, OVERLAY_MESSAGE, /dep\.ts/);
+    assert.match(message, /src\/dep\.ts does not exist/);
+    const error = tracked.consoleEntries.find((e) =>
+      e.type === "error" && e.text.includes("dep.ts")
+    );
+    assert.ok(error, `a console error names dep.ts: ${tracked.consoleLines}`);
+    assert.equal(await tracked.page.textContent("#out"), "main sees dep v1");
+
+    await app.write("src/dep.ts", `export const label = "dep v2";\n`);
+    await waitForText(tracked, "#out", "main sees dep v2");
+    await waitFor(
+      async () => await tracked.page.locator(OVERLAY_MESSAGE).count() === 0,
+      { message: "the overlay to close" },
+    );
+    assert.deepEqual(appLines(tracked).filter((l) => l.startsWith("main")), [
+      "main sees dep v1",
+      "main sees dep v2",
+    ]);
+    await assertNotReloaded(tracked);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "two atomic saves in a row (temp file renamed over the module) are both applied without a reload",
+  async fn() {
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": showModule("atomic v1"),
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "atomic v1");
+
+    await app.writeAtomic("src/main.ts", showModule("atomic v2"));
+    await waitForText(tracked, "#out", "atomic v2");
+    await app.writeAtomic("src/main.ts", showModule("atomic v3"));
+    await waitForText(tracked, "#out", "atomic v3");
+
+    assert.deepEqual(appLines(tracked), [
+      "atomic v1",
+      "atomic v2",
+      "atomic v3",
+    ]);
+    await assertNotReloaded(tracked);
+  },
+});
+
+/** Saves `src/main.ts` `count` times, one every `everyMs`, with `save`. */
+async function saveBurst(
+  save: (rel: string, content: string) => Promise<void>,
+  count: number,
+  everyMs: number,
+): Promise<void> {
+  const start = performance.now();
+  for (let i = 1; i <= count; i++) {
+    await save("src/main.ts", showModule(`burst ${i}`));
+    const next = start + i * everyMs;
+    const wait = next - performance.now();
+    if (wait > 0) await delay(wait);
+  }
+}
+
+for (const mode of ["in-place", "atomic"] as const) {
+  Deno.test({
+    ...browserTest,
+    name:
+      `30 ${mode} saves within 300 ms end on the last version, applied in order, without a reload`,
+    async fn() {
+      await using s = await openHmrApp({
+        "index.html": pageHtml(),
+        "src/main.ts": showModule("burst 0"),
+      });
+      const { app, tracked } = s;
+      await waitForText(tracked, "#out", "burst 0");
+
+      await saveBurst(
+        mode === "atomic" ? app.writeAtomic : app.write,
+        30,
+        10,
+      );
+      await waitForText(tracked, "#out", "burst 30", 10_000);
+      // Still the last version a moment later: no late, older update.
+      await delay(300);
+      assert.equal(await tracked.page.textContent("#out"), "burst 30");
+
+      const versions = appLines(tracked).map((l) => Number(l.split(" ")[1]));
+      assert.deepEqual(
+        versions,
+        [...versions].sort((a, b) => a - b),
+        "versions run in save order",
+      );
+      assert.equal(versions.at(-1), 30, `last version: ${versions}`);
+      assert.equal(versions.at(-1), 30);
+      await assertNotReloaded(tracked);
+      assert.deepEqual(tracked.pageErrors, []);
+      assert.equal(
+        tracked.consoleEntries.filter((e) => e.type === "error").length,
+        0,
+        `no errors: ${tracked.consoleLines}`,
+      );
+      console.log(
+        `  (${mode}: the page ran ${versions.length - 1} updates for 30 saves)`,
+      );
+    },
+  });
+}
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a page busy while updates pile up skips the superseded ones and runs the newest version, not every one in between",
+  async fn() {
+    // Each version keeps the page busy for 500 ms, far longer than the
+    // server takes to send the update of the next save.
+    const busy = (text: string) =>
+      `const until = performance.now() + 500;\nwhile (performance.now() < until) { /* busy */ }\n` +
+      showModule(text);
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": `
+import "./busy.ts";
+import.meta.hot?.on("vite:afterUpdate", (payload) => {
+  console.log("after " + (payload as { updates: { timestamp: number }[] }).updates[0].timestamp);
+});
+`,
+      "src/busy.ts": busy("busy 0"),
+    });
+    const { app, dev, tracked } = s;
+    await waitForText(tracked, "#out", "busy 0");
+    using socket = await openRawHotSocket(dev.url);
+    const updates = () =>
+      socket.messages.flatMap((m) => m.type === "update" ? m.updates : []);
+
+    for (let i = 1; i <= 20; i++) {
+      await app.writeAtomic("src/busy.ts", busy(`busy ${i}`));
+      // One update per save: wait for the server to send this one.
+      await waitFor(() => updates().length >= i, {
+        timeout: 10_000,
+        message: `the update of save ${i}`,
+      });
+    }
+    // The page has handled every update once it is done with the last one.
+    await waitForConsole(tracked, `after ${updates()[19].timestamp}`, 20_000);
+
+    const versions = appLines(tracked).filter((l) => l.startsWith("busy"))
+      .map((l) => Number(l.split(" ")[1]));
+    assert.equal(versions.at(-1), 20, `${versions}`);
+    assert.deepEqual(versions, [...versions].sort((a, b) => a - b));
+    assert.ok(
+      versions.length - 1 <= 10,
+      `expected most of the 20 updates to be skipped, ran ${versions}`,
+    );
+    await assertNotReloaded(tracked);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name: "saving a file with unchanged content sends no update",
+  async fn() {
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": showModule("same v1"),
+    });
+    const { app, tracked } = s;
+    await waitForConsole(tracked, "same v1");
+
+    await app.write("src/main.ts", showModule("same v1"));
+    await app.writeAtomic("src/main.ts", showModule("same v1"));
+    await delay(100);
+    await app.write("src/main.ts", showModule("same v2"));
+    await waitForText(tracked, "#out", "same v2");
+    assert.deepEqual(appLines(tracked), ["same v1", "same v2"]);
+    await assertNotReloaded(tracked);
+  },
+});
