@@ -34,6 +34,11 @@ export interface HmrEngineOptions {
   hmr: boolean;
   /** Files whose edit restarts the server (config, import maps). */
   restartFiles: () => string[];
+  /**
+   * Resolves when dependency bundling has settled: an edit that imports a
+   * new package re-bundles, and that reload must go out with this one.
+   */
+  depsIdle: () => Promise<void>;
   restart: (reason: string) => Promise<void>;
   server: () => DevServer;
   log: (message: string) => void;
@@ -225,6 +230,7 @@ export class HmrEngine {
       }
     }));
     if (built.length === 0) return;
+    await this.#o.depsIdle();
 
     const result = propagateUpdate(built);
     if (result.kind === "none") return;

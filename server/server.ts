@@ -281,6 +281,7 @@ class BananaDevServer implements DevServer {
       channel: this.#channel,
       plugins: ordered,
       hmr: config.hmr !== null,
+      depsIdle: () => deps.idle(),
       restartFiles: () => [
         ...(this.#state.config.configFile
           ? [this.#state.config.configFile]
