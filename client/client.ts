@@ -329,11 +329,13 @@ async function runUpdates(
   const chain = preloads.filter((url) => !accepted.has(url));
   await Promise.all([
     ...[...accepted].map(preload),
-    ...(!early ? chain.map(preload) : chain.map((url) =>
-      import(/* @vite-ignore */ url).catch((err) => {
-        throw new UpdateError(url.replace(/[?&]t=\d+$/, ""), err);
-      })
-    )),
+    ...(!early
+      ? chain.map(preload)
+      : chain.map((url) =>
+        import(/* @vite-ignore */ url).catch((err) => {
+          throw new UpdateError(url.replace(/[?&]t=\d+$/, ""), err);
+        })
+      )),
   ]);
   // Then dispose the old versions, import the new ones, run accept callbacks,
   // update by update, in the order the server sent them.

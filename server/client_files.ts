@@ -5,7 +5,7 @@
  * @module
  */
 
-import * as esbuild from "esbuild";
+import { transformWithRefresh } from "./refresh_transform.ts";
 import type { ResolvedConfig } from "./config.ts";
 import type { ClientEnv } from "../client/env.ts";
 import { contentHash } from "./hash.ts";
@@ -20,12 +20,10 @@ async function compileClientFile(
   if (cached) return cached;
   const source =
     await (await fetch(new URL(`../client/${name}`, import.meta.url))).text();
-  const result = await esbuild.transform(source, {
-    loader: "ts",
-    format: "esm",
-    target: "es2022",
-    sourcemap: "inline",
-    sourcefile: `/@banana/client/${name}`,
+  const result = await transformWithRefresh(source, `/@banana/client/${name}`, {
+    jsxImportSource: "react",
+    refresh: false,
+    sourcemap: true,
   });
   const entry = { code: result.code, etag: `"${contentHash(result.code)}"` };
   compiled.set(name, entry);

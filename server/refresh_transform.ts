@@ -62,7 +62,18 @@ export interface RefreshTransformOptions {
    * each value a JavaScript expression.
    */
   define?: Record<string, string>;
+  /**
+   * The JSX runtime; when absent, the automatic runtime imported from
+   * `jsxImportSource`. Classic JSX calls `pragma` (`React.createElement`,
+   * `h`) and `pragmaFrag`.
+   */
+  jsx?: JsxRuntimeOptions;
 }
+
+/** How JSX compiles: the automatic runtime, or classic factory calls. */
+export type JsxRuntimeOptions =
+  | { runtime: "automatic"; importSource: string; development?: boolean }
+  | { runtime: "classic"; pragma: string; pragmaFrag: string };
 
 /** What {@linkcode transformWithRefresh} returns. */
 export interface RefreshTransformResult {
@@ -181,8 +192,8 @@ export async function transformWithRefresh(
       ? { define: options.define }
       : {}),
     jsx: {
-      runtime: "automatic",
-      importSource: options.jsxImportSource,
+      ...(options.jsx ??
+        { runtime: "automatic", importSource: options.jsxImportSource }),
       refresh: options.refresh,
     },
   };

@@ -41,6 +41,7 @@ import {
 } from "./path_safety.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
+import { oxcPlugin } from "./plugins/oxc.ts";
 import { normalizePlugins, type Plugin, sortPlugins } from "./plugin.ts";
 import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
 import { serveClientFile } from "./client_files.ts";
@@ -100,7 +101,10 @@ interface ServerState {
   engine: HmrEngine;
   preMiddlewares: Middleware[];
   postMiddlewares: Middleware[];
-  scan: Promise<void>;
+  /** Starts the scan of the page's modules (once); resolves when done. */
+  scan: () => Promise<void>;
+  /** The scan, once started. */
+  scanning: Promise<void> | null;
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -236,17 +240,20 @@ class BananaDevServer implements DevServer {
       logError: (id, message) => this.#logErrorOnce(id, message),
     });
     // Built-in compilers (Fast Refresh compiles app components with Oxc)
-    // run before esbuild, which compiles the TS/JSX modules they leave.
+    // run before the TS/JSX compiler, which takes the modules they leave.
     const compilers = builtins.filter(isCompilingPlugin);
+    const compilerOptions = {
+      root,
+      compilerOptions: app.compilerOptions,
+      define: config.define,
+      skip: (id: string) => compilers.some((c) => c.compiles(id)),
+    };
     const ordered = [
       ...userPlugins.filter((p) => p.enforce === "pre"),
       ...compilers,
-      esbuildPlugin({
-        root,
-        compilerOptions: app.compilerOptions,
-        define: config.define,
-        skip: (id) => compilers.some((c) => c.compiles(id)),
-      }),
+      config.compiler === "esbuild"
+        ? esbuildPlugin(compilerOptions)
+        : oxcPlugin(compilerOptions),
       ...builtins.filter((p) => !isCompilingPlugin(p)),
       ...userPlugins.filter((p) => p.enforce !== "pre" && p.enforce !== "post"),
       ...userPlugins.filter((p) => p.enforce === "post"),
@@ -294,9 +301,12 @@ class BananaDevServer implements DevServer {
       // Each failed rebuild is printed; page requests do not repeat it.
       logError: (id, message) => this.#logErrorOnce(id, message, true),
     });
-    const scan = this.#scanEntries(root, pipeline, ordered);
-    deps.holdUntil(scan);
-    return {
+    // The scan starts with the first request, not before: it compiles the
+    // whole page graph, and the server should answer its first request
+    // without waiting for that.
+    const scanned = Promise.withResolvers<void>();
+    deps.holdUntil(scanned.promise);
+    const state: ServerState = {
       config,
       app,
       plugins: ordered,
@@ -306,8 +316,14 @@ class BananaDevServer implements DevServer {
       engine,
       preMiddlewares: [],
       postMiddlewares: [],
-      scan,
+      scan: () => {
+        state.scanning ??= this.#scanEntries(root, pipeline, ordered)
+          .finally(() => scanned.resolve());
+        return state.scanning;
+      },
+      scanning: null,
     };
+    return state;
   }
 
   /**
@@ -497,7 +513,7 @@ class BananaDevServer implements DevServer {
     this.#channel?.close();
     await this.#httpServer?.shutdown();
     await this.#hmrServer?.shutdown();
-    await this.#state?.scan.catch(() => {});
+    await this.#state?.scanning?.catch(() => {});
     await this.#state?.deps.idle();
     // esbuild's service process is shared by every server in the process.
     if (--openServers === 0) await stopEsbuild();
@@ -519,6 +535,10 @@ class BananaDevServer implements DevServer {
         403,
         `Blocked request: host "${host}" is not allowed. Add it to server.allowedHosts to allow it.`,
       );
+    }
+    if (!state.scanning) {
+      // After this response is on its way.
+      setTimeout(() => state.scan(), 0);
     }
     const chain = [
       ...state.preMiddlewares,

@@ -43,17 +43,13 @@
  * @module
  */
 
-import { relative } from "node:path";
 import type { AppDenoConfig } from "../import_map.ts";
 import { resolveWithImportMap } from "../import_map.ts";
 import { fileToUrl } from "../resolver.ts";
 import { isInside } from "../path_safety.ts";
-import { BananaError, codeFrame } from "../errors.ts";
-import {
-  RefreshTransformError,
-  transformWithRefresh,
-} from "../refresh_transform.ts";
+import { transformWithRefresh } from "../refresh_transform.ts";
 import { isScriptPath } from "./esbuild.ts";
+import { oxcError } from "./oxc.ts";
 import type { CompilingPlugin } from "./mod.ts";
 
 /** Which refresh runtime an app uses. */
@@ -293,7 +289,7 @@ export function refreshPlugin(options: RefreshPluginOptions): CompilingPlugin {
           define: options.define,
         })).code;
       } catch (err) {
-        throw toBananaError(err, id, code, root);
+        throw oxcError(err, id, code, root);
       }
       return {
         code: addRefreshGlue(compiled, url, {
@@ -305,21 +301,4 @@ export function refreshPlugin(options: RefreshPluginOptions): CompilingPlugin {
       return injectRefreshPreamble(html);
     },
   };
-}
-
-function toBananaError(
-  err: unknown,
-  file: string,
-  source: string,
-  root: string,
-): unknown {
-  if (!(err instanceof RefreshTransformError)) return err;
-  const column = err.column - 1;
-  return new BananaError({
-    message: `${relative(root, file)}:${err.line}:${err.column}: ${err.reason}`,
-    id: file,
-    loc: { file, line: err.line, column },
-    frame: codeFrame(source, err.line, column),
-    plugin: "oxc",
-  });
 }
