@@ -323,26 +323,12 @@ async function runUpdates(
   const accepted = new Set(
     updates.map((u) => withTimestamp(u.acceptedPath, u.timestamp)),
   );
-  // The callbacks of the versions running now: a new version registers its
-  // own when it runs, but the old one's take this update (as in Vite).
-  const callbacksOf = new Map(updates.map((update) => [
-    update,
-    hotModules.get(update.path)?.callbacks.filter((cb) =>
-      cb.deps.includes(update.acceptedPath)
-    ) ?? [],
-  ]));
   const early = importEarly && updates.length === 1 &&
     !updates[0].isWithinCircularImport &&
     !disposeHandlers.has(updates[0].acceptedPath);
   const chain = preloads.filter((url) => !accepted.has(url));
   await Promise.all([
-    // With nothing to dispose first, the accepted module is imported at once
-    // too (the import below then finds it ready).
-    ...[...accepted].map((url) =>
-      early
-        ? import(/* @vite-ignore */ url).catch(() => preload(url))
-        : preload(url)
-    ),
+    ...[...accepted].map(preload),
     ...(!early
       ? chain.map(preload)
       : chain.map((url) =>
@@ -354,9 +340,12 @@ async function runUpdates(
   // Then dispose the old versions, import the new ones, run accept callbacks,
   // update by update, in the order the server sent them.
   for (const update of updates) {
-    if (!hotModules.has(update.path)) continue;
+    const mod = hotModules.get(update.path);
+    if (!mod) continue;
     const isSelfUpdate = update.path === update.acceptedPath;
-    const callbacks = callbacksOf.get(update) ?? [];
+    const callbacks = mod.callbacks.filter((cb) =>
+      cb.deps.includes(update.acceptedPath)
+    );
     if (!isSelfUpdate && callbacks.length === 0) continue;
     const dispose = disposeHandlers.get(update.acceptedPath);
     if (dispose) {

@@ -17,7 +17,7 @@ export type FileChangeKind = "update" | "delete";
 export interface WatchOptions {
   /** Directories that are never reported, relative to the root or absolute. */
   ignoreDirs?: string[];
-  /** Quiet time that ends a batch, in ms. Default: 1. */
+  /** Quiet time that ends a batch, in ms. Default: 3. */
   settleMs?: number;
   /**
    * Quiet time that ends a batch of several files (a checkout, a formatter
@@ -66,7 +66,7 @@ export function isEditorTempFile(path: string): boolean {
  * ```
  */
 export function watchFiles(root: string, options: WatchOptions): FileWatcher {
-  const settleMs = options.settleMs ?? 1;
+  const settleMs = options.settleMs ?? 3;
   const burstSettleMs = options.burstSettleMs ?? 50;
   const maxWaitMs = options.maxWaitMs ?? 300;
   const ignored = [".git", "node_modules", ...(options.ignoreDirs ?? [])]
