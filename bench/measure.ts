@@ -366,7 +366,9 @@ export class ServerProcess {
 
   async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
     try {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) {
+        const text = decoder.decode(chunk, { stream: true });
         this.#log += text;
         if (this.#log.length > this.#logLimit) {
           this.#log = this.#log.slice(this.#log.length - this.#logLimit);

@@ -17,7 +17,8 @@ import { transformWithRefresh } from "../server/refresh_transform.ts";
 import { refreshPlugin } from "../server/plugins/refresh.ts";
 import type { PluginContext } from "../server/plugin.ts";
 
-const COMPONENT = `import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+const COMPONENT =
+  `import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 
 interface Item {
