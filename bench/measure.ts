@@ -56,20 +56,13 @@ import {
   chromium,
   type Page,
 } from "playwright-core";
+import { BROWSER_ARGS } from "../tests/_browser.ts";
 
 /** Path of the Debian Chromium binary. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
-/** Chromium flags that work in this sandboxed environment. */
-export const CHROMIUM_ARGS: readonly string[] = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+/** Chromium flags that work in this sandboxed environment (the tests' own). */
+export const CHROMIUM_ARGS: readonly string[] = BROWSER_ARGS;
 
 /**
  * Returns the current time in epoch milliseconds with sub-millisecond

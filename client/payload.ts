@@ -59,14 +59,21 @@ export interface PrunePayload {
 /** A build or resolve error to show in the overlay. */
 export interface ErrorPayload {
   type: "error";
-  err: {
-    message: string;
-    stack: string;
-    id?: string;
-    frame?: string;
-    loc?: { file: string; line: number; column: number };
-    plugin?: string;
-  };
+  err: ErrorBody;
+}
+
+/** What went wrong and where (Vite's `err` shape). */
+export interface ErrorBody {
+  message: string;
+  stack: string;
+  /** The module's URL, file or id. */
+  id?: string;
+  /** A few source lines around the error, with a caret. */
+  frame?: string;
+  /** `line` is 1-based, `column` 0-based. */
+  loc?: { file: string; line: number; column: number };
+  /** Which step failed: `esbuild`, `oxc`, `resolve`, `dependency`, `runtime`. */
+  plugin?: string;
 }
 
 /** Clears the overlay for `id` (an error was fixed without an update). */

@@ -10,9 +10,9 @@
  */
 
 import {
-  exportsChangeReason,
   type ModuleExports,
   type RefreshRuntime,
+  refreshVerdict,
   reportUncaughtErrors,
   type SignatureFunction,
 } from "./refresh_runtime.ts";
@@ -166,16 +166,14 @@ function applyOrExplain(
   preserveState: boolean,
   utils: PrefreshUtils,
 ): string | undefined {
-  const reason = exportsChangeReason(prev, next, utils.isComponent);
-  if (reason && (!preserveState || !next)) {
-    return `Could not Fast Refresh ${moduleId}: ${reason}`;
-  }
-  if (reason) {
-    console.debug(
-      `[banana] ${moduleId}: ${reason}; swapping its components anyway ` +
-        `(server.hmr.preserveState), its importers keep the old values`,
-    );
-  }
+  const verdict = refreshVerdict(
+    moduleId,
+    prev,
+    next,
+    preserveState,
+    utils.isComponent,
+  );
+  if (verdict) return verdict;
   utils.flush();
   return undefined;
 }

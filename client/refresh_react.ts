@@ -9,8 +9,8 @@
  */
 
 import {
-  exportsChangeReason,
   type RefreshRuntime,
+  refreshVerdict,
   reportUncaughtErrors,
   type SignatureFunction,
 } from "./refresh_runtime.ts";
@@ -63,20 +63,14 @@ export function createReactRefresh(api: ReactRefreshApi): RefreshRuntime {
       }
     },
     update(moduleId, prev, next, preserveState) {
-      const reason = exportsChangeReason(
+      const verdict = refreshVerdict(
+        moduleId,
         prev,
         next,
+        preserveState,
         api.isLikelyComponentType,
       );
-      if (reason && (!preserveState || !next)) {
-        return `Could not Fast Refresh ${moduleId}: ${reason}`;
-      }
-      if (reason) {
-        console.debug(
-          `[banana] ${moduleId}: ${reason}; swapping its components anyway ` +
-            `(server.hmr.preserveState), its importers keep the old values`,
-        );
-      }
+      if (verdict) return verdict;
       clearTimeout(timer);
       timer = setTimeout(() => api.performReactRefresh(), REFRESH_DEBOUNCE_MS);
       return undefined;

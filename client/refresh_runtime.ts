@@ -88,6 +88,32 @@ export function exportsChangeReason(
   return undefined;
 }
 
+/**
+ * Decides an update of a component module: the message to invalidate with
+ * (its exports cannot be swapped), or undefined to refresh it. With
+ * `preserveState`, a module whose non-component exports changed is still
+ * refreshed (the change is logged) as long as its new version loaded.
+ */
+export function refreshVerdict(
+  moduleId: string,
+  prev: ModuleExports | undefined,
+  next: ModuleExports | undefined,
+  preserveState: boolean,
+  isComponent: (value: unknown) => boolean,
+): string | undefined {
+  const reason = exportsChangeReason(prev, next, isComponent);
+  if (reason && (!preserveState || !next)) {
+    return `Could not Fast Refresh ${moduleId}: ${reason}`;
+  }
+  if (reason) {
+    console.debug(
+      `[banana] ${moduleId}: ${reason}; swapping its components anyway ` +
+        `(server.hmr.preserveState), its importers keep the old values`,
+    );
+  }
+  return undefined;
+}
+
 /** The id of the overlay entry for errors thrown while rendering. */
 export const RENDER_ERROR_ID = "banana:render-error";
 

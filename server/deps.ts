@@ -14,6 +14,36 @@ import { init as initLexer, parse as parseModule } from "es-module-lexer";
 import { BananaError } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 
+/**
+ * Runs `deno bundle` for the browser into `outdir`: Deno resolves `npm:`,
+ * `jsr:` and `https:` specifiers itself. No config or lockfile of the app
+ * takes part (the specifiers are already resolved).
+ */
+function denoBundle(
+  outdir: string,
+  entries: string[],
+  options: { codeSplitting: boolean },
+): Promise<Deno.CommandOutput> {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform",
+      "browser",
+      ...(options.codeSplitting ? ["--code-splitting"] : []),
+      "--no-config",
+      "--no-lock",
+      "--allow-import",
+      "--outdir",
+      outdir,
+      ...entries,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+}
+
 /** URL prefix of bundled dependency files. */
 export const DEPS_URL_PREFIX = "/@deps/";
 
@@ -330,23 +360,7 @@ export class DepBundler {
       prefix: "_probe-",
     });
     try {
-      const output = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "bundle",
-          "--quiet",
-          "--platform",
-          "browser",
-          "--no-config",
-          "--no-lock",
-          "--allow-import",
-          "--outdir",
-          dir,
-          spec,
-        ],
-        stdout: "null",
-        stderr: "null",
-        stdin: "null",
-      }).output();
+      const output = await denoBundle(dir, [spec], { codeSplitting: false });
       if (!output.success) return null;
       for await (const entry of Deno.readDir(dir)) {
         if (!entry.name.endsWith(".js")) continue;
@@ -379,24 +393,9 @@ export class DepBundler {
       entryFiles.push(entry);
       manifest.specs[spec] = { file: `${name}.js`, exports };
     }
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--platform",
-        "browser",
-        "--code-splitting",
-        "--no-config",
-        "--no-lock",
-        "--allow-import",
-        "--outdir",
-        work,
-        ...entryFiles,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      stdin: "null",
-    }).output();
+    const output = await denoBundle(work, entryFiles, {
+      codeSplitting: true,
+    });
     if (!output.success) {
       const stderr = new TextDecoder().decode(output.stderr).trim();
       await Deno.remove(work, { recursive: true }).catch(() => {});

@@ -6,18 +6,10 @@
  * @module
  */
 
+import type { ErrorBody } from "../client/payload.ts";
+
 /** The `err` of an `error` payload (Vite-shaped). */
-export interface ErrorPayloadBody {
-  message: string;
-  stack: string;
-  /** The module's file or id. */
-  id?: string;
-  /** A few source lines around the error, with a caret. */
-  frame?: string;
-  loc?: { file: string; line: number; column: number };
-  /** Which step failed: `transform`, `resolve`, `dependency`, `runtime`. */
-  plugin?: string;
-}
+export type ErrorPayloadBody = ErrorBody;
 
 /** An error that knows where in a file it happened. */
 export class BananaError extends Error {

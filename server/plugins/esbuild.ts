@@ -75,9 +75,10 @@ export function esbuildError(
   });
 }
 
-/** Options of the TypeScript/JSX plugin. */
-export interface EsbuildPluginOptions {
+/** Options of a TypeScript/JSX compiler plugin (esbuild's or Oxc's). */
+export interface CompilerPluginOptions {
   root: string;
+  /** The app's `deno.json` JSX settings. */
   compilerOptions: AppCompilerOptions;
   define: Record<string, string>;
   /** Module ids another built-in compiler handles (Fast Refresh's Oxc). */
@@ -92,7 +93,7 @@ export interface EsbuildPluginOptions {
  * const plugin = esbuildPlugin({ root: "/app", compilerOptions: {}, define: {} });
  * ```
  */
-export function esbuildPlugin(options: EsbuildPluginOptions): Plugin {
+export function esbuildPlugin(options: CompilerPluginOptions): Plugin {
   const jsx = jsxOptionsFrom(options.compilerOptions);
   const hasDefine = Object.keys(options.define).length > 0;
   return {

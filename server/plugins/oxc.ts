@@ -19,7 +19,7 @@ import {
   RefreshTransformError,
   transformWithRefresh,
 } from "../refresh_transform.ts";
-import { isScriptPath } from "./esbuild.ts";
+import { type CompilerPluginOptions, isScriptPath } from "./esbuild.ts";
 
 /** Oxc JSX options from Deno's `compilerOptions` (Deno's defaults apply). */
 export function jsxRuntimeFrom(options: AppCompilerOptions): JsxRuntimeOptions {
@@ -59,15 +59,6 @@ export function oxcError(
   });
 }
 
-/** Options of the Oxc compiler plugin. */
-export interface OxcPluginOptions {
-  root: string;
-  compilerOptions: AppCompilerOptions;
-  define: Record<string, string>;
-  /** Module ids another built-in compiler handles (Fast Refresh). */
-  skip?: (id: string) => boolean;
-}
-
 /**
  * The TypeScript/JSX compiler plugin.
  *
@@ -76,7 +67,7 @@ export interface OxcPluginOptions {
  * const plugin = oxcPlugin({ root: "/app", compilerOptions: {}, define: {} });
  * ```
  */
-export function oxcPlugin(options: OxcPluginOptions): Plugin {
+export function oxcPlugin(options: CompilerPluginOptions): Plugin {
   const jsx = jsxRuntimeFrom(options.compilerOptions);
   const hasDefine = Object.keys(options.define).length > 0;
   return {
