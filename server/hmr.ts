@@ -232,6 +232,17 @@ export class HmrEngine {
     if (built.length === 0) return;
     await this.#o.depsIdle();
 
+    // A module a page failed to load has no running instance to update:
+    // now that it builds, the page must load it again.
+    const failed = built.find((node) => node.failedInPage);
+    if (failed) {
+      this.#markRefreshed(built, timestamp);
+      const reason =
+        `${failed.url} failed to load in the page and builds again`;
+      this.#o.log(`page reload: ${reason}`);
+      channel.send({ type: "full-reload", path: "*", reason });
+      return;
+    }
     const result = propagateUpdate(built);
     if (result.kind === "none") return;
     if (result.kind === "full-reload") {

@@ -27,6 +27,11 @@ export class ModuleNode {
   lastHMRInvalidationReceived = false;
   /** True once a browser requested it; never-loaded modules cause no update. */
   loadedByClient = false;
+  /**
+   * A page asked for it and got an error instead: no page runs it, so its
+   * next good build cannot be hot-applied (the page reloads instead).
+   */
+  failedInPage = false;
   /** Hash of the last source the module was built from (skips no-op saves). */
   sourceHash: string | null = null;
   /** Module type, for CSS updates. */

@@ -679,7 +679,10 @@ class BananaDevServer implements DevServer {
       const rendered = await state.pipeline.render(moduleUrl);
       this.#lastLogged.delete(moduleUrl);
       const node = state.graph.get(moduleUrl);
-      if (node) node.loadedByClient = true;
+      if (node) {
+        node.loadedByClient = true;
+        node.failedInPage = false;
+      }
       state.pipeline.warmup(moduleUrl);
       const immutable = version !== null && `"${version}"` === rendered.etag;
       const headers = {
@@ -698,7 +701,10 @@ class BananaDevServer implements DevServer {
     } catch (err) {
       if (err instanceof UnsafePathError) throw err;
       const node = state.graph.get(moduleUrl);
-      if (node) node.loadedByClient = true;
+      if (node) {
+        node.loadedByClient = true;
+        node.failedInPage = true;
+      }
       const body = toErrorBody(err, moduleUrl);
       const referer = request.headers.get("referer");
       const importer = referer ? new URL(referer).pathname : null;

@@ -6,7 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import { waitFor, waitForConsole, waitForText } from "./_browser.ts";
+import {
+  markPage,
+  waitFor,
+  waitForConsole,
+  waitForText,
+  wasReloaded,
+} from "./_browser.ts";
 import {
   appLines,
   assertNotReloaded,
@@ -223,5 +229,36 @@ Deno.test({
     await waitForText(tracked, "#out", "same v2");
     assert.deepEqual(appLines(tracked), ["same v1", "same v2"]);
     await assertNotReloaded(tracked);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a self-accepting module that failed to load in the page recovers on the next good save (one reload)",
+  async fn() {
+    const widget = (text: string) =>
+      `export const text = ${
+        JSON.stringify(text)
+      };\nimport.meta.hot?.accept();\n`;
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": `import { text } from "./widget.ts";
+document.querySelector("#out")!.textContent = text;`,
+      "src/widget.ts": widget("first"),
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "first");
+    // Broken while the page reloads: the page gets a 500 for widget.ts, so
+    // no instance of it runs (it cannot take a hot update later).
+    await app.write("src/widget.ts", "export const text = ;\n");
+    await delay(300);
+    await tracked.page.reload();
+    await delay(500);
+    assert.equal(await tracked.page.textContent("#out"), "");
+    await markPage(tracked);
+    await app.write("src/widget.ts", widget("fixed"));
+    await waitForText(tracked, "#out", "fixed", 10_000);
+    assert.equal(await wasReloaded(tracked), true);
   },
 });
