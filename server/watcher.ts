@@ -125,8 +125,13 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
   (async () => {
     try {
       for await (const event of watcher) {
-        if (event.kind === "access" || event.kind === "other") continue;
-        let added = false;
+        if (event.kind === "other") continue;
+        // "access" is the writer closing the file (inotify's close-write);
+        // it only ends a save already pending, it never starts one.
+        if (
+          event.kind === "access" && !event.paths.some((p) => pending.has(p))
+        ) continue;
+        let added = event.kind === "access";
         for (const path of event.paths) {
           if (isIgnored(path)) continue;
           pending.add(path);
@@ -136,11 +141,16 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
         const now = performance.now();
         if (timer === undefined) firstEventAt = now;
         clearTimeout(timer);
-        // One saved file settles fast. Several files are a burst that may go
-        // on, and a file that is gone may be a vim-style save about to write
-        // it anew: wait longer for quiet, so either becomes one decision.
+        // A file closed after writing, or renamed into place (an atomic
+        // save), is complete: a lone save goes out at once. Other events of
+        // one file settle fast. Several files are a burst that may go on, and
+        // a file that is gone may be a vim-style save about to write it anew:
+        // wait longer for quiet, so either becomes one decision.
+        const finished = event.kind === "access" || event.kind === "rename";
         const quiet = pending.size > 1 || [...pending].some(isGone)
           ? burstSettleMs
+          : finished
+          ? 0
           : settleMs;
         const wait = now - firstEventAt >= maxWaitMs ? 0 : quiet;
         timer = setTimeout(flush, wait);
