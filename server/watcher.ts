@@ -50,6 +50,9 @@ const EDITOR_TEMP = [
   /^\.goutputstream-/, // gedit and other GIO editors
 ];
 
+/** Saves of other files this soon after a lone save are taken as a burst. */
+const BURST_GAP_MS = 30;
+
 /** True for editor scratch files that never count as changes. */
 export function isEditorTempFile(path: string): boolean {
   const name = basename(path);
@@ -86,6 +89,8 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
   };
 
   const watcher = Deno.watchFs(root, { recursive: true });
+  let lastLoneAt = -Infinity;
+  let lastLone = new Set<string>();
   let pending = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let firstEventAt = 0;
@@ -99,7 +104,7 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
     }
   };
 
-  const flush = () => {
+  const flush = (lone = false) => {
     timer = undefined;
     const paths = pending;
     pending = new Set();
@@ -112,6 +117,14 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
         } catch {
           changes.set(path, "delete");
         }
+      }
+      // A lone save sent at once: if other files changed while it was being
+      // checked, it is the start of a burst — keep it for the burst's batch.
+      if (lone && [...pending].some((path) => !paths.has(path))) {
+        for (const path of paths) pending.add(path);
+        clearTimeout(timer);
+        timer = setTimeout(flush, burstSettleMs);
+        return;
       }
       if (changes.size === 0) return;
       try {
@@ -147,13 +160,24 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
         // a file that is gone may be a vim-style save about to write it anew:
         // wait longer for quiet, so either becomes one decision.
         const finished = event.kind === "access" || event.kind === "rename";
-        const quiet = pending.size > 1 || [...pending].some(isGone)
+        // Another file right after a lone save went out: a burst has begun.
+        const burstBegun = now - lastLoneAt < BURST_GAP_MS &&
+          [...pending].some((path) => !lastLone.has(path));
+        const quiet = pending.size > 1 || burstBegun ||
+            [...pending].some(isGone)
           ? burstSettleMs
           : finished
           ? 0
           : settleMs;
+        if (quiet === 0) {
+          lastLoneAt = now;
+          lastLone = new Set(pending);
+        }
         const wait = now - firstEventAt >= maxWaitMs ? 0 : quiet;
-        timer = setTimeout(flush, wait);
+        // Even a 0 ms timer costs about 2 ms in Deno: a finished lone save
+        // is flushed at once (the stat in `flush` lets a burst show itself).
+        if (wait === 0) flush(quiet === 0);
+        else timer = setTimeout(flush, wait);
       }
     } catch (err) {
       if (!(err instanceof Deno.errors.BadResource)) options.onError?.(err);
