@@ -86,6 +86,23 @@ export interface CompilerPluginOptions {
 }
 
 /**
+ * The file a TypeScript/JSX compiler plugin should compile for `id`, or null:
+ * scripts that no other built-in compiler takes; plain `.js`/`.mjs` only
+ * when constants are defined (otherwise there is nothing to compile).
+ */
+export function fileToCompile(
+  id: string,
+  options: CompilerPluginOptions,
+): string | null {
+  const file = id.replace(/[?#].*$/, "");
+  if (!isScriptPath(file) || options.skip?.(id)) return null;
+  if (/\.m?js$/.test(file) && Object.keys(options.define).length === 0) {
+    return null;
+  }
+  return file;
+}
+
+/**
  * The TypeScript/JSX plugin.
  *
  * @example
@@ -95,18 +112,14 @@ export interface CompilerPluginOptions {
  */
 export function esbuildPlugin(options: CompilerPluginOptions): Plugin {
   const jsx = jsxOptionsFrom(options.compilerOptions);
-  const hasDefine = Object.keys(options.define).length > 0;
   return {
     name: "banana:esbuild",
     async transform(code, id) {
-      const file = id.replace(/[?#].*$/, "");
-      if (!isScriptPath(file) || options.skip?.(id)) return null;
-      const loader = loaderFor(file);
-      // Plain JavaScript needs no compiling unless constants are defined.
-      if (loader === "js" && !hasDefine) return null;
+      const file = fileToCompile(id, options);
+      if (!file) return null;
       try {
         const result = await esbuild.transform(code, {
-          loader,
+          loader: loaderFor(file),
           format: "esm",
           target: "esnext",
           sourcemap: "inline",

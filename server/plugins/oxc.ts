@@ -19,7 +19,7 @@ import {
   RefreshTransformError,
   transformWithRefresh,
 } from "../refresh_transform.ts";
-import { type CompilerPluginOptions, isScriptPath } from "./esbuild.ts";
+import { type CompilerPluginOptions, fileToCompile } from "./esbuild.ts";
 
 /** Oxc JSX options from Deno's `compilerOptions` (Deno's defaults apply). */
 export function jsxRuntimeFrom(options: AppCompilerOptions): JsxRuntimeOptions {
@@ -69,14 +69,11 @@ export function oxcError(
  */
 export function oxcPlugin(options: CompilerPluginOptions): Plugin {
   const jsx = jsxRuntimeFrom(options.compilerOptions);
-  const hasDefine = Object.keys(options.define).length > 0;
   return {
     name: "banana:oxc",
     async transform(code, id) {
-      const file = id.replace(/[?#].*$/, "");
-      if (!isScriptPath(file) || options.skip?.(id)) return null;
-      // Plain JavaScript needs no compiling unless constants are defined.
-      if (/\.m?js$/.test(file) && !hasDefine) return null;
+      const file = fileToCompile(id, options);
+      if (!file) return null;
       try {
         const result = await transformWithRefresh(
           code,
