@@ -640,3 +640,45 @@ export async function waitForConsole(
     );
   }
 }
+
+/** The computed value of `property` on the first `selector` match. */
+export function computedStyle(
+  tracked: TrackedPage,
+  selector: string,
+  property: string,
+): Promise<string> {
+  return tracked.page.evaluate(
+    ([s, p]) =>
+      getComputedStyle(document.querySelector(s)!).getPropertyValue(p),
+    [selector, property],
+  );
+}
+
+/**
+ * Waits until the computed `property` of `selector` equals `expected` (or
+ * matches it, for a RegExp); returns the value.
+ *
+ * @throws {Error} On timeout, with the last value seen.
+ */
+export async function waitForStyle(
+  tracked: TrackedPage,
+  selector: string,
+  property: string,
+  expected: string | RegExp,
+  timeout = 10_000,
+): Promise<string> {
+  let last = "";
+  try {
+    await waitFor(async () => {
+      last = await computedStyle(tracked, selector, property);
+      return typeof expected === "string"
+        ? last === expected
+        : expected.test(last);
+    }, { timeout });
+  } catch {
+    throw new Error(
+      `Timed out waiting for ${selector} to have ${property} ${expected}: found ${last}`,
+    );
+  }
+  return last;
+}

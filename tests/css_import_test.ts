@@ -10,7 +10,12 @@
  */
 
 import assert from "node:assert/strict";
-import { type TrackedPage, waitFor } from "./_browser.ts";
+import {
+  computedStyle,
+  type TrackedPage,
+  waitFor,
+  waitForStyle,
+} from "./_browser.ts";
 import {
   appLines,
   assertNotReloaded,
@@ -19,40 +24,6 @@ import {
 } from "./_hmr_app.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
-
-function computed(
-  tracked: TrackedPage,
-  selector: string,
-  property: string,
-): Promise<string> {
-  return tracked.page.evaluate(
-    ([s, p]) =>
-      getComputedStyle(document.querySelector(s)!).getPropertyValue(p),
-    [selector, property],
-  );
-}
-
-async function waitForStyle(
-  tracked: TrackedPage,
-  selector: string,
-  property: string,
-  expected: string | RegExp,
-): Promise<string> {
-  let last = "";
-  try {
-    await waitFor(async () => {
-      last = await computed(tracked, selector, property);
-      return typeof expected === "string"
-        ? last === expected
-        : expected.test(last);
-    }, { timeout: 10_000 });
-  } catch {
-    throw new Error(
-      `Timed out waiting for ${selector} to have ${property} ${expected}: found ${last}`,
-    );
-  }
-  return last;
-}
 
 /** The `<style>` elements the CSS runtime injected, by stylesheet URL. */
 function injectedStyles(tracked: TrackedPage): Promise<string[]> {
@@ -119,7 +90,7 @@ Deno.test({
     await s.app.write("src/app.ts", app(`import "./bold.css";`));
     await waitForStyle(s.tracked, "#out", "color", "rgb(0, 0, 0)");
     assert.deepEqual(await injectedStyles(s.tracked), ["/src/bold.css"]);
-    assert.equal(await computed(s.tracked, "#out", "font-weight"), "700");
+    assert.equal(await computedStyle(s.tracked, "#out", "font-weight"), "700");
 
     // Importing it again brings it back.
     await s.app.write(
@@ -150,8 +121,8 @@ Deno.test({
     const { app, tracked } = s;
     await waitForStyle(tracked, "#out", "color", "rgb(1, 2, 3)");
     // Both url()s point at the same file, from two different folders.
-    const background = await computed(tracked, "#out", "background-image");
-    const border = await computed(tracked, "#out", "border-image-source");
+    const background = await computedStyle(tracked, "#out", "background-image");
+    const border = await computedStyle(tracked, "#out", "border-image-source");
     const pattern = /^url\("http:\/\/[^/]+\/src\/img\/dot\.svg\?v=[\w-]+"\)$/;
     assert.match(background, pattern);
     assert.equal(border, background);
@@ -181,7 +152,8 @@ Deno.test({
     );
     await waitFor(
       async () =>
-        (await computed(tracked, "#out", "background-image")) !== background,
+        (await computedStyle(tracked, "#out", "background-image")) !==
+          background,
       { timeout: 10_000, message: "a new URL for the edited image" },
     );
     assert.match(next, pattern);

@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type TrackedPage, waitFor } from "./_browser.ts";
+import { type TrackedPage, waitFor, waitForStyle } from "./_browser.ts";
 import { assertNotReloaded, openHmrApp } from "./_hmr_app.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
@@ -22,39 +22,6 @@ function pageWithLink(href: string): string {
 <body><p id="t">styled text</p><script type="module" src="/src/main.ts"></script></body>
 </html>
 `;
-}
-
-/** The computed value of `property` on the first `selector` match. */
-function computed(
-  tracked: TrackedPage,
-  selector: string,
-  property: string,
-): Promise<string> {
-  return tracked.page.evaluate(
-    ([s, p]) =>
-      getComputedStyle(document.querySelector(s)!).getPropertyValue(p),
-    [selector, property],
-  );
-}
-
-async function waitForStyle(
-  tracked: TrackedPage,
-  selector: string,
-  property: string,
-  expected: string,
-): Promise<void> {
-  await waitFor(
-    async () => (await computed(tracked, selector, property)) === expected,
-    {
-      timeout: 10_000,
-      message:
-        `${selector} to have ${property}: ${expected} (now ${await computed(
-          tracked,
-          selector,
-          property,
-        )})`,
-    },
-  );
 }
 
 /** Hrefs of the page's stylesheet links. */

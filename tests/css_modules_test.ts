@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type TrackedPage, waitFor, waitForText } from "./_browser.ts";
+import { computedStyle, waitForStyle, waitForText } from "./_browser.ts";
 import {
   appLines,
   assertNotReloaded,
@@ -18,37 +18,6 @@ import {
 } from "./_hmr_app.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
-
-function computed(
-  tracked: TrackedPage,
-  selector: string,
-  property: string,
-): Promise<string> {
-  return tracked.page.evaluate(
-    ([s, p]) =>
-      getComputedStyle(document.querySelector(s)!).getPropertyValue(p),
-    [selector, property],
-  );
-}
-
-async function waitForStyle(
-  tracked: TrackedPage,
-  selector: string,
-  property: string,
-  expected: string,
-): Promise<void> {
-  let last = "";
-  try {
-    await waitFor(async () => {
-      last = await computed(tracked, selector, property);
-      return last === expected;
-    }, { timeout: 10_000 });
-  } catch {
-    throw new Error(
-      `Timed out waiting for ${selector} to have ${property} ${expected}: found ${last}`,
-    );
-  }
-}
 
 /** A self-accepting view that renders the class map it imported. */
 const VIEW = `
@@ -79,7 +48,10 @@ Deno.test({
     );
     assert.match(scoped, /^_title_[\w-]+$/);
     // The scoped class does not leak to the page's own `.title`.
-    assert.equal(await computed(tracked, "p.title", "color"), "rgb(0, 0, 0)");
+    assert.equal(
+      await computedStyle(tracked, "p.title", "color"),
+      "rgb(0, 0, 0)",
+    );
 
     await app.write(
       "src/card.module.css",
@@ -119,7 +91,10 @@ Deno.test({
     );
     await waitForText(tracked, "#out", "badge,title");
     await waitForStyle(tracked, "#out", "font-weight", "700");
-    assert.equal(await computed(tracked, "#out", "color"), "rgb(200, 0, 0)");
+    assert.equal(
+      await computedStyle(tracked, "#out", "color"),
+      "rgb(200, 0, 0)",
+    );
 
     // Back to a style-only edit: the module takes it by itself again.
     await app.write(

@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type TrackedPage, waitFor } from "./_browser.ts";
+import { computedStyle, waitForStyle } from "./_browser.ts";
 import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
@@ -26,37 +26,6 @@ const DENO_JSON = JSON.stringify({
  */
 function nestedCss(color: string): string {
   return `.card {\n  &-title { color: ${color}; }\n  & b { font-weight: 400; }\n}\n`;
-}
-
-function computed(
-  tracked: TrackedPage,
-  selector: string,
-  property: string,
-): Promise<string> {
-  return tracked.page.evaluate(
-    ([s, p]) =>
-      getComputedStyle(document.querySelector(s)!).getPropertyValue(p),
-    [selector, property],
-  );
-}
-
-async function waitForStyle(
-  tracked: TrackedPage,
-  selector: string,
-  property: string,
-  expected: string,
-): Promise<void> {
-  let last = "";
-  try {
-    await waitFor(async () => {
-      last = await computed(tracked, selector, property);
-      return last === expected;
-    }, { timeout: 15_000 });
-  } catch {
-    throw new Error(
-      `Timed out waiting for ${selector} to have ${property} ${expected}: found ${last}`,
-    );
-  }
 }
 
 const BODY =
@@ -81,12 +50,18 @@ Deno.test({
         `.card {\n  &-title #b { text-decoration-line: underline; }\n}\n`,
     });
     const { app, tracked } = s;
-    await waitForStyle(tracked, "#title", "color", "rgb(200, 0, 0)");
-    assert.equal(await computed(tracked, "#b", "font-weight"), "400");
-    await waitForStyle(tracked, "#b", "text-decoration-line", "underline");
+    await waitForStyle(tracked, "#title", "color", "rgb(200, 0, 0)", 15_000);
+    assert.equal(await computedStyle(tracked, "#b", "font-weight"), "400");
+    await waitForStyle(
+      tracked,
+      "#b",
+      "text-decoration-line",
+      "underline",
+      15_000,
+    );
 
     await app.write("src/linked.css", nestedCss("rgb(0, 0, 200)"));
-    await waitForStyle(tracked, "#title", "color", "rgb(0, 0, 200)");
+    await waitForStyle(tracked, "#title", "color", "rgb(0, 0, 200)", 15_000);
     await assertNotReloaded(tracked);
     assert.deepEqual(tracked.pageErrors, []);
   },
@@ -107,8 +82,8 @@ export default config;
       "src/main.ts": `import "./app.css";\n`,
       "src/app.css": nestedCss("rgb(0, 120, 0)"),
     });
-    await waitForStyle(s.tracked, "#title", "color", "rgb(0, 120, 0)");
-    assert.equal(await computed(s.tracked, "#b", "font-weight"), "400");
+    await waitForStyle(s.tracked, "#title", "color", "rgb(0, 120, 0)", 15_000);
+    assert.equal(await computedStyle(s.tracked, "#b", "font-weight"), "400");
     assert.deepEqual(s.tracked.pageErrors, []);
   },
 });
