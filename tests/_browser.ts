@@ -647,11 +647,17 @@ export function computedStyle(
   selector: string,
   property: string,
 ): Promise<string> {
-  return tracked.page.evaluate(
-    ([s, p]) =>
-      getComputedStyle(document.querySelector(s)!).getPropertyValue(p),
-    [selector, property],
-  );
+  // Runs in the page; typed here without the DOM library (the test process
+  // is Deno).
+  type PageGlobals = {
+    document: { querySelector(selector: string): unknown };
+    getComputedStyle(el: unknown): { getPropertyValue(p: string): string };
+  };
+  return tracked.page.evaluate(([s, p]) => {
+    const page = globalThis as unknown as PageGlobals;
+    return page.getComputedStyle(page.document.querySelector(s))
+      .getPropertyValue(p);
+  }, [selector, property]);
 }
 
 /**
