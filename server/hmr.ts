@@ -14,7 +14,7 @@
 import { relative } from "node:path";
 import type { Update } from "../client/payload.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
-import type { ModulePipeline } from "./module_pipeline.ts";
+import { type ModulePipeline, withParam } from "./module_pipeline.ts";
 import type { HotChannel } from "./hot_channel.ts";
 import { propagateUpdate } from "./propagation.ts";
 import { contentHash } from "./hash.ts";
@@ -288,9 +288,7 @@ export class HmrEngine {
     channel.send({
       type: "update",
       updates,
-      preload: fresh.map((node) =>
-        `${node.url}${node.url.includes("?") ? "&" : "?"}t=${timestamp}`
-      ),
+      preload: fresh.map((node) => withParam(node.url, `t=${timestamp}`)),
       importEarly: formsSimpleChains(fresh),
     });
 

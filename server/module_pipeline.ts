@@ -114,7 +114,8 @@ function idQuery(file: string, query: string | undefined): string {
   return text ? `?${text}` : "";
 }
 
-function withParam(url: string, param: string): string {
+/** Appends `param` (`name=value`) to `url`'s query. */
+export function withParam(url: string, param: string): string {
   return url + (url.includes("?") ? "&" : "?") + param;
 }
 

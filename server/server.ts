@@ -23,6 +23,7 @@ import {
   isModuleRequest,
   ModulePipeline,
   stripFreshness,
+  withParam,
 } from "./module_pipeline.ts";
 import { DepBundler, DEPS_URL_PREFIX, normalizeDepSpecifier } from "./deps.ts";
 import { HotChannel, type HotClient, type HotListener } from "./hot_channel.ts";
@@ -790,8 +791,7 @@ class BananaDevServer implements DevServer {
       if (node.lastHMRTimestamp || entries.has(node.url)) continue;
       const version = state.pipeline.currentVersion(node.url);
       if (version) {
-        const sep = node.url.includes("?") ? "&" : "?";
-        imports[node.url] = `${node.url}${sep}v=${version}`;
+        imports[node.url] = withParam(node.url, `v=${version}`);
       }
     }
     return { imports };
