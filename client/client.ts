@@ -14,6 +14,7 @@ import type {
   FullReloadPayload,
   HotPayload,
   Update,
+  UpdatePayload,
 } from "./payload.ts";
 import {
   disposeHandlers,
@@ -27,6 +28,10 @@ import {
 import { clearOverlay, hideOverlayFor, showOverlay } from "./overlay.ts";
 import { setIndicator } from "./indicator.ts";
 import { hasStylesheet, swapStylesheet } from "./css.ts";
+import {
+  inlineModulesSupported,
+  registerInlineModules,
+} from "./inline_modules.ts";
 
 const PREFIX = "[banana]";
 const RELOAD_NOTE_KEY = "banana:reload-note";
@@ -141,13 +146,7 @@ function handlePayload(payload: HotPayload): void {
         const newest = newestUpdates.get(key) ?? 0;
         newestUpdates.set(key, Math.max(newest, update.timestamp));
       }
-      queue = queue.then(() =>
-        applyUpdates(
-          payload.updates,
-          payload.preload ?? [],
-          payload.importEarly ?? false,
-        )
-      );
+      queue = queue.then(() => applyUpdates(payload));
       break;
     case "full-reload":
       queue = queue.then(() => fullReload(payload));
@@ -225,7 +224,11 @@ function withTimestamp(url: string, timestamp: number): string {
   return `${url}${url.includes("?") ? "&" : "?"}t=${timestamp}`;
 }
 
-/** Fetches (without running) a module, so disposal happens after the network. */
+/**
+ * Fetches and compiles (without running) a module, so disposal happens
+ * after the network. `url` is a URL, not a specifier: import maps do not
+ * apply.
+ */
 function preload(url: string): Promise<void> {
   return new Promise((resolve) => {
     const link = document.createElement("link");
@@ -245,11 +248,8 @@ class UpdateError extends Error {
   }
 }
 
-async function applyUpdates(
-  updates: Update[],
-  preloads: string[],
-  importEarly: boolean,
-): Promise<void> {
+async function applyUpdates(payload: UpdatePayload): Promise<void> {
+  const updates = payload.updates;
   notifyListeners("banana:beforeUpdate", { type: "update", updates });
   const jsUpdates = updates.filter((u) => {
     if (u.type === "css-update") {
@@ -284,9 +284,7 @@ async function applyUpdates(
   try {
     await Promise.race([
       Promise.all([
-        jsUpdates.length > 0
-          ? runUpdates(jsUpdates, preloads, importEarly)
-          : undefined,
+        jsUpdates.length > 0 ? runUpdates(jsUpdates, payload) : undefined,
         ...cssUpdates.map((u) => swapStylesheet(u.path, u.timestamp)),
       ]),
       timeout,
@@ -306,14 +304,20 @@ async function applyUpdates(
 
 async function runUpdates(
   updates: Update[],
-  preloads: string[],
-  importEarly: boolean,
+  payload: UpdatePayload,
 ): Promise<void> {
   for (const update of updates) {
     if (update.firstInvalidatedBy) {
       invalidationOrigins.set(update.acceptedPath, update.firstInvalidatedBy);
     } else invalidationOrigins.delete(update.acceptedPath);
   }
+  // Modules sent with the update need no network (client/inline_modules.ts).
+  // Where there are several (a chain), they are compiled in parallel first;
+  // the import would otherwise find them one level at a time.
+  const modules = payload.modules ?? [];
+  const inlined = modules.length > 0 && await inlineModulesSupported()
+    ? registerInlineModules(modules)
+    : new Map<string, string>();
   // Network first, in parallel. The accepted modules are only fetched: they
   // must not run before the old versions are disposed. The rest of the
   // changed chain (never accepted, never disposed) is imported right away
@@ -323,12 +327,14 @@ async function runUpdates(
   const accepted = new Set(
     updates.map((u) => withTimestamp(u.acceptedPath, u.timestamp)),
   );
-  const early = importEarly && updates.length === 1 &&
+  const early = (payload.importEarly ?? false) && updates.length === 1 &&
     !updates[0].isWithinCircularImport &&
     !disposeHandlers.has(updates[0].acceptedPath);
-  const chain = preloads.filter((url) => !accepted.has(url));
+  const toFetch = (payload.preload ?? []).filter((url) => !inlined.has(url));
+  const chain = toFetch.filter((url) => !accepted.has(url));
   await Promise.all([
-    ...[...accepted].map(preload),
+    ...(inlined.size > 1 ? [...inlined.values()].map(preload) : []),
+    ...[...accepted].filter((url) => !inlined.has(url)).map(preload),
     ...(!early
       ? chain.map(preload)
       : chain.map((url) =>
@@ -419,3 +425,6 @@ async function prune(paths: string[]): Promise<void> {
 }
 
 connect();
+// Probe before the first update needs the answer.
+if (document.readyState === "complete") inlineModulesSupported();
+else addEventListener("load", () => inlineModulesSupported(), { once: true });

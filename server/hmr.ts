@@ -12,7 +12,7 @@
  */
 
 import { relative } from "node:path";
-import type { Update } from "../client/payload.ts";
+import type { InlineModule, Update } from "../client/payload.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
 import { type ModulePipeline, withParam } from "./module_pipeline.ts";
 import type { HotChannel } from "./hot_channel.ts";
@@ -22,6 +22,12 @@ import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import type { FileChangeKind } from "./watcher.ts";
 import type { HmrContext, Plugin } from "./plugin.ts";
 import type { DevServer } from "./server.ts";
+
+/**
+ * Most code (in UTF-16 units) an update carries inline; modules past it
+ * are fetched by the page. Large enough for any hand-written chain.
+ */
+const INLINE_LIMIT_CHARS = 4_000_000;
 
 /** What the engine needs from the server. */
 export interface HmrEngineOptions {
@@ -285,11 +291,13 @@ export class HmrEngine {
     this.#o.log(
       `hmr update ${[...new Set(updates.map((u) => u.path))].join(", ")}`,
     );
+    const modules = await this.#inlineModules(fresh);
     channel.send({
       type: "update",
       updates,
       preload: fresh.map((node) => withParam(node.url, `t=${timestamp}`)),
       importEarly: formsSimpleChains(fresh),
+      ...(modules.length > 0 ? { modules } : {}),
     });
 
     // A `<link>`ed stylesheet (a `css` node) is not an import: a sheet that
@@ -307,6 +315,28 @@ export class HmrEngine {
       }
       channel.send({ type: "prune", paths: pruned.map((node) => node.url) });
     }
+  }
+
+  /**
+   * The code of the fresh modules, sent with the update so the page need
+   * not fetch them (see `client/inline_modules.ts`). A module that cannot
+   * run from a `data:` URL, fails to render, or would make the message too
+   * large is left out: the page fetches it.
+   */
+  async #inlineModules(fresh: ModuleNode[]): Promise<InlineModule[]> {
+    const rendered = await Promise.all(
+      fresh.map((node) =>
+        this.#o.pipeline.renderInline(node.url).catch(() => null)
+      ),
+    );
+    const modules: InlineModule[] = [];
+    let size = 0;
+    for (const module of rendered) {
+      if (!module || size + module.code.length > INLINE_LIMIT_CHARS) continue;
+      size += module.code.length;
+      modules.push(module);
+    }
+    return modules;
   }
 
   #markRefreshed(nodes: Iterable<ModuleNode>, timestamp: number): void {

@@ -1,7 +1,8 @@
 /**
  * Static analysis of a transformed JavaScript module: its import sites
  * (so they can be resolved and rewritten), whether it uses `import.meta.hot`,
- * and what its `import.meta.hot.accept(...)` calls accept.
+ * what its `import.meta.hot.accept(...)` calls accept, and whether its code
+ * may run from a `data:` URL (see `server/inline_modules.ts`).
  *
  * @module
  */
@@ -43,6 +44,20 @@ export interface ModuleAnalysis {
   isSelfAccepting: boolean;
   isDeclined: boolean;
   acceptedDeps: AcceptedDep[];
+  /** Each `import.meta.url` expression, [start, end). */
+  metaUrls: TextRange[];
+  /**
+   * The module resolves specifiers while it runs (`import(expression)`,
+   * `import.meta.resolve`), which needs its real URL as the base: it is
+   * always fetched from the server, never run from a `data:` URL.
+   */
+  resolvesAtRuntime: boolean;
+}
+
+/** A range of the code, [start, end). */
+export interface TextRange {
+  start: number;
+  end: number;
 }
 
 /** An `import.meta.hot.accept(...)` call that cannot be read statically. */
@@ -162,12 +177,20 @@ export function analyzeModule(code: string): ModuleAnalysis {
     isSelfAccepting: false,
     isDeclined: false,
     acceptedDeps: [],
+    metaUrls: [],
+    resolvesAtRuntime: false,
   };
   for (const record of records) {
     if (record.d === -2) {
       // import.meta: look at what follows it.
       const after = record.e;
       if (code.startsWith(".env", after)) analysis.usesEnv = true;
+      if (/^\.url(?![\w$])/.test(code.slice(after, after + 5))) {
+        analysis.metaUrls.push({ start: record.s, end: after + 4 });
+      }
+      if (/^\s*\.\s*resolve\b/.test(code.slice(after, after + 20))) {
+        analysis.resolvesAtRuntime = true;
+      }
       if (!code.startsWith(".hot", after)) continue;
       analysis.usesHot = true;
       const rest = skipSpace(code, after + 4);
@@ -184,7 +207,13 @@ export function analyzeModule(code: string): ModuleAnalysis {
       analysis.acceptedDeps.push(...args.deps);
       continue;
     }
-    if (record.n === undefined) continue; // import(expression): resolved at run time
+    if (record.n === undefined) {
+      // import(expression): resolved at run time, against the module's URL.
+      // `import(import.meta.url)` (the refresh glue) names the module itself.
+      const expression = code.slice(record.s, record.e).trim();
+      if (expression !== "import.meta.url") analysis.resolvesAtRuntime = true;
+      continue;
+    }
     const dynamic = record.d > -1;
     const site: ImportSite = {
       specifier: record.n,
@@ -223,6 +252,75 @@ export interface TextEdit {
   start: number;
   end: number;
   text: string;
+  /** Offset in `text` of a root-relative URL (`/src/a.ts`), if it has one. */
+  urlAt?: number;
+}
+
+/** Code with its edits applied, and where its root-relative URLs start. */
+export interface SplicedCode {
+  code: string;
+  /**
+   * Offsets in `code` of every root-relative URL the edits wrote. A copy of
+   * the code run from a `data:` URL has no base to resolve them against, so
+   * the page puts its origin in front of each.
+   */
+  urlOffsets: number[];
+}
+
+function isRootRelative(url: string): boolean {
+  return url.startsWith("/") && !url.startsWith("//");
+}
+
+/**
+ * The edits that point `sites` at `rewrites` (null keeps a site as written)
+ * and drop `json` import attributes (JSON is served as a JavaScript module).
+ */
+export function importEdits(
+  sites: ImportSite[],
+  rewrites: SiteRewrite[],
+): TextEdit[] {
+  const edits: TextEdit[] = [];
+  sites.forEach((site, i) => {
+    const next = rewrites[i];
+    const quote = site.quoted ? 1 : 0;
+    if (next !== null && next !== undefined) {
+      edits.push({
+        start: site.start,
+        end: site.end,
+        text: site.quoted ? JSON.stringify(next) : next,
+        ...(isRootRelative(next) ? { urlAt: quote } : {}),
+      });
+    } else if (isRootRelative(site.specifier)) {
+      const at = site.start + quote;
+      edits.push({ start: at, end: at, text: "", urlAt: 0 });
+    }
+    if (site.attributes?.type === "json") {
+      edits.push({
+        start: site.attributes.start,
+        end: site.attributes.end,
+        text: "",
+      });
+    }
+  });
+  return edits;
+}
+
+/**
+ * Applies non-overlapping `edits` to `code`. Edits at the same offset keep
+ * their order (a header is an edit at 0).
+ */
+export function spliceEdits(code: string, edits: TextEdit[]): SplicedCode {
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  const urlOffsets: number[] = [];
+  let out = "";
+  let pos = 0;
+  for (const edit of sorted) {
+    out += code.slice(pos, edit.start);
+    if (edit.urlAt !== undefined) urlOffsets.push(out.length + edit.urlAt);
+    out += edit.text;
+    pos = edit.end;
+  }
+  return { code: out + code.slice(pos), urlOffsets };
 }
 
 /**
@@ -238,30 +336,9 @@ export function rewriteImports(
   header = "",
   extraEdits: TextEdit[] = [],
 ): string {
-  const edits: TextEdit[] = [...extraEdits];
-  sites.forEach((site, i) => {
-    const next = rewrites[i];
-    if (next !== null && next !== undefined) {
-      edits.push({
-        start: site.start,
-        end: site.end,
-        text: site.quoted ? JSON.stringify(next) : next,
-      });
-    }
-    if (site.attributes?.type === "json") {
-      edits.push({
-        start: site.attributes.start,
-        end: site.attributes.end,
-        text: "",
-      });
-    }
-  });
-  edits.sort((a, b) => a.start - b.start);
-  let out = header;
-  let pos = 0;
-  for (const edit of edits) {
-    out += code.slice(pos, edit.start) + edit.text;
-    pos = edit.end;
-  }
-  return out + code.slice(pos);
+  return spliceEdits(code, [
+    { start: 0, end: 0, text: header },
+    ...extraEdits,
+    ...importEdits(sites, rewrites),
+  ]).code;
 }

@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import {
   AcceptAnalysisError,
   analyzeModule,
+  importEdits,
   rewriteImports,
+  spliceEdits,
 } from "./import_analysis.ts";
 
 /** The accepted dep specifiers, each checked against its recorded range. */
@@ -212,6 +214,67 @@ Deno.test("rewriting replaces specifiers, applies accept edits, drops json attri
       `import { h } from "preact";`,
       `const lazy = () => import("/src/lazy.ts");`,
       `import.meta.hot.accept("/src/a.ts", () => {});`,
+    ].join("\n"),
+  );
+});
+
+Deno.test("import.meta.url ranges are found; import.meta.urlish and .hot are not", () => {
+  const code = [
+    `const a = import.meta.url;`,
+    `const b = new URL("./x.png", import.meta.url);`,
+    `const c = import.meta.urlish;`,
+    `import.meta.hot?.accept();`,
+  ].join("\n");
+  const analysis = analyzeModule(code);
+  assert.deepEqual(
+    analysis.metaUrls.map((r) => code.slice(r.start, r.end)),
+    ["import.meta.url", "import.meta.url"],
+  );
+  assert.equal(analysis.resolvesAtRuntime, false);
+});
+
+Deno.test("modules that resolve specifiers while running are flagged", () => {
+  const flagged = (code: string) => analyzeModule(code).resolvesAtRuntime;
+  assert.equal(flagged(`const p = "./a.ts"; import(p);`), true);
+  assert.equal(flagged(`import.meta.resolve("./a.ts");`), true);
+  assert.equal(flagged(`import("./a.ts");`), false);
+  // The Fast Refresh glue imports the module itself.
+  assert.equal(flagged(`import(import.meta.url).then(() => {});`), false);
+});
+
+Deno.test("spliceEdits reports where each root-relative URL starts in the output", () => {
+  const code = [
+    `import a from "./a.ts";`,
+    `import b from "https://esm.sh/b";`,
+    `import c from "/abs/c.ts";`,
+    `const lazy = () => import("./lazy.ts");`,
+  ].join("\n");
+  const analysis = analyzeModule(code);
+  const header = `import { x } from "/@banana/client/client.ts";`;
+  const { code: out, urlOffsets } = spliceEdits(code, [
+    { start: 0, end: 0, text: header, urlAt: header.indexOf("/") },
+    ...importEdits(analysis.imports, [
+      "/src/a.ts?t=5",
+      null,
+      null,
+      "/src/lazy.ts",
+    ]),
+  ]);
+  const origin = "http://localhost:5173";
+  let withOrigin = "";
+  let pos = 0;
+  for (const at of urlOffsets) {
+    withOrigin += out.slice(pos, at) + origin;
+    pos = at;
+  }
+  withOrigin += out.slice(pos);
+  assert.equal(
+    withOrigin,
+    [
+      `import { x } from "http://localhost:5173/@banana/client/client.ts";import a from "http://localhost:5173/src/a.ts?t=5";`,
+      `import b from "https://esm.sh/b";`,
+      `import c from "http://localhost:5173/abs/c.ts";`,
+      `const lazy = () => import("http://localhost:5173/src/lazy.ts");`,
     ].join("\n"),
   );
 });

@@ -11,9 +11,10 @@ import { isAbsolute, relative } from "node:path";
 import {
   AcceptAnalysisError,
   analyzeModule,
+  importEdits,
   type ModuleAnalysis,
-  rewriteImports,
   type SiteRewrite,
+  spliceEdits,
   type TextEdit,
 } from "./import_analysis.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
@@ -34,6 +35,7 @@ import {
   UnsafePathError,
 } from "./path_safety.ts";
 import { isScriptPath } from "./plugins/esbuild.ts";
+import type { InlineModule } from "../client/payload.ts";
 
 /** URL of the HMR client runtime. */
 export const CLIENT_URL = "/@banana/client/client.ts";
@@ -572,6 +574,51 @@ export class ModulePipeline {
    * of every module's code would double the server's memory.
    */
   async render(url: string): Promise<RenderedModule> {
+    const { built, edits } = await this.#renderEdits(url, false);
+    return {
+      code: spliceEdits(built.code, edits).code,
+      // Taken after the dependency URLs were awaited (a bundle may be new).
+      etag: `"${contentHash(this.#renderKey(built))}"`,
+    };
+  }
+
+  /**
+   * The code of `url`'s current HMR version (`url?t=<timestamp>`) for the
+   * page to run from a `data:` URL instead of fetching it (see
+   * `client/inline_modules.ts`): `import.meta.url` becomes that URL, a
+   * `sourceURL` comment names it in stack traces, and `urlOffsets` say where
+   * the page's origin goes. Null for code that needs its real URL while it
+   * runs (it resolves specifiers at run time, or imports a relative path
+   * kept as written).
+   */
+  async renderInline(url: string): Promise<InlineModule | null> {
+    const { built, edits } = await this.#renderEdits(url, true);
+    if (built.analysis.resolvesAtRuntime) return null;
+    const relativeKept = built.analysis.imports.some((site, i) =>
+      built.targets[i].kind === "keep" && /^\.\.?\//.test(site.specifier)
+    );
+    if (relativeKept) return null;
+    const ts = built.node.lastHMRTimestamp;
+    const versioned = ts ? withParam(url, `t=${ts}`) : url;
+    for (const range of built.analysis.metaUrls) {
+      edits.push({ ...range, text: JSON.stringify(versioned), urlAt: 1 });
+    }
+    const end = built.code.length;
+    const comment = "\n//# sourceURL=";
+    edits.push({
+      start: end,
+      end,
+      text: comment + versioned,
+      urlAt: comment.length,
+    });
+    return { url: versioned, ...spliceEdits(built.code, edits) };
+  }
+
+  /** The build of `url` and the edits that make it browser-ready. */
+  async #renderEdits(
+    url: string,
+    inline: boolean,
+  ): Promise<{ built: BuiltModule; edits: TextEdit[] }> {
     const built = await this.build(url);
 
     const importerShown = built.node.file
@@ -598,32 +645,38 @@ export class ModulePipeline {
       generation = this.options.deps.generation?.key;
       rewrites = await rewriteAll();
     }
-    let header = "";
+    // The header goes on the first line, so line numbers stay valid.
+    const edits: TextEdit[] = [];
     if (built.analysis.usesHot && this.options.hmr) {
-      header +=
-        `import { createHotContext as __bananaHot } from "${CLIENT_URL}";` +
-        `import.meta.hot = __bananaHot(${JSON.stringify(url)});`;
+      const before = `import { createHotContext as __bananaHot } from "`;
+      edits.push({
+        start: 0,
+        end: 0,
+        text: `${before}${CLIENT_URL}";` +
+          `import.meta.hot = __bananaHot(${JSON.stringify(url)});`,
+        ...(inline ? { urlAt: before.length } : {}),
+      });
     }
     if (built.analysis.usesEnv) {
-      header += `import.meta.env = ${
-        JSON.stringify({
-          MODE: this.options.mode,
-          DEV: true,
-          PROD: false,
-          SSR: false,
-          BASE_URL: "/",
-        })
-      };`;
+      edits.push({
+        start: 0,
+        end: 0,
+        text: `import.meta.env = ${
+          JSON.stringify({
+            MODE: this.options.mode,
+            DEV: true,
+            PROD: false,
+            SSR: false,
+            BASE_URL: "/",
+          })
+        };`,
+      });
     }
-    const code = rewriteImports(
-      built.code,
-      built.analysis.imports,
-      rewrites,
-      header,
-      built.acceptEdits,
+    edits.push(
+      ...built.acceptEdits,
+      ...importEdits(built.analysis.imports, rewrites),
     );
-    // Taken after the dependency URLs were awaited (a bundle may be new).
-    return { code, etag: `"${contentHash(this.#renderKey(built))}"` };
+    return { built, edits };
   }
 
   /**

@@ -1,0 +1,160 @@
+/**
+ * Updates that carry their modules' code: the changed chain runs from
+ * `data:` URLs mapped to the modules' real URLs (client/inline_modules.ts),
+ * so the page makes no request for it, while the code still sees its real
+ * URL. Pages that cannot run inline code (a Content Security Policy
+ * without `data:`) and modules that resolve imports at run time are fetched
+ * as before.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { type TrackedPage, waitForConsole, waitForText } from "./_browser.ts";
+import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
+
+const browserTest = { sanitizeOps: false, sanitizeResources: false };
+
+/** `main.ts` accepts `./mid.ts`, which imports `./leaf.ts`: a chain of two. */
+const MAIN = `
+import * as mid from "./mid.ts";
+const out = document.querySelector("#out")!;
+function show(m: typeof mid) {
+  out.textContent = m.text();
+}
+show(mid);
+import.meta.hot?.accept("./mid.ts", (next) => {
+  if (next) show(next as typeof mid);
+});
+`;
+
+const MID = `
+import { label } from "./leaf.ts";
+export const text = () => "mid sees " + label;
+`;
+
+/** Records the URLs of the requests `tracked` makes for `/src/*.ts` modules. */
+function recordModuleRequests(tracked: TrackedPage): string[] {
+  const requests: string[] = [];
+  tracked.page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (/^\/src\/.*\.ts$/.test(url.pathname)) {
+      requests.push(url.pathname + url.search);
+    }
+  });
+  return requests;
+}
+
+Deno.test({
+  ...browserTest,
+  name:
+    "an update runs its changed chain without requests; import.meta.url, new URL(…, import.meta.url) and stack traces name the module's real URL",
+  async fn() {
+    const leaf = (version: string) => `
+export const label = "${version}";
+console.log("leaf ${version} at " + import.meta.url);
+fetch(new URL("./note.txt", import.meta.url))
+  .then((response) => response.text())
+  .then((text) => console.log("leaf ${version} read: " + text));
+console.log("leaf ${version} " + (new Error("here").stack ?? "").split("\\n")[1].trim());
+`;
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": MAIN,
+      "src/mid.ts": MID,
+      "src/leaf.ts": leaf("v1"),
+      "src/note.txt": "the note next to leaf.ts",
+    });
+    const { app, dev, tracked } = s;
+    await waitForText(tracked, "#out", "mid sees v1");
+    await waitForConsole(tracked, "leaf v1 read: the note next to leaf.ts");
+    const requests = recordModuleRequests(tracked);
+
+    await app.write("src/leaf.ts", leaf("v2"));
+    await waitForText(tracked, "#out", "mid sees v2");
+
+    assert.deepEqual(requests, [], "the update's modules came with it");
+    const origin = new URL(dev.url).origin.replace(/[.]/g, "\\.");
+    await waitForConsole(
+      tracked,
+      new RegExp(`^leaf v2 at ${origin}/src/leaf\\.ts\\?t=\\d+$`),
+    );
+    await waitForConsole(tracked, "leaf v2 read: the note next to leaf.ts");
+    await waitForConsole(
+      tracked,
+      new RegExp(`^leaf v2 at ${origin}/src/leaf\\.ts\\?t=\\d+:\\d+:\\d+$`),
+    );
+    await assertNotReloaded(tracked);
+    assert.deepEqual(tracked.pageErrors, []);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a page whose Content-Security-Policy forbids data: scripts fetches the changed chain, and the update applies",
+  async fn() {
+    const leaf = (version: string) => `export const label = "${version}";\n`;
+    await using s = await openHmrApp({
+      "index.html": `<!doctype html>
+<html>
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'unsafe-inline'">
+</head>
+<body>
+<div id="out"></div>
+<script type="module" src="/src/main.ts"></script>
+</body>
+</html>
+`,
+      "src/main.ts": MAIN,
+      "src/mid.ts": MID,
+      "src/leaf.ts": leaf("v1"),
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "mid sees v1");
+    const requests = recordModuleRequests(tracked);
+
+    await app.write("src/leaf.ts", leaf("v2"));
+    await waitForText(tracked, "#out", "mid sees v2");
+
+    assert.deepEqual(requests.map((url) => url.replace(/\d+$/, "T")).sort(), [
+      "/src/leaf.ts?t=T",
+      "/src/mid.ts?t=T",
+    ]);
+    await assertNotReloaded(tracked);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a module that resolves an import at run time is fetched with its real URL; the rest of the chain still comes with the update",
+  async fn() {
+    const leaf = (version: string) => `
+export const label = "${version}";
+const which = "./extra.ts";
+import(which).then((m) => console.log("leaf ${version} loaded " + m.name));
+`;
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": MAIN,
+      "src/mid.ts": MID,
+      "src/leaf.ts": leaf("v1"),
+      "src/extra.ts": `export const name = "extra";\n`,
+    });
+    const { app, tracked } = s;
+    await waitForConsole(tracked, "leaf v1 loaded extra");
+    const requests = recordModuleRequests(tracked);
+
+    await app.write("src/leaf.ts", leaf("v2"));
+    await waitForText(tracked, "#out", "mid sees v2");
+    await waitForConsole(tracked, "leaf v2 loaded extra");
+
+    assert.deepEqual(requests.map((url) => url.replace(/\d+$/, "T")), [
+      "/src/leaf.ts?t=T",
+    ]);
+    await assertNotReloaded(tracked);
+  },
+});
