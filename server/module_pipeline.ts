@@ -157,19 +157,8 @@ export class ModulePipeline {
     const message = (m: string | { message: string }) =>
       typeof m === "string" ? m : m.message;
     this.#context = {
-      resolve: async (source, importer) => {
-        const from = importer ?? `${options.root}/index.html`;
-        const target = await this.#resolveSite(source, from, from, "")
-          .catch(() => null);
-        if (!target) return null;
-        if (target.kind === "module") {
-          const { id } = this.idForUrl(target.node.url);
-          return { id, external: false };
-        }
-        return target.kind === "dep"
-          ? { id: target.spec, external: true }
-          : null;
-      },
+      resolve: (source, importer) =>
+        this.#pluginResolve(source, importer, new Set()),
       warn: (m) => console.warn(`[banana] plugin warning: ${message(m)}`),
       error: (m) => {
         throw new BananaError({ message: message(m), plugin: "plugin" });
@@ -177,6 +166,42 @@ export class ModulePipeline {
       addWatchFile: () => {},
       getModuleInfo: () => null,
       meta: { watchMode: true, framework: "banana" },
+    };
+  }
+
+  /** `this.resolve()` of plugins, skipping the resolvers in `skipped`. */
+  async #pluginResolve(
+    source: string,
+    importer: string | undefined,
+    skipped: ReadonlySet<Plugin>,
+  ): Promise<{ id: string; external: boolean } | null> {
+    const from = importer ?? `${this.options.root}/index.html`;
+    const target = await this.#resolveSite(source, from, from, "", skipped)
+      .catch(() => null);
+    if (!target) return null;
+    if (target.kind === "module") {
+      const { id } = this.idForUrl(target.node.url);
+      return { id, external: false };
+    }
+    return target.kind === "dep" ? { id: target.spec, external: true } : null;
+  }
+
+  /**
+   * `this` of `plugin`'s `resolveId`: its `this.resolve()` skips `plugin`
+   * (and the resolvers already skipped on the way here) unless asked not to.
+   */
+  #resolverContext(
+    plugin: Plugin,
+    skipped: ReadonlySet<Plugin>,
+  ): PluginContext {
+    return {
+      ...this.#context,
+      resolve: (source, importer, options) =>
+        this.#pluginResolve(
+          source,
+          importer,
+          options?.skipSelf === false ? skipped : new Set([...skipped, plugin]),
+        ),
     };
   }
 
@@ -441,11 +466,12 @@ export class ModulePipeline {
     importerId: string,
     importerFile: string | null,
     source: string,
+    skipped: ReadonlySet<Plugin> = new Set(),
   ): Promise<ImportTarget> {
     for (const plugin of this.options.plugins) {
-      if (!plugin.resolveId) continue;
+      if (!plugin.resolveId || skipped.has(plugin)) continue;
       const result = await plugin.resolveId.call(
-        this.#context,
+        this.#resolverContext(plugin, skipped),
         specifier,
         importerId,
       );

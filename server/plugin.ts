@@ -35,10 +35,16 @@ export type LoadResult = string | TransformResult | null | undefined | void;
  * plugin context that dev-server plugins use.
  */
 export interface PluginContext {
-  /** Resolves `source` as if imported by `importer`, skipping no plugin. */
+  /**
+   * Resolves `source` as if imported by `importer`. As in Rollup and Vite,
+   * the calling plugin's own `resolveId` is skipped unless `skipSelf` is
+   * false, so a `resolveId` that asks "what would the others say?" does
+   * not call itself forever.
+   */
   resolve(
     source: string,
     importer?: string,
+    options?: { skipSelf?: boolean },
   ): Promise<{ id: string; external: boolean } | null>;
   /** Logs a warning in the terminal. */
   warn(message: string | { message: string }): void;

@@ -181,3 +181,35 @@ Deno.test({
     await waitForConsole(tracked, /hot updated/).catch(() => {});
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "plugins: this.resolve() inside resolveId skips the calling plugin (Rollup's skipSelf), so a resolver can wrap the others",
+  async fn() {
+    const calls: string[] = [];
+    const plugin: Plugin = {
+      name: "test:tag-local-imports",
+      async resolveId(source, importer) {
+        if (!source.startsWith("./")) return;
+        calls.push(source);
+        const resolved = await this.resolve(source, importer);
+        return resolved ? `${resolved.id}?tagged` : null;
+      },
+      transform(code, id) {
+        if (id.endsWith("?tagged")) return code.replace("__TAG__", "tagged");
+      },
+    };
+    await using app = await createTempApp({
+      "index.html":
+        `<p id="out"></p><script type="module" src="/src/main.ts"></script>`,
+      "src/main.ts": `import { tag } from "./dep.ts";
+        document.querySelector("#out")!.textContent = tag;`,
+      "src/dep.ts": `export const tag = "__TAG__";`,
+    });
+    await using dev = await startServer(app.root, { plugins: [plugin] });
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#out", "tagged");
+    equal(calls.join(","), "./dep.ts");
+  },
+});
