@@ -312,8 +312,6 @@ async function runUpdates(
     } else invalidationOrigins.delete(update.acceptedPath);
   }
   // Modules sent with the update need no network (client/inline_modules.ts).
-  // Where there are several (a chain), they are compiled in parallel first;
-  // the import would otherwise find them one level at a time.
   const modules = payload.modules ?? [];
   const inlined = modules.length > 0 && await inlineModulesSupported()
     ? registerInlineModules(modules)
@@ -333,6 +331,8 @@ async function runUpdates(
   const toFetch = (payload.preload ?? []).filter((url) => !inlined.has(url));
   const chain = toFetch.filter((url) => !accepted.has(url));
   await Promise.all([
+    // Several inline modules (a chain) are compiled in parallel here; the
+    // import would otherwise come upon them one level at a time.
     ...(inlined.size > 1 ? [...inlined.values()].map(preload) : []),
     ...[...accepted].filter((url) => !inlined.has(url)).map(preload),
     ...(!early
