@@ -147,7 +147,23 @@ export class HmrEngine {
         }
       }
       let modules = graph.byFile(file);
-      if (modules.length === 0) continue;
+      if (modules.length === 0) {
+        // No module is built from it, but a plugin may care (a PostCSS
+        // config that was just created), as in Vite.
+        if (kind === "update" && !waiting) {
+          modules = await this.#runHandleHotUpdate(
+            file,
+            timestamp,
+            [],
+            () => Deno.readTextFile(file),
+          );
+          for (const node of modules) {
+            pipeline.invalidate(node.url);
+            changed.add(node);
+          }
+        }
+        continue;
+      }
       if (kind === "update") {
         const source = await Deno.readFile(file).catch(() => null);
         if (source === null) continue;
@@ -161,7 +177,7 @@ export class HmrEngine {
           file,
           timestamp,
           modules,
-          text,
+          () => Promise.resolve(text),
         );
       } else {
         // A deleted file: its importers must rebuild (and will report the
@@ -194,7 +210,7 @@ export class HmrEngine {
     file: string,
     timestamp: number,
     modules: ModuleNode[],
-    text: string,
+    read: () => Promise<string>,
   ): Promise<ModuleNode[]> {
     let current = modules;
     for (const plugin of this.#o.plugins) {
@@ -203,7 +219,7 @@ export class HmrEngine {
         file,
         timestamp,
         modules: current,
-        read: () => Promise.resolve(text),
+        read,
         server: this.#o.server(),
       };
       const result = await plugin.handleHotUpdate(ctx);

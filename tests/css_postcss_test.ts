@@ -87,3 +87,43 @@ export default config;
     assert.deepEqual(s.tracked.pageErrors, []);
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a postcss.config.js created while the server runs applies to the page's CSS without a restart or reload",
+  async fn() {
+    await using s = await openHmrApp({
+      "deno.json": DENO_JSON,
+      "index.html": pageHtml(BODY).replace(
+        "</head>",
+        `<link rel="stylesheet" href="/src/linked.css"></head>`,
+      ),
+      "src/main.ts": `import "./imported.css";\n`,
+      "src/linked.css": nestedCss("rgb(200, 0, 0)"),
+      "src/imported.css":
+        `.card {\n  &-title #b { text-decoration-line: underline; }\n}\n`,
+    });
+    const { app, tracked } = s;
+    // Without PostCSS the browser's own nesting matches nothing here.
+    await waitForStyle(tracked, "#b", "font-weight", "400");
+    assert.notEqual(
+      await computedStyle(tracked, "#title", "color"),
+      "rgb(200, 0, 0)",
+    );
+
+    await app.write(
+      "postcss.config.js",
+      `export default { plugins: { "postcss-nested": {} } };\n`,
+    );
+    await waitForStyle(tracked, "#title", "color", "rgb(200, 0, 0)", 15_000);
+    await waitForStyle(
+      tracked,
+      "#b",
+      "text-decoration-line",
+      "underline",
+      15_000,
+    );
+    await assertNotReloaded(tracked);
+  },
+});

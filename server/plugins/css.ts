@@ -21,7 +21,7 @@
  * @module
  */
 
-import { relative } from "node:path";
+import { basename, dirname, relative } from "node:path";
 import type { ResolvedConfig } from "../config.ts";
 import type { ModuleNode } from "../module_graph.ts";
 import type { AppDenoConfig } from "../import_map.ts";
@@ -35,7 +35,11 @@ import { matchesEtag } from "../static.ts";
 import { fileToUrl } from "../resolver.ts";
 import { splitId } from "./assets.ts";
 import { compileCss } from "./css_compile.ts";
-import { loadPostcssConfig, type PostcssConfig } from "./postcss_config.ts";
+import {
+  loadPostcssConfig,
+  POSTCSS_CONFIG_FILES,
+  type PostcssConfig,
+} from "./postcss_config.ts";
 
 /** The client module that injects, replaces and removes `<style>`s. */
 export const CSS_CLIENT_URL = "/@banana/client/css.ts";
@@ -115,6 +119,13 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
   const stylesheets = new Map<string, string>();
   /** The class map each CSS module was last built with (JSON), by id. */
   const classMaps = new Map<string, string>();
+
+  /** A root `postcss.config.*` other than the one in use (or created). */
+  function isNewPostcssConfig(file: string): boolean {
+    if (config.css.postcss !== null || file === postcssConfigFile) return false;
+    return dirname(file) === root &&
+      POSTCSS_CONFIG_FILES.includes(basename(file));
+  }
 
   function loadConfig(): Promise<PostcssConfig | null> {
     if (!postcssConfig) {
@@ -273,6 +284,14 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
 
     handleHotUpdate(ctx) {
       if (ctx.file === postcssConfigFile) postcssConfig = null;
+      if (isNewPostcssConfig(ctx.file)) {
+        // A config the sheets were not built with: every sheet the pages
+        // show is built again through it.
+        postcssConfig = null;
+        return [...ctx.server.moduleGraph.urlToModule.values()].filter(
+          (node) => isCssUrl(node.url) && node.loadedByClient,
+        );
+      }
       // The stylesheets that include the changed file (`@import`, `url()`,
       // the PostCSS config), transitively: they are rebuilt too.
       const including = new Set<ModuleNode>();
