@@ -114,3 +114,31 @@ Deno.test({
     assert.deepEqual(tracked.pageErrors, []);
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "composes: … from another CSS module: the page gets both classes and their rules, and an edit of the composed file updates the page without a reload",
+  async fn() {
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": `import "./view.ts";\n`,
+      "src/view.ts": VIEW,
+      "src/card.module.css":
+        `.title { composes: base from "./base.module.css"; font-style: italic; }\n`,
+      "src/base.module.css": ".base { color: rgb(200, 0, 0); }\n",
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "title");
+    await waitForStyle(tracked, "#out", "color", "rgb(200, 0, 0)");
+    assert.equal(await computedStyle(tracked, "#out", "font-style"), "italic");
+
+    await app.write(
+      "src/base.module.css",
+      ".base { color: rgb(0, 0, 200); }\n",
+    );
+    await waitForStyle(tracked, "#out", "color", "rgb(0, 0, 200)");
+    assert.equal(await computedStyle(tracked, "#out", "font-style"), "italic");
+    await assertNotReloaded(tracked);
+  },
+});

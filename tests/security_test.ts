@@ -84,3 +84,18 @@ Deno.test("security: server.allowedHosts admits a configured host", async () => 
   equal((await rawGet(port, "/", "dev.example.test")).status, 200);
   equal((await rawGet(port, "/", "other.example.test")).status, 403);
 });
+
+Deno.test("security: a CSS module cannot compose classes from a file outside the root", async () => {
+  await using outer = await createTempApp({
+    "secret.css": `.s { content: "${SECRET}"; }`,
+    "app/index.html": "<h1>app</h1>",
+    "app/src/card.module.css":
+      `.title { composes: s from "../../secret.css"; }\n`,
+  });
+  await using dev = await startServer(join(outer.root, "app"));
+  const port = Number(new URL(dev.url).port);
+  const res = await rawGet(port, "/src/card.module.css?import");
+  equal(res.status, 500);
+  ok(!res.body.includes(SECRET), "the composed file was not read");
+  ok(res.body.includes("leads outside the app root"), res.body);
+});

@@ -379,6 +379,52 @@ function scopedNameFor(root: string) {
     `_${name}_${contentHash(relative(root, filename)).slice(0, 5)}`;
 }
 
+/** `composes: a b from "./other.module.css"`: the quoted file. */
+const COMPOSES_FROM = /\bfrom\s+(["'])([^"']+)\1\s*$/;
+
+/**
+ * Watches the files a CSS module composes classes from, and the files
+ * those compose from: postcss-modules reads them itself, so without this
+ * the module graph would not know that saving one must rebuild the sheet.
+ * Like `@import`, nothing outside the root (and `server.fs.allow`) is read.
+ */
+async function watchComposedFiles(
+  postcss: Postcss,
+  sheet: Root,
+  file: string,
+  options: CssCompileOptions,
+  seen: Set<string>,
+): Promise<void> {
+  const targets: { target: string; node: ChildNode }[] = [];
+  sheet.walkDecls("composes", (decl) => {
+    const match = COMPOSES_FROM.exec(decl.value);
+    if (match) {
+      targets.push({ target: resolve(dirname(file), match[2]), node: decl });
+    }
+  });
+  for (const { target, node } of targets) {
+    if (seen.has(target)) continue;
+    seen.add(target);
+    const allowed = isInside(options.root, target) ||
+      options.fsAllow.some((dir) => isInside(dir, target));
+    if (!allowed) {
+      throw errorAt(
+        node,
+        file,
+        `composes from "${
+          relative(dirname(file), target)
+        }" leads outside the app root (${target}); add its directory to server.fs.allow`,
+        options.root,
+      );
+    }
+    options.addWatchFile(target);
+    const text = await Deno.readTextFile(target).catch(() => null);
+    if (text === null) continue; // postcss-modules reports the missing file
+    const composed = parseFile(postcss, text, target, options.root);
+    await watchComposedFiles(postcss, composed, target, options, seen);
+  }
+}
+
 /**
  * Compiles the stylesheet `file` whose text is `source`.
  *
@@ -414,6 +460,7 @@ export async function compileCss(
   const plugins = [...options.plugins];
   let classMap: Record<string, string> | null = null;
   if (options.modules) {
+    await watchComposedFiles(postcss, sheet, file, options, new Set([file]));
     const { default: modules } = await import("postcss-modules");
     plugins.push(modules({
       generateScopedName: scopedNameFor(options.root),
