@@ -600,7 +600,7 @@ export class ModulePipeline {
    * of every module's code would double the server's memory.
    */
   async render(url: string): Promise<RenderedModule> {
-    const { built, edits } = await this.#renderEdits(url, false);
+    const { built, edits } = await this.#renderEdits(url);
     return {
       code: spliceEdits(built.code, edits).code,
       // Taken after the dependency URLs were awaited (a bundle may be new).
@@ -618,7 +618,7 @@ export class ModulePipeline {
    * kept as written).
    */
   async renderInline(url: string): Promise<InlineModule | null> {
-    const { built, edits } = await this.#renderEdits(url, true);
+    const { built, edits } = await this.#renderEdits(url);
     if (built.analysis.resolvesAtRuntime) return null;
     const relativeKept = built.analysis.imports.some((site, i) =>
       built.targets[i].kind === "keep" && /^\.\.?\//.test(site.specifier)
@@ -643,7 +643,6 @@ export class ModulePipeline {
   /** The build of `url` and the edits that make it browser-ready. */
   async #renderEdits(
     url: string,
-    inline: boolean,
   ): Promise<{ built: BuiltModule; edits: TextEdit[] }> {
     const built = await this.build(url);
 
@@ -680,7 +679,7 @@ export class ModulePipeline {
         end: 0,
         text: `${before}${CLIENT_URL}";` +
           `import.meta.hot = __bananaHot(${JSON.stringify(url)});`,
-        ...(inline ? { urlAt: before.length } : {}),
+        urlAt: before.length,
       });
     }
     if (built.analysis.usesEnv) {
