@@ -35,8 +35,9 @@ async function probe(): Promise<boolean> {
   // A scheme of our own: where late import maps are ignored, the import
   // fails at once instead of asking the server for something.
   const url = `banana-probe:${Date.now()}-${Math.random()}`;
-  addImportMap({ [url]: "data:text/javascript,export default 1" });
   try {
+    // Throws where Trusted Types guard script text.
+    addImportMap({ [url]: "data:text/javascript,export default 1" });
     const probeModule = await import(/* @vite-ignore */ url);
     return probeModule.default === 1;
   } catch {
