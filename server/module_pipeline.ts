@@ -31,6 +31,7 @@ import { fileToUrl, resolveSpecifier } from "./resolver.ts";
 import type { ImportMap } from "./import_map.ts";
 import {
   decodeSafePathname,
+  isAllowedPath,
   isInside,
   UnsafePathError,
 } from "./path_safety.ts";
@@ -523,9 +524,7 @@ export class ModulePipeline {
         );
       case "file": {
         const { file, query } = resolution;
-        const allowed = isInside(this.options.root, file) ||
-          this.options.fsAllow.some((dir) => isInside(dir, file));
-        if (!allowed) {
+        if (!isAllowedPath(file, this.options.root, this.options.fsAllow)) {
           throw this.#importError(
             `Cannot import "${specifier}" from ${shown}: ${file} is outside the app root (add its directory to server.fs.allow)`,
             specifier,

@@ -66,6 +66,18 @@ export function isInside(dir: string, path: string): boolean {
 }
 
 /**
+ * True when `path` may be read for the app: it is inside `root` or one of
+ * the `server.fs.allow` directories.
+ */
+export function isAllowedPath(
+  path: string,
+  root: string,
+  fsAllow: readonly string[],
+): boolean {
+  return isInside(root, path) || fsAllow.some((dir) => isInside(dir, path));
+}
+
+/**
  * Resolves a URL pathname to a file under `root`. The file's real path
  * (after symlinks) must lie inside one of `allow` (defaults to `[root]`).
  * Returns `null` when the file does not exist.

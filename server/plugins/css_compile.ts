@@ -21,7 +21,7 @@ import type { AcceptedPlugin, AtRule, ChildNode, Root } from "postcss";
 import { BananaError, codeFrame } from "../errors.ts";
 import { contentHash } from "../hash.ts";
 import type { ImportMap } from "../import_map.ts";
-import { isInside } from "../path_safety.ts";
+import { isAllowedPath } from "../path_safety.ts";
 import { resolveSpecifier } from "../resolver.ts";
 import { assetUrl } from "./assets.ts";
 
@@ -176,9 +176,9 @@ async function rewriteUrls(
         } catch {
           return match[0];
         }
-        const allowed = isInside(options.root, target) ||
-          options.fsAllow.some((dir) => isInside(dir, target));
-        if (!allowed) return match[0];
+        if (!isAllowedPath(target, options.root, options.fsAllow)) {
+          return match[0];
+        }
         options.addWatchFile(target);
         const url = await assetUrl(options.root, target, query);
         return `url(${JSON.stringify(url + hash)})`;
@@ -317,9 +317,7 @@ async function inlineImports(
     if (typeof target !== "string") {
       throw errorAt(rule, file, target.error, options.root);
     }
-    const allowed = isInside(options.root, target) ||
-      options.fsAllow.some((dir) => isInside(dir, target));
-    if (!allowed) {
+    if (!isAllowedPath(target, options.root, options.fsAllow)) {
       throw errorAt(
         rule,
         file,
@@ -405,9 +403,7 @@ async function watchComposedFiles(
   for (const { target, node } of targets) {
     if (seen.has(target)) continue;
     seen.add(target);
-    const allowed = isInside(options.root, target) ||
-      options.fsAllow.some((dir) => isInside(dir, target));
-    if (!allowed) {
+    if (!isAllowedPath(target, options.root, options.fsAllow)) {
       throw errorAt(
         node,
         file,
