@@ -5,6 +5,19 @@
  * so every path in a batch is checked on disk: it exists (`update`) or not
  * (`delete`).
  *
+ * What Deno reports on Linux (inotify), per save style:
+ * - in place: `modify` (truncate), `modify` (write), `access` (close-write);
+ * - atomic (write a temp file, rename it over): `rename [file]`, then
+ *   `rename [temp, file]`;
+ * - vim with a backup: `remove [file]` or `rename [file]` (renamed away),
+ *   `rename [file, backup]`, then `create`, `modify`, `access` of the new
+ *   file;
+ * - vim without one: `remove`, `create`, `modify`, `access`.
+ *
+ * So a file is complete after its close-write or after the `[from, to]`
+ * event that renamed it into place, and a save that starts with a remove is
+ * still going on.
+ *
  * @module
  */
 
@@ -17,13 +30,18 @@ export type FileChangeKind = "update" | "delete";
 export interface WatchOptions {
   /** Directories that are never reported, relative to the root or absolute. */
   ignoreDirs?: string[];
-  /** Quiet time that ends a batch, in ms. Default: 3. */
-  settleMs?: number;
   /**
    * Quiet time that ends a batch of several files (a checkout, a formatter
-   * run), in ms, so that a burst stays one batch. Default: 50.
+   * run), or of one file whose writer has not closed it yet, in ms. Default:
+   * 50.
    */
   burstSettleMs?: number;
+  /**
+   * Quiet time that ends a batch of one removed file, in ms: long enough for
+   * an editor that saves by remove + create to write the file anew, so the
+   * save is one update and not a delete and an update. Default: 100.
+   */
+  removeSettleMs?: number;
   /** Longest a batch may keep growing, in ms. Default: 300. */
   maxWaitMs?: number;
   /** Called with each batch; errors are logged, never thrown. */
@@ -50,6 +68,34 @@ const EDITOR_TEMP = [
   /^\.goutputstream-/, // gedit and other GIO editors
 ];
 
+/**
+ * Where a changed path stands after its latest event: still changing
+ * (created or modified and not closed yet, or moved with the move not fully
+ * reported), complete (closed after writing, or renamed into place), or
+ * removed (deleted, or renamed away).
+ */
+type PathState = "changing" | "complete" | "removed";
+
+/** The state of `event.paths[index]` after `event`. */
+function stateAfter(event: Deno.FsEvent, index: number): PathState {
+  switch (event.kind) {
+    case "access":
+      return "complete";
+    case "remove":
+      return "removed";
+    case "rename":
+      // A move inside the tree is reported path by path, then as `rename
+      // [from, to]`. The one-path events do not tell the ends apart (Deno
+      // names one `remove` or `rename` by whether the path exists when it
+      // looks, and an editor may have written it anew by then), so only the
+      // pair settles them: the source is gone, the target is in place.
+      if (event.paths.length > 1) return index === 0 ? "removed" : "complete";
+      return "changing";
+    default:
+      return "changing";
+  }
+}
+
 /** Saves of other files this soon after a lone save are taken as a burst. */
 const BURST_GAP_MS = 30;
 
@@ -69,8 +115,8 @@ export function isEditorTempFile(path: string): boolean {
  * ```
  */
 export function watchFiles(root: string, options: WatchOptions): FileWatcher {
-  const settleMs = options.settleMs ?? 3;
   const burstSettleMs = options.burstSettleMs ?? 50;
+  const removeSettleMs = options.removeSettleMs ?? 100;
   const maxWaitMs = options.maxWaitMs ?? 300;
   const ignored = [".git", "node_modules", ...(options.ignoreDirs ?? [])]
     .map((dir) =>
@@ -91,23 +137,19 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
   const watcher = Deno.watchFs(root, { recursive: true });
   let lastLoneAt = -Infinity;
   let lastLone = new Set<string>();
-  let pending = new Set<string>();
+  /** The paths of the batch being gathered, each with its last state. */
+  let pending = new Map<string, PathState>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let firstEventAt = 0;
   let running = Promise.resolve();
-  const isGone = (path: string) => {
-    try {
-      Deno.statSync(path);
-      return false;
-    } catch {
-      return true;
-    }
-  };
+  /** Path sets of the flushes queued on `running` and not yet reported. */
+  const queued: Set<string>[] = [];
 
   const flush = (lone = false) => {
     timer = undefined;
-    const paths = pending;
-    pending = new Set();
+    const paths = new Set(pending.keys());
+    pending = new Map();
+    queued.push(paths);
     running = running.then(async () => {
       const changes = new Map<string, FileChangeKind>();
       for (const path of paths) {
@@ -118,10 +160,19 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
           changes.set(path, "delete");
         }
       }
+      queued.shift();
+      // The same save's later events (an atomic save's second rename) came
+      // while this batch was checked: the next batch reports these paths,
+      // seen afresh, so this one would only repeat it.
+      if (queued.some((later) => [...paths].every((p) => later.has(p)))) {
+        return;
+      }
       // A lone save sent at once: if other files changed while it was being
       // checked, it is the start of a burst — keep it for the burst's batch.
-      if (lone && [...pending].some((path) => !paths.has(path))) {
-        for (const path of paths) pending.add(path);
+      if (lone && [...pending.keys()].some((path) => !paths.has(path))) {
+        for (const path of paths) {
+          if (!pending.has(path)) pending.set(path, "complete");
+        }
         clearTimeout(timer);
         timer = setTimeout(flush, burstSettleMs);
         return;
@@ -144,37 +195,38 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
         if (
           event.kind === "access" && !event.paths.some((p) => pending.has(p))
         ) continue;
-        let added = event.kind === "access";
-        for (const path of event.paths) {
-          if (isIgnored(path)) continue;
-          pending.add(path);
+        let added = false;
+        event.paths.forEach((path, index) => {
+          if (isIgnored(path)) return;
+          pending.set(path, stateAfter(event, index));
           added = true;
-        }
+        });
         if (!added) continue;
         const now = performance.now();
         if (timer === undefined) firstEventAt = now;
         clearTimeout(timer);
-        // A file closed after writing, or renamed into place (an atomic
-        // save), is complete: a lone save goes out at once. Other events of
-        // one file settle fast. Several files are a burst that may go on, and
-        // a file that is gone may be a vim-style save about to write it anew:
-        // wait longer for quiet, so either becomes one decision.
-        const finished = event.kind === "access" || event.kind === "rename";
+        // A lone complete file goes out at once. Several files are a burst
+        // that may go on, a changing file is waited for until it is closed
+        // or its move is paired, and a removed file may be a vim-style save
+        // about to write it anew: each waits for quiet, so it becomes one
+        // decision.
         // Another file right after a lone save went out: a burst has begun.
         const burstBegun = now - lastLoneAt < BURST_GAP_MS &&
-          [...pending].some((path) => !lastLone.has(path));
-        const quiet = pending.size > 1 || burstBegun ||
-            [...pending].some(isGone)
+          [...pending.keys()].some((path) => !lastLone.has(path));
+        const states = [...pending.values()];
+        const quiet = pending.size > 1 || burstBegun
           ? burstSettleMs
-          : finished
-          ? 0
-          : settleMs;
+          : states[0] === "removed"
+          ? removeSettleMs
+          : states[0] === "changing"
+          ? burstSettleMs
+          : 0;
         if (quiet === 0) {
           lastLoneAt = now;
-          lastLone = new Set(pending);
+          lastLone = new Set(pending.keys());
         }
         const wait = now - firstEventAt >= maxWaitMs ? 0 : quiet;
-        // Even a 0 ms timer costs about 2 ms in Deno: a finished lone save
+        // Even a 0 ms timer costs about 2 ms in Deno: a complete lone save
         // is flushed at once (the stat in `flush` lets a burst show itself).
         if (wait === 0) flush(quiet === 0);
         else timer = setTimeout(flush, wait);

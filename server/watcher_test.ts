@@ -182,24 +182,31 @@ Deno.test("a deleted file is reported as a delete", async () => {
 
 Deno.test("200 files written in a burst arrive in one or very few batches", async () => {
   await using dir = await watchTempDir({ "src/keep.ts": "" });
+  const started = performance.now();
   await dir.sh(
     `i=0; while [ $i -lt 200 ]; do echo "export const n = $i;" > src/f$i.ts; i=$((i+1)); done`,
   );
+  const writeMs = performance.now() - started;
   await dir.waitFor("src/f199.ts", "update");
   await settle();
   const seen = dir.seen();
   assert.equal(seen.size, 200);
   assert.ok([...seen.values()].every((kind) => kind === "update"));
+  // A batch grows for at most 300 ms (the watcher's maxWaitMs), so a writer
+  // slowed down by a loaded machine is split into one batch per 300 ms;
+  // the first file may also go out alone before the burst shows itself.
+  const bound = Math.max(3, 2 + Math.ceil(writeMs / 300));
+  const sizes = dir.batches.map((b) => b.size).join(", ");
   assert.ok(
-    dir.batches.length <= 3,
-    `expected 1–3 batches for the burst, got ${dir.batches.length}: ${
-      dir.batches.map((b) => b.size).join(", ")
-    }`,
+    dir.batches.length <= bound,
+    `expected at most ${bound} batches for a burst written in ${
+      writeMs.toFixed(0)
+    } ms, got ${dir.batches.length}: ${sizes}`,
   );
   console.log(
-    `  (200 files → ${dir.batches.length} batch(es) of ${
-      dir.batches.map((b) => b.size).join(", ")
-    })`,
+    `  (200 files in ${
+      writeMs.toFixed(0)
+    } ms → ${dir.batches.length} batch(es) of ${sizes})`,
   );
 });
 
