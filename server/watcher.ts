@@ -52,6 +52,7 @@ export interface WatchOptions {
 
 /** A running watcher. */
 export interface FileWatcher {
+  /** Stops watching; a batch still being gathered is dropped. */
   close(): void;
 }
 
@@ -105,6 +106,14 @@ export function isEditorTempFile(path: string): boolean {
   return EDITOR_TEMP.some((pattern) => pattern.test(name));
 }
 
+/** Turns the file events of `root`, in order, into settled batches. */
+export interface ChangeBatcher {
+  /** Takes the next event, in the order the watcher reported them. */
+  push(event: Deno.FsEvent): void;
+  /** Drops the batch being gathered; nothing more is reported. */
+  close(): void;
+}
+
 /**
  * Watches `root` recursively and reports settled batches of changes.
  *
@@ -115,6 +124,42 @@ export function isEditorTempFile(path: string): boolean {
  * ```
  */
 export function watchFiles(root: string, options: WatchOptions): FileWatcher {
+  const batcher = batchChanges(root, options);
+  const watcher = Deno.watchFs(root, { recursive: true });
+  (async () => {
+    try {
+      for await (const event of watcher) batcher.push(event);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource)) options.onError?.(err);
+    }
+  })();
+  return {
+    close() {
+      batcher.close();
+      try {
+        watcher.close();
+      } catch { /* already closed */ }
+    },
+  };
+}
+
+/**
+ * Groups the file events of `root` into batches, one per save or burst, and
+ * reports each with every path checked on disk. Separate from the watcher so
+ * that the orders events arrive in (which vary with machine load) can be
+ * replayed exactly.
+ *
+ * @example
+ * ```ts
+ * const batcher = batchChanges("/app", { onBatch: (c) => console.log(c) });
+ * batcher.push({ kind: "modify", paths: ["/app/a.ts"] });
+ * batcher.push({ kind: "access", paths: ["/app/a.ts"] });
+ * ```
+ */
+export function batchChanges(
+  root: string,
+  options: WatchOptions,
+): ChangeBatcher {
   const burstSettleMs = options.burstSettleMs ?? 50;
   const removeSettleMs = options.removeSettleMs ?? 100;
   const maxWaitMs = options.maxWaitMs ?? 300;
@@ -134,7 +179,7 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
       isEditorTempFile(path);
   };
 
-  const watcher = Deno.watchFs(root, { recursive: true });
+  let closed = false;
   let lastLoneAt = -Infinity;
   let lastLone = new Set<string>();
   /** The paths of the batch being gathered, each with its last state. */
@@ -142,14 +187,11 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let firstEventAt = 0;
   let running = Promise.resolve();
-  /** Path sets of the flushes queued on `running` and not yet reported. */
-  const queued: Set<string>[] = [];
 
   const flush = (lone = false) => {
     timer = undefined;
     const paths = new Set(pending.keys());
     pending = new Map();
-    queued.push(paths);
     running = running.then(async () => {
       const changes = new Map<string, FileChangeKind>();
       for (const path of paths) {
@@ -159,13 +201,6 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
         } catch {
           changes.set(path, "delete");
         }
-      }
-      queued.shift();
-      // The same save's later events (an atomic save's second rename) came
-      // while this batch was checked: the next batch reports these paths,
-      // seen afresh, so this one would only repeat it.
-      if (queued.some((later) => [...paths].every((p) => later.has(p)))) {
-        return;
       }
       // A lone save sent at once: if other files changed while it was being
       // checked, it is the start of a burst — keep it for the burst's batch.
@@ -177,7 +212,7 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
         timer = setTimeout(flush, burstSettleMs);
         return;
       }
-      if (changes.size === 0) return;
+      if (changes.size === 0 || closed) return;
       try {
         await options.onBatch(changes);
       } catch (err) {
@@ -186,62 +221,55 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
     });
   };
 
-  (async () => {
-    try {
-      for await (const event of watcher) {
-        if (event.kind === "other") continue;
-        // "access" is the writer closing the file (inotify's close-write);
-        // it only ends a save already pending, it never starts one.
-        if (
-          event.kind === "access" && !event.paths.some((p) => pending.has(p))
-        ) continue;
-        let added = false;
-        event.paths.forEach((path, index) => {
-          if (isIgnored(path)) return;
-          pending.set(path, stateAfter(event, index));
-          added = true;
-        });
-        if (!added) continue;
-        const now = performance.now();
-        if (timer === undefined) firstEventAt = now;
-        clearTimeout(timer);
-        // A lone complete file goes out at once. Several files are a burst
-        // that may go on, a changing file is waited for until it is closed
-        // or its move is paired, and a removed file may be a vim-style save
-        // about to write it anew: each waits for quiet, so it becomes one
-        // decision.
-        // Another file right after a lone save went out: a burst has begun.
-        const burstBegun = now - lastLoneAt < BURST_GAP_MS &&
-          [...pending.keys()].some((path) => !lastLone.has(path));
-        const states = [...pending.values()];
-        const quiet = pending.size > 1 || burstBegun
-          ? burstSettleMs
-          : states[0] === "removed"
-          ? removeSettleMs
-          : states[0] === "changing"
-          ? burstSettleMs
-          : 0;
-        if (quiet === 0) {
-          lastLoneAt = now;
-          lastLone = new Set(pending.keys());
-        }
-        const wait = now - firstEventAt >= maxWaitMs ? 0 : quiet;
-        // Even a 0 ms timer costs about 2 ms in Deno: a complete lone save
-        // is flushed at once (the stat in `flush` lets a burst show itself).
-        if (wait === 0) flush(quiet === 0);
-        else timer = setTimeout(flush, wait);
-      }
-    } catch (err) {
-      if (!(err instanceof Deno.errors.BadResource)) options.onError?.(err);
+  const push = (event: Deno.FsEvent) => {
+    if (event.kind === "other") return;
+    // "access" is the writer closing the file (inotify's close-write);
+    // it only ends a save already pending, it never starts one.
+    if (
+      event.kind === "access" && !event.paths.some((p) => pending.has(p))
+    ) return;
+    let added = false;
+    event.paths.forEach((path, index) => {
+      if (isIgnored(path)) return;
+      pending.set(path, stateAfter(event, index));
+      added = true;
+    });
+    if (!added) return;
+    const now = performance.now();
+    if (timer === undefined) firstEventAt = now;
+    clearTimeout(timer);
+    // A lone complete file goes out at once. Several files are a burst
+    // that may go on, a changing file is waited for until it is closed
+    // or its move is paired, and a removed file may be a vim-style save
+    // about to write it anew: each waits for quiet, so it becomes one
+    // decision.
+    // Another file right after a lone save went out: a burst has begun.
+    const burstBegun = now - lastLoneAt < BURST_GAP_MS &&
+      [...pending.keys()].some((path) => !lastLone.has(path));
+    const states = [...pending.values()];
+    const quiet = pending.size > 1 || burstBegun
+      ? burstSettleMs
+      : states[0] === "removed"
+      ? removeSettleMs
+      : states[0] === "changing"
+      ? burstSettleMs
+      : 0;
+    if (quiet === 0) {
+      lastLoneAt = now;
+      lastLone = new Set(pending.keys());
     }
-  })();
+    const wait = now - firstEventAt >= maxWaitMs ? 0 : quiet;
+    // Even a 0 ms timer costs about 2 ms in Deno: a complete lone save
+    // is flushed at once (the stat in `flush` lets a burst show itself).
+    if (wait === 0) flush(quiet === 0);
+    else timer = setTimeout(flush, wait);
+  };
 
   return {
+    push,
     close() {
+      closed = true;
       clearTimeout(timer);
-      try {
-        watcher.close();
-      } catch { /* already closed */ }
     },
   };
 }

@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import {
+  batchChanges,
   type FileChangeKind,
   type FileWatcher,
   isEditorTempFile,
@@ -268,4 +269,123 @@ Deno.test("isEditorTempFile recognises swap, backup, lock and temp files", () =>
   for (const name of ["/app/src/a.ts", "/app/src/tmp.ts", "/app/index.html"]) {
     assert.equal(isEditorTempFile(name), false, name);
   }
+});
+
+/**
+ * One step of a replayed event order: an event (kind and paths relative to
+ * the root) or a pause in ms, standing for a stall of a loaded machine.
+ */
+type ReplayStep = [Deno.FsEvent["kind"], ...string[]] | number;
+
+/**
+ * Feeds `steps` to a batcher on a temp dir holding `files` (the state on
+ * disk after the save), then returns every batch, paths made relative.
+ */
+async function replay(
+  files: Record<string, string>,
+  steps: ReplayStep[],
+): Promise<Map<string, FileChangeKind>[]> {
+  const root = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "banana_replay_" }),
+  );
+  try {
+    for (const [rel, content] of Object.entries(files)) {
+      await Deno.mkdir(`${root}/src`, { recursive: true });
+      await Deno.writeTextFile(`${root}/${rel}`, content);
+    }
+    const batches: Map<string, FileChangeKind>[] = [];
+    const batcher = batchChanges(root, {
+      onBatch: (changes) => {
+        batches.push(
+          new Map(
+            [...changes].map(([path, kind]) => [
+              path.slice(root.length + 1),
+              kind,
+            ]),
+          ),
+        );
+      },
+    });
+    for (const step of steps) {
+      if (typeof step === "number") {
+        await new Promise((resolve) => setTimeout(resolve, step));
+      } else {
+        const [kind, ...paths] = step;
+        batcher.push({ kind, paths: paths.map((rel) => `${root}/${rel}`) });
+      }
+    }
+    // Longer than any quiet time, so every batch has been reported.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    batcher.close();
+    return batches;
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+const updateOfA = [new Map([["src/a.ts", "update"]])];
+
+Deno.test("replayed: a vim save whose source is reported as a one-path rename, with stalls, is one update (the order CI saw)", async () => {
+  // Deno names a move's one-path events by whether the path exists when it
+  // looks: vim had already written src/a.ts anew, so its move away came as
+  // `rename [src/a.ts]`, and the backup, removed by then, as `remove`.
+  const batches = await replay({ "src/a.ts": "export const a = 2;\n" }, [
+    ["rename", "src/a.ts"],
+    10,
+    ["remove", "src/a.ts~"],
+    ["rename", "src/a.ts", "src/a.ts~"],
+    10,
+    ["create", "src/a.ts"],
+    ["modify", "src/a.ts"],
+    ["access", "src/a.ts"],
+    ["remove", "src/a.ts~"],
+  ]);
+  assert.deepEqual(batches, updateOfA);
+});
+
+Deno.test("replayed: a vim save reported as remove, rename pair, then the new file, with a stall, is one update", async () => {
+  const batches = await replay({ "src/a.ts": "export const a = 2;\n" }, [
+    ["remove", "src/a.ts"],
+    ["rename", "src/a.ts~"],
+    ["rename", "src/a.ts", "src/a.ts~"],
+    30,
+    ["create", "src/a.ts"],
+    ["modify", "src/a.ts"],
+    ["access", "src/a.ts"],
+  ]);
+  assert.deepEqual(batches, updateOfA);
+});
+
+Deno.test("replayed: an atomic save whose rename pair arrives late is one update", async () => {
+  const batches = await replay({ "src/a.ts": "export const a = 2;\n" }, [
+    ["create", "src/.a.ts.tmp.1"],
+    ["modify", "src/.a.ts.tmp.1"],
+    ["access", "src/.a.ts.tmp.1"],
+    ["remove", "src/.a.ts.tmp.1"],
+    ["rename", "src/a.ts"],
+    10,
+    ["rename", "src/.a.ts.tmp.1", "src/a.ts"],
+  ]);
+  assert.deepEqual(batches, updateOfA);
+});
+
+Deno.test("replayed: an in-place write stalled between truncate and write is one update, reported after the close", async () => {
+  const batches = await replay({ "src/a.ts": "export const a = 2;\n" }, [
+    ["modify", "src/a.ts"],
+    10,
+    ["modify", "src/a.ts"],
+    ["access", "src/a.ts"],
+  ]);
+  assert.deepEqual(batches, updateOfA);
+});
+
+Deno.test("replayed: a file moved in from outside the tree (no rename pair) is an update; a removed file a delete", async () => {
+  assert.deepEqual(
+    await replay({ "src/a.ts": "" }, [["rename", "src/a.ts"]]),
+    updateOfA,
+  );
+  assert.deepEqual(
+    await replay({}, [["remove", "src/a.ts"]]),
+    [new Map([["src/a.ts", "delete"]])],
+  );
 });
