@@ -52,6 +52,12 @@ export interface WatchOptions {
 
 /** A running watcher. */
 export interface FileWatcher {
+  /**
+   * Resolves once the watcher has stamped the files of the tree: changes
+   * made before that are found only through their events, which Deno can
+   * drop.
+   */
+  ready: Promise<void>;
   /** Stops watching; a batch still being gathered is dropped. */
   close(): void;
 }
@@ -100,6 +106,63 @@ function stateAfter(event: Deno.FsEvent, index: number): PathState {
 /** Saves of other files this soon after a lone save are taken as a burst. */
 const BURST_GAP_MS = 30;
 
+/**
+ * Deno passes watcher events to JS through a channel of 16 and drops those
+ * that do not fit while JS is busy, without a word. After this many events
+ * close together, some may be lost, so the batch also checks the whole tree
+ * against the known stamps.
+ */
+const DENO_EVENT_SLOTS = 16;
+
+/** How close together those events must come, in ms. */
+const OVERFLOW_WINDOW_MS = 250;
+
+/** What tells a file's content changed without reading it. */
+interface FileStamp {
+  mtimeMs: number;
+  size: number;
+  ino: number | null;
+}
+
+function stampOf(info: Deno.FileInfo): FileStamp {
+  return {
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    size: info.size,
+    ino: info.ino,
+  };
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
+}
+
+/**
+ * The stamps of every file under `dir` that `isIgnored` lets through.
+ * Symlinked directories are not followed; paths that vanish are skipped.
+ */
+async function stampTree(
+  dir: string,
+  isIgnored: (path: string) => boolean,
+  stamps = new Map<string, FileStamp>(),
+): Promise<Map<string, FileStamp>> {
+  const entries: Deno.DirEntry[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  } catch {
+    return stamps;
+  }
+  await Promise.all(entries.map(async (entry) => {
+    const path = `${dir}${SEPARATOR}${entry.name}`;
+    if (isIgnored(path)) return;
+    if (entry.isDirectory) return stampTree(path, isIgnored, stamps);
+    if (!entry.isFile) return;
+    try {
+      stamps.set(path, stampOf(await Deno.stat(path)));
+    } catch { /* removed meanwhile */ }
+  }));
+  return stamps;
+}
+
 /** True for editor scratch files that never count as changes. */
 export function isEditorTempFile(path: string): boolean {
   const name = basename(path);
@@ -108,6 +171,8 @@ export function isEditorTempFile(path: string): boolean {
 
 /** Turns the file events of `root`, in order, into settled batches. */
 export interface ChangeBatcher {
+  /** As {@linkcode FileWatcher.ready}. */
+  ready: Promise<void>;
   /** Takes the next event, in the order the watcher reported them. */
   push(event: Deno.FsEvent): void;
   /** Drops the batch being gathered; nothing more is reported. */
@@ -134,6 +199,7 @@ export function watchFiles(root: string, options: WatchOptions): FileWatcher {
     }
   })();
   return {
+    ready: batcher.ready,
     close() {
       batcher.close();
       try {
@@ -180,6 +246,17 @@ export function batchChanges(
   };
 
   let closed = false;
+  /** The last known stamp of every file, to find changes whose events Deno dropped. */
+  let stamps = new Map<string, FileStamp>();
+  const initialStamps = stampTree(root, isIgnored).then((tree) => {
+    // Batches reported meanwhile stamped their files more recently.
+    for (const [path, stamp] of tree) {
+      if (!stamps.has(path)) stamps.set(path, stamp);
+    }
+  });
+  let windowStart = -Infinity;
+  let windowEvents = 0;
+  let eventsMayBeLost = false;
   let lastLoneAt = -Infinity;
   let lastLone = new Set<string>();
   /** The paths of the batch being gathered, each with its last state. */
@@ -197,9 +274,13 @@ export function batchChanges(
       for (const path of paths) {
         try {
           const info = await Deno.stat(path);
-          if (info.isFile) changes.set(path, "update");
+          if (info.isFile) {
+            changes.set(path, "update");
+            stamps.set(path, stampOf(info));
+          }
         } catch {
           changes.set(path, "delete");
+          stamps.delete(path);
         }
       }
       // A lone save sent at once: if other files changed while it was being
@@ -212,16 +293,61 @@ export function batchChanges(
         timer = setTimeout(flush, burstSettleMs);
         return;
       }
-      if (changes.size === 0 || closed) return;
-      try {
-        await options.onBatch(changes);
-      } catch (err) {
-        options.onError?.(err);
+      await report(changes);
+      // Checked after the batch went out, so it does not wait for a walk of
+      // the tree; what the walk finds is a batch of its own.
+      if (eventsMayBeLost) {
+        eventsMayBeLost = false;
+        await report(await unreportedChanges());
       }
     });
   };
 
+  const report = async (changes: Map<string, FileChangeKind>) => {
+    if (changes.size === 0 || closed) return;
+    try {
+      await options.onBatch(changes);
+    } catch (err) {
+      options.onError?.(err);
+    }
+  };
+
+  /**
+   * What differs on disk from the known stamps, except paths whose events
+   * are pending (their own batch reports them).
+   */
+  const unreportedChanges = async () => {
+    const changes = new Map<string, FileChangeKind>();
+    await initialStamps;
+    const tree = await stampTree(root, isIgnored);
+    for (const [path, stamp] of tree) {
+      const known = stamps.get(path);
+      if (pending.has(path) || (known && sameStamp(known, stamp))) continue;
+      changes.set(path, "update");
+    }
+    for (const path of stamps.keys()) {
+      if (!tree.has(path) && !pending.has(path)) changes.set(path, "delete");
+    }
+    stamps = tree;
+    return changes;
+  };
+
   const push = (event: Deno.FsEvent) => {
+    const now = performance.now();
+    if (now - windowStart > OVERFLOW_WINDOW_MS) {
+      windowStart = now;
+      windowEvents = 0;
+    }
+    if (++windowEvents >= DENO_EVENT_SLOTS) eventsMayBeLost = true;
+    // notify's own word that events were lost (seen when JS was busy while
+    // hundreds of files changed): check the whole tree, soon.
+    if (event.flag === "rescan") {
+      eventsMayBeLost = true;
+      if (timer === undefined) firstEventAt = now;
+      clearTimeout(timer);
+      timer = setTimeout(flush, burstSettleMs);
+      return;
+    }
     if (event.kind === "other") return;
     // "access" is the writer closing the file (inotify's close-write);
     // it only ends a save already pending, it never starts one.
@@ -235,7 +361,6 @@ export function batchChanges(
       added = true;
     });
     if (!added) return;
-    const now = performance.now();
     if (timer === undefined) firstEventAt = now;
     clearTimeout(timer);
     // A lone complete file goes out at once. Several files are a burst
@@ -266,6 +391,7 @@ export function batchChanges(
   };
 
   return {
+    ready: initialStamps,
     push,
     close() {
       closed = true;

@@ -53,6 +53,7 @@ async function watchTempDir(
     },
     onError: (error) => errors.push(error),
   });
+  await watcher.ready;
   const rel = (path: string) => path.slice(root.length + 1);
   const seen = () => {
     const all = new Map<string, FileChangeKind>();
@@ -211,6 +212,44 @@ Deno.test("200 files written in a burst arrive in one or very few batches", asyn
   );
 });
 
+Deno.test("changes whose events are lost while JS is busy (a checkout during a compile) are still all reported", async () => {
+  await using dir = await watchTempDir({ "src/keep.ts": "" });
+  /** Runs `script` in the dir while this thread is blocked for 300 ms. */
+  const whileBusy = async (script: string) => {
+    const child = new Deno.Command("sh", {
+      args: ["-c", script],
+      cwd: dir.root,
+    })
+      .spawn();
+    const until = performance.now() + 300;
+    while (performance.now() < until) { /* a long compile */ }
+    assert.ok((await child.status).success);
+  };
+  // Without the tree check, 499 of these 500 files went unreported.
+  await whileBusy(
+    `i=0; while [ $i -lt 500 ]; do echo "export const n = $i;" > src/f$i.ts; i=$((i+1)); done`,
+  );
+  await dir.waitFor("src/f499.ts", "update");
+  await settle();
+  const written = [...dir.seen()].filter(([, kind]) => kind === "update");
+  assert.equal(written.length, 500);
+
+  await whileBusy(
+    `i=0; while [ $i -lt 100 ]; do rm src/f$i.ts; i=$((i+1)); done`,
+  );
+  await dir.waitFor("src/f99.ts", "delete");
+  await settle();
+  const seen = dir.seen();
+  for (let i = 0; i < 500; i++) {
+    assert.equal(seen.get(`src/f${i}.ts`), i < 100 ? "delete" : "update");
+  }
+  assert.equal(
+    seen.has("src/keep.ts"),
+    false,
+    "an unchanged file is not reported",
+  );
+});
+
 Deno.test("editor temp files, .git, node_modules and ignored dirs are never reported", async () => {
   await using dir = await watchTempDir(
     { "src/a.ts": "", ".git/HEAD": "", "node_modules/x/index.js": "" },
@@ -306,6 +345,7 @@ async function replay(
         );
       },
     });
+    await batcher.ready;
     for (const step of steps) {
       if (typeof step === "number") {
         await new Promise((resolve) => setTimeout(resolve, step));
