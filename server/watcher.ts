@@ -108,14 +108,16 @@ const BURST_GAP_MS = 30;
 
 /**
  * Deno passes watcher events to JS through a channel of 16 and drops those
- * that do not fit while JS is busy, without a word. After this many events
- * close together, some may be lost, so the batch also checks the whole tree
- * against the known stamps.
+ * that do not fit while JS is busy, without a word. A full channel shows as
+ * this many events in a row, each arriving within
+ * {@linkcode BACK_TO_BACK_MS} of the one before (as does a fast burst of
+ * writes); after that some may be lost, so the tree is checked against the
+ * known stamps.
  */
 const DENO_EVENT_SLOTS = 16;
 
-/** How close together those events must come, in ms. */
-const OVERFLOW_WINDOW_MS = 250;
+/** Events this close together, in ms, were queued, not waited for. */
+const BACK_TO_BACK_MS = 1;
 
 /** What tells a file's content changed without reading it. */
 interface FileStamp {
@@ -136,30 +138,44 @@ function sameStamp(a: FileStamp, b: FileStamp): boolean {
   return a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
 }
 
+/** Stats in flight at once while stamping a tree. */
+const STAT_CONCURRENCY = 8;
+
 /**
- * The stamps of every file under `dir` that `isIgnored` lets through.
+ * The stamps of every file under `root` that `isIgnored` lets through.
  * Symlinked directories are not followed; paths that vanish are skipped.
+ * A few stats at a time: Deno runs each on a pool thread, and a thousand at
+ * once grew the server by up to 15 MB of threads.
  */
 async function stampTree(
-  dir: string,
+  root: string,
   isIgnored: (path: string) => boolean,
-  stamps = new Map<string, FileStamp>(),
 ): Promise<Map<string, FileStamp>> {
-  const entries: Deno.DirEntry[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) entries.push(entry);
-  } catch {
-    return stamps;
-  }
-  await Promise.all(entries.map(async (entry) => {
-    const path = `${dir}${SEPARATOR}${entry.name}`;
-    if (isIgnored(path)) return;
-    if (entry.isDirectory) return stampTree(path, isIgnored, stamps);
-    if (!entry.isFile) return;
+  const files: string[] = [];
+  const list = async (dir: string) => {
+    const subdirs: string[] = [];
     try {
-      stamps.set(path, stampOf(await Deno.stat(path)));
+      for await (const entry of Deno.readDir(dir)) {
+        const path = `${dir}${SEPARATOR}${entry.name}`;
+        if (isIgnored(path)) continue;
+        if (entry.isDirectory) subdirs.push(path);
+        else if (entry.isFile) files.push(path);
+      }
     } catch { /* removed meanwhile */ }
-  }));
+    for (const subdir of subdirs) await list(subdir);
+  };
+  await list(root);
+  const stamps = new Map<string, FileStamp>();
+  let next = 0;
+  const stampRest = async () => {
+    while (next < files.length) {
+      const path = files[next++];
+      try {
+        stamps.set(path, stampOf(await Deno.stat(path)));
+      } catch { /* removed meanwhile */ }
+    }
+  };
+  await Promise.all(Array.from({ length: STAT_CONCURRENCY }, stampRest));
   return stamps;
 }
 
@@ -254,8 +270,8 @@ export function batchChanges(
       if (!stamps.has(path)) stamps.set(path, stamp);
     }
   });
-  let windowStart = -Infinity;
-  let windowEvents = 0;
+  let lastEventAt = -Infinity;
+  let eventsInRow = 0;
   let eventsMayBeLost = false;
   let lastLoneAt = -Infinity;
   let lastLone = new Set<string>();
@@ -334,11 +350,9 @@ export function batchChanges(
 
   const push = (event: Deno.FsEvent) => {
     const now = performance.now();
-    if (now - windowStart > OVERFLOW_WINDOW_MS) {
-      windowStart = now;
-      windowEvents = 0;
-    }
-    if (++windowEvents >= DENO_EVENT_SLOTS) eventsMayBeLost = true;
+    eventsInRow = now - lastEventAt < BACK_TO_BACK_MS ? eventsInRow + 1 : 1;
+    lastEventAt = now;
+    if (eventsInRow >= DENO_EVENT_SLOTS) eventsMayBeLost = true;
     // notify's own word that events were lost (seen when JS was busy while
     // hundreds of files changed): check the whole tree, soon.
     if (event.flag === "rescan") {

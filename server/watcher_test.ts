@@ -312,9 +312,13 @@ Deno.test("isEditorTempFile recognises swap, backup, lock and temp files", () =>
 
 /**
  * One step of a replayed event order: an event (kind and paths relative to
- * the root) or a pause in ms, standing for a stall of a loaded machine.
+ * the root), a pause in ms (a stall of a loaded machine), or a file written
+ * without any event for it (an event Deno dropped).
  */
-type ReplayStep = [Deno.FsEvent["kind"], ...string[]] | number;
+type ReplayStep =
+  | [Deno.FsEvent["kind"], ...string[]]
+  | number
+  | { writeSilently: string };
 
 /**
  * Feeds `steps` to a batcher on a temp dir holding `files` (the state on
@@ -349,6 +353,8 @@ async function replay(
     for (const step of steps) {
       if (typeof step === "number") {
         await new Promise((resolve) => setTimeout(resolve, step));
+      } else if (!Array.isArray(step)) {
+        await Deno.writeTextFile(`${root}/${step.writeSilently}`, "changed\n");
       } else {
         const [kind, ...paths] = step;
         batcher.push({ kind, paths: paths.map((rel) => `${root}/${rel}`) });
@@ -428,4 +434,36 @@ Deno.test("replayed: a file moved in from outside the tree (no rename pair) is a
     await replay({}, [["remove", "src/a.ts"]]),
     [new Map([["src/a.ts", "delete"]])],
   );
+});
+
+Deno.test("replayed: after a run of events as from a full channel, a change whose event was dropped is reported as a batch of its own", async () => {
+  const files: Record<string, string> = { "src/lost.ts": "" };
+  const burst: ReplayStep[] = [];
+  for (let i = 0; i < 40; i++) {
+    files[`src/f${i}.ts`] = "";
+    burst.push(["create", `src/f${i}.ts`]);
+  }
+  const batches = await replay(files, [
+    { writeSilently: "src/lost.ts" },
+    ...burst,
+  ]);
+  assert.equal(batches.length, 2, Deno.inspect(batches));
+  assert.equal(batches[0].size, 40);
+  assert.deepEqual(batches[1], new Map([["src/lost.ts", "update"]]));
+});
+
+Deno.test("replayed: quick saves (24 events in 40 ms, but not back to back) do not make the watcher walk the tree", async () => {
+  const batches = await replay({ "src/a.ts": "", "src/lost.ts": "" }, [
+    { writeSilently: "src/lost.ts" },
+    ...Array.from({ length: 8 }, (): ReplayStep[] => [
+      ["modify", "src/a.ts"],
+      ["modify", "src/a.ts"],
+      ["access", "src/a.ts"],
+      5,
+    ]).flat(),
+  ]);
+  assert.ok(batches.length >= 1, Deno.inspect(batches));
+  for (const batch of batches) {
+    assert.deepEqual(batch, new Map([["src/a.ts", "update"]]));
+  }
 });
