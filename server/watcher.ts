@@ -18,6 +18,11 @@
  * event that renamed it into place, and a save that starts with a remove is
  * still going on.
  *
+ * Events can also be lost when JS is busy while many files change (notify
+ * then says `rescan`; Deno's own channel drops them silently). The watcher
+ * keeps a stamp (mtime, size, inode) of every file and, after signs of
+ * loss, reports what differs on disk as a batch of its own.
+ *
  * @module
  */
 
@@ -262,7 +267,7 @@ export function batchChanges(
   };
 
   let closed = false;
-  /** The last known stamp of every file, to find changes whose events Deno dropped. */
+  /** The last known stamp of every file, to find changes whose events were lost. */
   let stamps = new Map<string, FileStamp>();
   const initialStamps = stampTree(root, isIgnored).then((tree) => {
     // Batches reported meanwhile stamped their files more recently.
