@@ -124,6 +124,9 @@ const DENO_EVENT_SLOTS = 16;
 /** Events this close together, in ms, were queued, not waited for. */
 const BACK_TO_BACK_MS = 1;
 
+/** Longest that events coming in may put off a check of the tree, in ms. */
+const TREE_CHECK_MAX_DELAY_MS = 1000;
+
 /** What tells a file's content changed without reading it. */
 interface FileStamp {
   mtimeMs: number;
@@ -194,6 +197,11 @@ export function isEditorTempFile(path: string): boolean {
 export interface ChangeBatcher {
   /** As {@linkcode FileWatcher.ready}. */
   ready: Promise<void>;
+  /**
+   * Resolves when nothing is left to report: no batch being gathered, no
+   * check of the tree due, every batch handed to `onBatch`.
+   */
+  idle(): Promise<void>;
   /** Takes the next event, in the order the watcher reported them. */
   push(event: Deno.FsEvent): void;
   /** Drops the batch being gathered; nothing more is reported. */
@@ -278,6 +286,10 @@ export function batchChanges(
   let lastEventAt = -Infinity;
   let eventsInRow = 0;
   let eventsMayBeLost = false;
+  let treeCheckTimer: ReturnType<typeof setTimeout> | undefined;
+  let treeCheckDueSince: number | null = null;
+  /** Jobs (batches, tree checks) queued on `running` and not done. */
+  let jobs = 0;
   let lastLoneAt = -Infinity;
   let lastLone = new Set<string>();
   /** The paths of the batch being gathered, each with its last state. */
@@ -285,12 +297,16 @@ export function batchChanges(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let firstEventAt = 0;
   let running = Promise.resolve();
+  const enqueue = (job: () => Promise<void>) => {
+    jobs++;
+    running = running.then(job).finally(() => jobs--);
+  };
 
   const flush = (lone = false) => {
     timer = undefined;
     const paths = new Set(pending.keys());
     pending = new Map();
-    running = running.then(async () => {
+    enqueue(async () => {
       const changes = new Map<string, FileChangeKind>();
       for (const path of paths) {
         try {
@@ -315,13 +331,32 @@ export function batchChanges(
         return;
       }
       await report(changes);
-      // Checked after the batch went out, so it does not wait for a walk of
-      // the tree; what the walk finds is a batch of its own.
-      if (eventsMayBeLost) {
-        eventsMayBeLost = false;
-        await report(await unreportedChanges());
-      }
     });
+  };
+
+  // After signs of lost events, the tree is checked once events stop
+  // coming: during a burst the walk would only find files whose events are
+  // on their way, and report them twice. What it finds is a batch of its
+  // own, so no batch waits for a walk.
+  const postponeTreeCheck = (now: number) => {
+    treeCheckDueSince ??= now;
+    if (
+      treeCheckTimer !== undefined &&
+      now - treeCheckDueSince >= TREE_CHECK_MAX_DELAY_MS
+    ) return;
+    clearTimeout(treeCheckTimer);
+    treeCheckTimer = setTimeout(checkTree, burstSettleMs);
+  };
+  const checkTree = () => {
+    // A batch still being gathered goes first.
+    if (timer !== undefined) {
+      treeCheckTimer = setTimeout(checkTree, burstSettleMs);
+      return;
+    }
+    treeCheckTimer = undefined;
+    treeCheckDueSince = null;
+    eventsMayBeLost = false;
+    enqueue(async () => await report(await unreportedChanges()));
   };
 
   const report = async (changes: Map<string, FileChangeKind>) => {
@@ -357,17 +392,13 @@ export function batchChanges(
     const now = performance.now();
     eventsInRow = now - lastEventAt < BACK_TO_BACK_MS ? eventsInRow + 1 : 1;
     lastEventAt = now;
-    if (eventsInRow >= DENO_EVENT_SLOTS) eventsMayBeLost = true;
-    // notify's own word that events were lost (seen when JS was busy while
-    // hundreds of files changed): check the whole tree, soon.
-    if (event.flag === "rescan") {
+    // A run as from a full channel, or notify's own word that events were
+    // lost (seen when JS was busy while hundreds of files changed).
+    if (eventsInRow >= DENO_EVENT_SLOTS || event.flag === "rescan") {
       eventsMayBeLost = true;
-      if (timer === undefined) firstEventAt = now;
-      clearTimeout(timer);
-      timer = setTimeout(flush, burstSettleMs);
-      return;
     }
-    if (event.kind === "other") return;
+    if (eventsMayBeLost) postponeTreeCheck(now);
+    if (event.flag === "rescan" || event.kind === "other") return;
     // "access" is the writer closing the file (inotify's close-write);
     // it only ends a save already pending, it never starts one.
     if (
@@ -411,10 +442,16 @@ export function batchChanges(
 
   return {
     ready: initialStamps,
+    async idle() {
+      while (timer !== undefined || treeCheckTimer !== undefined || jobs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
     push,
     close() {
       closed = true;
       clearTimeout(timer);
+      clearTimeout(treeCheckTimer);
     },
   };
 }
