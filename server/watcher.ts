@@ -285,8 +285,8 @@ export function batchChanges(
   });
   let lastEventAt = -Infinity;
   let eventsInRow = 0;
-  let eventsMayBeLost = false;
   let treeCheckTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Since when a check of the tree is due (events may have been lost). */
   let treeCheckDueSince: number | null = null;
   /** Jobs (batches, tree checks) queued on `running` and not done. */
   let jobs = 0;
@@ -355,7 +355,6 @@ export function batchChanges(
     }
     treeCheckTimer = undefined;
     treeCheckDueSince = null;
-    eventsMayBeLost = false;
     enqueue(async () => await report(await unreportedChanges()));
   };
 
@@ -393,11 +392,12 @@ export function batchChanges(
     eventsInRow = now - lastEventAt < BACK_TO_BACK_MS ? eventsInRow + 1 : 1;
     lastEventAt = now;
     // A run as from a full channel, or notify's own word that events were
-    // lost (seen when JS was busy while hundreds of files changed).
-    if (eventsInRow >= DENO_EVENT_SLOTS || event.flag === "rescan") {
-      eventsMayBeLost = true;
-    }
-    if (eventsMayBeLost) postponeTreeCheck(now);
+    // lost (seen when JS was busy while hundreds of files changed), makes a
+    // check of the tree due; each event until then puts it off.
+    if (
+      eventsInRow >= DENO_EVENT_SLOTS || event.flag === "rescan" ||
+      treeCheckDueSince !== null
+    ) postponeTreeCheck(now);
     if (event.flag === "rescan" || event.kind === "other") return;
     // "access" is the writer closing the file (inotify's close-write);
     // it only ends a save already pending, it never starts one.
