@@ -15,6 +15,7 @@ import {
   isEditorTempFile,
   watchFiles,
 } from "./watcher.ts";
+import { waitFor } from "../tests/_wait.ts";
 
 /** A watcher on a fresh temp dir that records every batch. */
 interface WatchedDir extends AsyncDisposable {
@@ -69,36 +70,31 @@ async function watchTempDir(
     batches,
     seen,
     async waitFor(file, kind) {
-      const deadline = performance.now() + 5000;
-      while (performance.now() < deadline) {
-        if (batches.some((b) => b.get(`${root}/${file}`) === kind)) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      assert.fail(
-        `expected ${file} to be reported as ${kind}; batches: ${
-          Deno.inspect(batches)
-        }`,
+      await waitFor(
+        () => batches.some((b) => b.get(`${root}/${file}`) === kind),
+        {
+          interval: 10,
+          message: () =>
+            `${file} to be reported as ${kind}; batches: ${
+              Deno.inspect(batches)
+            }`,
+        },
       );
     },
     async waitForBatches(count) {
-      const deadline = performance.now() + 5000;
-      while (batches.length < count) {
-        if (performance.now() > deadline) {
-          assert.fail(`expected ${count} batches: ${Deno.inspect(batches)}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(() => batches.length >= count, {
+        interval: 10,
+        message: () => `${count} batches: ${Deno.inspect(batches)}`,
+      });
     },
     async waitForCount(count, kind) {
       const counted = () =>
         [...seen().values()].filter((seenKind) => seenKind === kind).length;
-      const deadline = performance.now() + 10_000;
-      while (counted() < count) {
-        if (performance.now() > deadline) {
-          assert.fail(`expected ${count} paths as ${kind}, got ${counted()}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(() => counted() >= count, {
+        timeout: 10_000,
+        interval: 10,
+        message: () => `${count} paths as ${kind}, got ${counted()}`,
+      });
     },
     async sh(script) {
       const output = await new Deno.Command("sh", {
