@@ -338,8 +338,8 @@ async function replay(
     await Deno.makeTempDir({ prefix: "banana_replay_" }),
   );
   try {
+    await Deno.mkdir(`${root}/src`);
     for (const [rel, content] of Object.entries(files)) {
-      await Deno.mkdir(`${root}/src`, { recursive: true });
       await Deno.writeTextFile(`${root}/${rel}`, content);
     }
     const batches: Map<string, FileChangeKind>[] = [];
