@@ -123,13 +123,25 @@ export function withParam(url: string, param: string): string {
 }
 
 /**
+ * How long an emptied file may wait for its content, in ms: a writer slowed
+ * by a loaded machine was seen to keep a file truncated for over 70 ms.
+ */
+const EMPTY_SAVE_GRACE_MS = 1000;
+
+/**
  * Reads a source file. An empty read may be an in-place save caught between
  * its truncate and its write (the watcher and the page both race editors):
- * then wait up to 100 ms for the content to arrive before trusting it.
+ * while the file is empty and was modified less than
+ * {@linkcode EMPTY_SAVE_GRACE_MS} ago, wait for its content. A file emptied
+ * on purpose is served empty once it has stayed so that long.
  */
 async function readSourceFile(file: string): Promise<string> {
   let text = await Deno.readTextFile(file);
-  for (let tries = 0; text === "" && tries < 10; tries++) {
+  // Also bounded by its own clock: an mtime in the future never ages.
+  const deadline = performance.now() + EMPTY_SAVE_GRACE_MS;
+  while (text === "" && performance.now() < deadline) {
+    const { mtime } = await Deno.stat(file);
+    if (!mtime || Date.now() - mtime.getTime() >= EMPTY_SAVE_GRACE_MS) break;
     await new Promise((resolve) => setTimeout(resolve, 10));
     text = await Deno.readTextFile(file);
   }

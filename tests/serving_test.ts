@@ -34,6 +34,40 @@ Deno.test("serving: a module request for a missing file is a 404 naming the path
   ok(body.includes("imported by /src/main.ts"), body);
 });
 
+Deno.test("serving: a module requested while a slow in-place save holds it truncated is served with the saved content", async () => {
+  await using app = await createTempApp({
+    "index.html": "<p>x</p>",
+    "src/a.ts": "export const a = 1;\n",
+  });
+  await using dev = await startServer(app.root);
+  // An in-place save truncates first; this writer is stalled for 300 ms
+  // before it writes (a loaded machine was seen to stall one for 70 ms).
+  const file = await Deno.open(app.path("src/a.ts"), {
+    write: true,
+    truncate: true,
+  });
+  const response = fetch(new URL("/src/a.ts", dev.url));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await file.write(new TextEncoder().encode("export const a = 2;\n"));
+  file.close();
+  const res = await response;
+  equal(res.status, 200);
+  match(await res.text(), /export const a = 2/);
+});
+
+Deno.test("serving: a file emptied on purpose is served empty", async () => {
+  await using app = await createTempApp({
+    "index.html": "<p>x</p>",
+    "src/a.ts": "export const a = 1;\n",
+  });
+  await using dev = await startServer(app.root);
+  await app.write("src/a.ts", "");
+  const res = await fetch(new URL("/src/a.ts", dev.url));
+  equal(res.status, 200);
+  const body = await res.text();
+  ok(!body.includes("export const a"), body);
+});
+
 Deno.test("serving: an unresolvable import names the specifier, the importer and the fix", async () => {
   await using app = await createTempApp({
     "index.html": "<p>x</p>",
