@@ -122,6 +122,11 @@ for (const spec of specs) {
 console.log("\\u0000" + JSON.stringify(out));
 `;
 
+/** Deno lists `module.exports` among the exports of a CommonJS module. */
+function isCommonJs(exports: string[]): boolean {
+  return exports.includes("module.exports");
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -302,6 +307,42 @@ export class DepBundler {
   }
 
   async #probe(specs: string[]): Promise<void> {
+    const runtime = await this.#runtimeExports(specs);
+    const bundler = await this.#bundlerNamedExports(specs);
+    for (const spec of specs) {
+      const seen = runtime.get(spec);
+      const named = bundler.get(spec);
+      if (named && named.length > 0) {
+        // The browser build is ES modules with these exports: they are the
+        // truth. Deno's runtime saw the Node build (vue's `exports` pick a
+        // CommonJS file for Node, with its `__esModule` flag, an ESM file for
+        // bundlers): naming what only the Node build has fails the bundle.
+        const hasDefault =
+          seen && "exports" in seen && !isCommonJs(seen.exports)
+            ? seen.exports.includes("default")
+            : await this.#hasDefaultExport(spec);
+        this.#exports.set(spec, hasDefault ? [...named, "default"] : named);
+        continue;
+      }
+      // No static named exports for the bundler: CommonJS (whose names only
+      // the runtime can list) or a module with a default export alone.
+      if (seen && "exports" in seen) {
+        this.#exports.set(spec, seen.exports);
+        continue;
+      }
+      const exports = await this.#exportsByBundling(spec);
+      if (exports) {
+        this.#exports.set(spec, exports);
+        continue;
+      }
+      const error = seen && "error" in seen ? seen.error : "probe failed";
+      this.#failed.set(spec, error.split("\n")[0]);
+      this.#options.log(`cannot load dependency ${spec}: ${error}`);
+    }
+  }
+
+  /** Export names of each spec as Deno's runtime imports it (Node's rules). */
+  async #runtimeExports(specs: string[]): Promise<Map<string, ProbeResult>> {
     await Deno.mkdir(this.#options.cacheDir, { recursive: true });
     const script = join(this.#options.cacheDir, "_probe.js");
     await Deno.writeTextFile(script, PROBE_SOURCE);
@@ -323,27 +364,96 @@ export class DepBundler {
     const marker = stdout.lastIndexOf("\u0000");
     if (marker < 0) {
       const stderr = new TextDecoder().decode(output.stderr).trim();
-      for (const spec of specs) {
-        this.#failed.set(spec, stderr || "probe failed");
-      }
-      return;
+      return new Map(specs.map((spec) => [spec, {
+        error: stderr || "probe failed",
+      }]));
     }
     const results = JSON.parse(stdout.slice(marker + 1)) as Record<
       string,
       ProbeResult
     >;
-    for (const [spec, result] of Object.entries(results)) {
-      if ("error" in result) {
-        const exports = await this.#exportsByBundling(spec);
-        if (exports) {
-          this.#exports.set(spec, exports);
-          continue;
-        }
-        this.#failed.set(spec, result.error.split("\n")[0]);
-        this.#options.log(`cannot load dependency ${spec}: ${result.error}`);
-      } else {
-        this.#exports.set(spec, result.exports);
+    return new Map(Object.entries(results));
+  }
+
+  /**
+   * The static named exports (without `default`) each spec has for the
+   * browser bundler, from one `export * from spec` bundle of them all: a
+   * module the bundler sees as CommonJS gets none. A spec that fails this
+   * bundle is left out (asked again alone when the joint build fails).
+   */
+  async #bundlerNamedExports(
+    specs: string[],
+  ): Promise<Map<string, string[]>> {
+    const names = new Map<string, string[]>();
+    const dir = await Deno.makeTempDir({
+      dir: this.#options.cacheDir,
+      prefix: "_probe-",
+    });
+    try {
+      const taken = new Set<string>();
+      const entries = new Map<string, string>();
+      for (const spec of specs) {
+        const name = entryName(spec, taken);
+        const file = join(dir, "_entries", `${name}.js`);
+        entries.set(spec, name);
+        await Deno.mkdir(join(dir, "_entries"), { recursive: true });
+        await Deno.writeTextFile(
+          file,
+          `export * from ${JSON.stringify(spec)};\n`,
+        );
       }
+      const run = (list: string[]) =>
+        denoBundle(
+          join(dir, "out"),
+          list.map((spec) => join(dir, "_entries", `${entries.get(spec)}.js`)),
+          { codeSplitting: list.length > 1 },
+        );
+      let groups = [specs];
+      const joint = await run(specs);
+      if (!joint.success) {
+        groups = specs.length > 1 ? specs.map((spec) => [spec]) : [];
+      }
+      await initLexer;
+      for (const group of groups) {
+        if (group !== specs) {
+          await Deno.remove(join(dir, "out"), { recursive: true }).catch(
+            () => {},
+          );
+          if (!(await run(group)).success) continue;
+        }
+        for (const spec of group) {
+          const code = await Deno.readTextFile(
+            join(dir, "out", `${entries.get(spec)}.js`),
+          ).catch(() => null);
+          if (code === null) continue;
+          const [, exports] = parseModule(code);
+          names.set(spec, exports.map((e) => e.n));
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+    return names;
+  }
+
+  /** Whether the bundler finds a default export in `spec`. */
+  async #hasDefaultExport(spec: string): Promise<boolean> {
+    const dir = await Deno.makeTempDir({
+      dir: this.#options.cacheDir,
+      prefix: "_probe-",
+    });
+    try {
+      const entry = join(dir, "entry.js");
+      await Deno.writeTextFile(
+        entry,
+        `export { default } from ${JSON.stringify(spec)};\n`,
+      );
+      const output = await denoBundle(join(dir, "out"), [entry], {
+        codeSplitting: false,
+      });
+      return output.success;
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   }
 

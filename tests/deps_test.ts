@@ -142,3 +142,35 @@ Deno.test("deps: a dependency discovered after start re-bundles and reloads the 
   equal(tracked.loads - loadsBefore, 1, "exactly one reload");
   equal(tracked.pageErrors.length, 0, tracked.pageErrors.join("\n"));
 });
+
+Deno.test("deps: an ESM package without an __esModule export (vue) bundles, and a CommonJS one (react) still does", async () => {
+  // vue's `exports` give Deno's runtime a CommonJS build (with `__esModule`)
+  // and the browser bundler an ES module build without it: naming the
+  // runtime's exports failed the whole bundle.
+  await using app = await createTempApp({
+    "deno.json": JSON.stringify({
+      imports: { vue: "npm:vue@3.5.45", react: "npm:react@19.2.0" },
+    }),
+    "index.html":
+      `<div id="app"></div><script type="module" src="/src/main.ts"></script>`,
+    "src/main.ts": `
+import { createApp, h, ref } from "vue";
+import React, { createElement, version } from "react";
+const made = createElement("b", null, "x");
+createApp({
+  setup() {
+    const n = ref(0);
+    return () => h("button", { id: "count", onClick: () => n.value++ },
+      "vue " + n.value + " react " + version.split(".")[0] + " " +
+        (made.type === "b" && typeof React.useState === "function"));
+  },
+}).mount("#app");
+`,
+  });
+  await using dev = await startServer(app.root);
+  await using tracked = await openPage(dev.url);
+  await waitForText(tracked, "#count", "vue 0 react 19 true");
+  await tracked.page.click("#count");
+  await waitForText(tracked, "#count", "vue 1 react 19 true");
+  equal(tracked.pageErrors.length, 0, tracked.pageErrors.join("\n"));
+});
