@@ -12,7 +12,7 @@
  * @module
  */
 
-import * as esbuild from "esbuild";
+import * as esbuild from "../server/npm/esbuild.ts";
 import { transformWithRefresh } from "../server/refresh_transform.ts";
 import { refreshPlugin } from "../server/plugins/refresh.ts";
 import type { PluginContext } from "../server/plugin.ts";

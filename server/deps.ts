@@ -10,7 +10,10 @@
  */
 
 import { join } from "node:path";
-import { init as initLexer, parse as parseModule } from "es-module-lexer";
+import {
+  init as initLexer,
+  parse as parseModule,
+} from "./npm/es_module_lexer.ts";
 import { BananaError } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 

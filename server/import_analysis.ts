@@ -7,7 +7,7 @@
  * @module
  */
 
-import { init, parse } from "es-module-lexer";
+import { init, parse } from "./npm/es_module_lexer.ts";
 
 await init;
 

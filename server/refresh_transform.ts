@@ -15,18 +15,16 @@
  */
 
 /**
- * The pinned Oxc transform. 0.151.0 is the newest release whose optional
- * platform packages are all on the registry; from 0.152.0 on, Deno's npm
- * resolver fails on a fresh cache ("Could not find npm package
- * '@oxc-transform/binding-android-arm-eabi'"). Loading the native binding
- * needs `--allow-ffi --allow-env --allow-sys`.
+ * What the error says when Oxc fails to load. The package and its pinned
+ * version live in `server/npm/oxc_transform.ts`, with why that version.
+ * Loading the native binding needs `--allow-ffi --allow-env --allow-sys`.
  */
-const OXC_SPECIFIER = "oxc-transform";
+const OXC_SPECIFIER = "oxc-transform (server/npm/oxc_transform.ts)";
 
 /** Inputs at least this long are transformed off the main thread. */
 const ASYNC_THRESHOLD = 64 * 1024;
 
-type Oxc = typeof import("oxc-transform");
+type Oxc = typeof import("./npm/oxc_transform.ts");
 type OxcTransformOptions = NonNullable<Parameters<Oxc["transformSync"]>[2]>;
 type OxcResult = ReturnType<Oxc["transformSync"]>;
 type OxcError = OxcResult["errors"][number];
@@ -123,7 +121,7 @@ export class RefreshTransformError extends Error {
 let oxcPromise: Promise<Oxc> | undefined;
 
 function loadOxc(): Promise<Oxc> {
-  oxcPromise ??= import("oxc-transform").catch(
+  oxcPromise ??= import("./npm/oxc_transform.ts").catch(
     (cause: unknown) => {
       oxcPromise = undefined;
       throw new Error(

@@ -17,7 +17,12 @@
  */
 
 import { dirname, relative, resolve } from "node:path";
-import type { AcceptedPlugin, AtRule, ChildNode, Root } from "postcss";
+import type {
+  AcceptedPlugin,
+  AtRule,
+  ChildNode,
+  Root,
+} from "../npm/postcss.ts";
 import { BananaError, codeFrame } from "../errors.ts";
 import { contentHash } from "../hash.ts";
 import type { ImportMap } from "../import_map.ts";
@@ -25,13 +30,13 @@ import { isAllowedPath } from "../path_safety.ts";
 import { resolveSpecifier } from "../resolver.ts";
 import { assetUrl } from "./assets.ts";
 
-type Postcss = typeof import("postcss").default;
+type Postcss = typeof import("../npm/postcss.ts").default;
 
 let postcssModule: Promise<Postcss> | null = null;
 
 /** PostCSS, imported on first use (apps without CSS never load it). */
 export function loadPostcss(): Promise<Postcss> {
-  return postcssModule ??= import("postcss").then((m) => m.default);
+  return postcssModule ??= import("../npm/postcss.ts").then((m) => m.default);
 }
 
 /** The result of {@linkcode compileCss}. */
@@ -457,7 +462,7 @@ export async function compileCss(
   let classMap: Record<string, string> | null = null;
   if (options.modules) {
     await watchComposedFiles(postcss, sheet, file, options, new Set([file]));
-    const { default: modules } = await import("postcss-modules");
+    const { default: modules } = await import("../npm/postcss_modules.ts");
     plugins.push(modules({
       generateScopedName: scopedNameFor(options.root),
       ...options.modules,

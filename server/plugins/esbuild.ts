@@ -6,7 +6,7 @@
  * @module
  */
 
-import * as esbuild from "esbuild";
+import * as esbuild from "../npm/esbuild.ts";
 import { relative } from "node:path";
 import type { AppCompilerOptions } from "../import_map.ts";
 import type { Plugin } from "../plugin.ts";

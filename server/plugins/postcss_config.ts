@@ -14,9 +14,9 @@
 
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import * as esbuild from "esbuild";
-import { init, parse } from "es-module-lexer";
-import type { AcceptedPlugin } from "postcss";
+import * as esbuild from "../npm/esbuild.ts";
+import { init, parse } from "../npm/es_module_lexer.ts";
+import type { AcceptedPlugin } from "../npm/postcss.ts";
 import { type ImportMap, resolveWithImportMap } from "../import_map.ts";
 import { isDepSpecifier } from "../deps.ts";
 import { BananaError } from "../errors.ts";
