@@ -9,6 +9,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin, PluginOption } from "./plugin.ts";
+import { DEFAULT_FS_DENY } from "./fs_deny.ts";
 
 /** HMR options (`server.hmr`). */
 export interface HmrOptions {
@@ -58,8 +59,25 @@ export interface ServerOptions {
   open?: boolean;
   /** Extra `Host` header values to accept (DNS-rebinding guard). */
   allowedHosts?: string[];
-  /** Directories outside the root that may be served (`fs.allow`). */
-  fs?: { allow?: string[] };
+  /** Which files may be read for the browser. */
+  fs?: {
+    /** Directories outside the root that may be served (`fs.allow`). */
+    allow?: string[];
+    /**
+     * Files never served, even inside the root; replaces the default list.
+     * Each pattern is matched against the path of the file a request reads
+     * (after decoding, `..` and symlinks), relative to the root, segment by
+     * segment and case-insensitively: `*`, `?`, `{a,b}` within a segment,
+     * `**` across segments; a pattern matches at any depth unless it starts
+     * with `/`, and denies everything below a folder it matches. A refused
+     * request gets 403 naming the pattern. Default ({@linkcode
+     * DEFAULT_FS_DENY}): `.env`, `.env.*`, `*.{crt,pem}`, `**\/.git/**`,
+     * `*.key`, `*.p12`, `*.pfx`, `id_rsa*`, `id_dsa*`, `id_ecdsa*`,
+     * `id_ed25519*`, `.npmrc`, `.netrc`, `.ssh/**`, `.aws/**`,
+     * `.docker/config.json`.
+     */
+    deny?: string[];
+  };
   /** `false` for live reload; an object to tune HMR. Default: `true`. */
   hmr?: boolean | HmrOptions;
 }
@@ -104,7 +122,7 @@ export interface ResolvedConfig {
     strictPort: boolean;
     open: boolean;
     allowedHosts: string[];
-    fs: { allow: string[] };
+    fs: { allow: string[]; deny: readonly string[] };
   };
   /** `null` when HMR is off (`--no-hmr`): any change reloads the page. */
   hmr:
@@ -177,7 +195,7 @@ const CONFIG_SHAPE: Shape = {
     strictPort: "boolean",
     open: "boolean",
     allowedHosts: "array",
-    fs: { allow: "array" },
+    fs: { allow: "array", deny: "array" },
     hmr: ["boolean", HMR_SHAPE],
   },
   plugins: "array",
@@ -343,6 +361,26 @@ export async function loadConfigFile(file: string): Promise<UserConfig> {
   return value as UserConfig;
 }
 
+/** `server.fs.deny` checked: non-empty strings only; the default when unset. */
+function fsDenyOf(deny: unknown): readonly string[] {
+  if (deny === undefined) return DEFAULT_FS_DENY;
+  if (!Array.isArray(deny)) {
+    throw new ConfigError(
+      `server.fs.deny must be an array of patterns, got ${typeName(deny)}`,
+    );
+  }
+  deny.forEach((pattern, i) => {
+    if (typeof pattern !== "string" || pattern.trim() === "") {
+      throw new ConfigError(
+        `server.fs.deny[${i}] must be a non-empty string pattern, got ${
+          typeof pattern === "string" ? '""' : typeName(pattern)
+        }`,
+      );
+    }
+  });
+  return Object.freeze([...deny as string[]]);
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeName(value) === "object";
 }
@@ -399,7 +437,10 @@ export function applyDefaults(
       strictPort: server.strictPort ?? false,
       open: server.open ?? false,
       allowedHosts: server.allowedHosts ?? [],
-      fs: { allow: (server.fs?.allow ?? []).map((dir) => resolve(root, dir)) },
+      fs: {
+        allow: (server.fs?.allow ?? []).map((dir) => resolve(root, dir)),
+        deny: fsDenyOf(server.fs?.deny),
+      },
     },
     hmr,
     plugins,

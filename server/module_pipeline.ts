@@ -36,6 +36,7 @@ import {
   UnsafePathError,
 } from "./path_safety.ts";
 import { isScriptPath } from "./plugins/esbuild.ts";
+import { assertReadable, type FsRules } from "./fs_deny.ts";
 import type { InlineModule } from "../client/payload.ts";
 
 /** URL of the HMR client runtime. */
@@ -71,6 +72,8 @@ export interface RenderedModule {
 export interface ModulePipelineOptions {
   root: string;
   fsAllow: string[];
+  /** `server.fs.deny`. Default: `DEFAULT_FS_DENY`. */
+  fsDeny?: readonly string[];
   graph: ModuleGraph;
   plugins: Plugin[];
   importMap: ImportMap;
@@ -328,7 +331,6 @@ export class ModulePipeline {
     if (!file) {
       throw new BananaError({ message: `No plugin can load ${id}`, id });
     }
-    await this.#assertServable(file);
     try {
       return await readSourceFile(file);
     } catch (err) {
@@ -346,26 +348,35 @@ export class ModulePipeline {
     }
   }
 
-  /** Refuses files whose real path (after symlinks) leaves the allowed dirs. */
-  async #assertServable(file: string): Promise<void> {
-    let real: string;
-    try {
-      real = await Deno.realPath(file);
-    } catch {
-      return; // missing: reported as "File not found" by the read
-    }
-    const allowed = [this.options.root, ...this.options.fsAllow];
-    if (!allowed.some((dir) => isInside(dir, real))) {
+  /** Where files may be read from, and `server.fs.deny`. */
+  get fsRules(): FsRules {
+    const { root, fsAllow, fsDeny } = this.options;
+    return { root, allow: fsAllow, deny: fsDeny };
+  }
+
+  /**
+   * The file a module id reads, whoever loads it (a plugin's `load` such
+   * as `?raw`, or the default read): its file, or the absolute path an
+   * `/@id/` URL names. It must be inside the allowed folders, and neither
+   * it nor the file it links to may match `server.fs.deny`.
+   */
+  async #assertReadable(id: string, file: string | null): Promise<void> {
+    const q = id.search(/[?#]/);
+    const path = file ?? (q < 0 ? id : id.slice(0, q));
+    if (!isAbsolute(path)) return; // a virtual module
+    if (!isAllowedPath(path, this.options.root, this.options.fsAllow)) {
       throw new UnsafePathError(
-        `Refused ${
-          relative(this.options.root, file)
-        }: it links outside the served root`,
+        `Refused ${path}: it is outside the root and not in server.fs.allow`,
+        403,
+        "OUTSIDE_ROOT",
       );
     }
+    await assertReadable(path, this.fsRules);
   }
 
   async #build(url: string): Promise<BuiltModule> {
     const { id, file } = this.idForUrl(url);
+    await this.#assertReadable(id, file);
     const node = this.options.graph.ensure(url, file);
     // Files a plugin read besides the module (CSS `@import`, `url()`
     // assets): they become imports of the module in the graph, and while

@@ -14,14 +14,33 @@ import {
   sep as SEPARATOR,
 } from "node:path";
 
+/**
+ * Why a request path was refused: `BAD_ENCODING` (400), `PATH_ESCAPE` (a
+ * segment that could leave the root), `OUTSIDE_ROOT`, `LINKS_OUTSIDE` (a
+ * symlink out of the allowed folders), `FS_DENIED` (`server.fs.deny`).
+ */
+export type UnsafePathCode =
+  | "BAD_ENCODING"
+  | "PATH_ESCAPE"
+  | "OUTSIDE_ROOT"
+  | "LINKS_OUTSIDE"
+  | "FS_DENIED";
+
 /** Why a request path was refused. */
 export class UnsafePathError extends Error {
   /** HTTP status to answer with. */
   readonly status: number;
-  constructor(message: string, status = 403) {
+  /** What kind of refusal this is (match on this, not on the message). */
+  readonly code: UnsafePathCode;
+  constructor(
+    message: string,
+    status = 403,
+    code: UnsafePathCode = status === 400 ? "BAD_ENCODING" : "PATH_ESCAPE",
+  ) {
     super(message);
     this.name = "UnsafePathError";
     this.status = status;
+    this.code = code;
   }
 }
 
@@ -92,7 +111,11 @@ export async function resolveSafeFile(
   const segments = decodeSafePathname(pathname);
   const candidate = normalize(join(root, ...segments));
   if (!isInside(root, candidate)) {
-    throw new UnsafePathError(`Refused "${pathname}": outside the root`);
+    throw new UnsafePathError(
+      `Refused "${pathname}": outside the root`,
+      403,
+      "OUTSIDE_ROOT",
+    );
   }
   let real: string;
   try {
@@ -103,6 +126,8 @@ export async function resolveSafeFile(
   if (!allow.some((dir) => isInside(dir, real))) {
     throw new UnsafePathError(
       `Refused "${pathname}": it links outside the served root`,
+      403,
+      "LINKS_OUTSIDE",
     );
   }
   return candidate;

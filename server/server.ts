@@ -40,6 +40,7 @@ import {
   resolveSafeFile,
   UnsafePathError,
 } from "./path_safety.ts";
+import { assertNotDenied, assertReadable, type FsRules } from "./fs_deny.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
 import { oxcPlugin } from "./plugins/oxc.ts";
@@ -130,15 +131,6 @@ function text(
     status,
     headers: { "content-type": "text/plain; charset=utf-8", ...headers },
   });
-}
-
-/** Files that are never served, even inside the root (like Vite's fs.deny). */
-const DENIED_NAMES = [/^\.env(\..*)?$/, /\.(pem|crt|key)$/];
-
-function isDeniedPath(pathname: string): boolean {
-  const segments = pathname.split("/");
-  return segments.some((s) => s === ".git") ||
-    DENIED_NAMES.some((pattern) => pattern.test(segments.at(-1) ?? ""));
 }
 
 function timeStamp(): string {
@@ -274,6 +266,7 @@ class BananaDevServer implements DevServer {
     const pipeline = new ModulePipeline({
       root,
       fsAllow: config.server.fs.allow,
+      fsDeny: config.server.fs.deny,
       graph,
       plugins: ordered,
       importMap: app.importMap,
@@ -591,9 +584,7 @@ class BananaDevServer implements DevServer {
         allow: this.#allowDirs(),
       });
     }
-    if (isDeniedPath(pathname)) {
-      return text(403, `Refused ${pathname}: this file is never served`);
-    }
+    this.#assertRequestNotDenied(pathname);
     if (pathname.startsWith("/@banana/client/")) {
       return await serveClientFile(pathname, request, {
         hmr: hmr,
@@ -624,7 +615,10 @@ class BananaDevServer implements DevServer {
         htmlPath,
         this.#allowDirs(),
       );
-      if (file) return await this.#serveHtml(htmlPath, file);
+      if (file) {
+        await assertReadable(file, this.#fsRules());
+        return await this.#serveHtml(htmlPath, file);
+      }
     }
     const file = await this.#findStatic(pathname);
     if (file) return await serveFile(request, file);
@@ -648,14 +642,51 @@ class BananaDevServer implements DevServer {
     return [this.#state.config.root, ...this.#state.config.server.fs.allow];
   }
 
+  /** Where files may be read from, and `server.fs.deny`. */
+  #fsRules(root = this.#state.config.root): FsRules {
+    const { fs } = this.#state.config.server;
+    return { root, allow: fs.allow, deny: fs.deny };
+  }
+
+  /**
+   * The first deny decision, on the decoded path a request names (as a
+   * file of the root, of the public folder, or `/@fs/<absolute path>`), so
+   * every route and query answers the same 403 before anything is read,
+   * whether the file exists or not. The routes check the file they finally
+   * read again (after symlinks and plugin resolution).
+   */
+  #assertRequestNotDenied(pathname: string): void {
+    // `/@id/` carries an encoded module id, checked when it is built.
+    if (pathname.startsWith("/@id/")) return;
+    const segments = decodeSafePathname(pathname);
+    if (segments[0] === "@fs") {
+      assertNotDenied("/" + segments.slice(1).join("/"), this.#fsRules());
+      return;
+    }
+    const { root, publicDir } = this.#state.config;
+    assertNotDenied(join(root, ...segments), this.#fsRules());
+    if (publicDir) {
+      assertNotDenied(join(publicDir, ...segments), this.#fsRules(publicDir));
+    }
+  }
+
   async #findStatic(pathname: string): Promise<string | null> {
     const { root, publicDir } = this.#state.config;
     if (publicDir) {
       const inPublic = await resolveSafeFile(publicDir, pathname, [publicDir]);
-      if (inPublic && (await Deno.stat(inPublic)).isFile) return inPublic;
+      if (inPublic && (await Deno.stat(inPublic)).isFile) {
+        await assertReadable(inPublic, {
+          ...this.#fsRules(publicDir),
+          allow: [],
+        });
+        return inPublic;
+      }
     }
     const file = await resolveSafeFile(root, pathname, this.#allowDirs());
-    if (file && (await Deno.stat(file)).isFile) return file;
+    if (file && (await Deno.stat(file)).isFile) {
+      await assertReadable(file, this.#fsRules());
+      return file;
+    }
     return null;
   }
 

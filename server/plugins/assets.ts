@@ -15,6 +15,7 @@ import type { Plugin } from "../plugin.ts";
 import { BananaError } from "../errors.ts";
 import { contentHash } from "../hash.ts";
 import { isInside } from "../path_safety.ts";
+import { assertReadable } from "../fs_deny.ts";
 import { fileToUrl } from "../resolver.ts";
 import { isScriptPath } from "./esbuild.ts";
 
@@ -96,6 +97,8 @@ export interface AssetsPluginOptions {
   root: string;
   /** Directories outside the root that may be read (`server.fs.allow`). */
   fsAllow: string[];
+  /** `server.fs.deny`. Default: `DEFAULT_FS_DENY`. */
+  fsDeny?: readonly string[];
 }
 
 /**
@@ -107,10 +110,15 @@ export interface AssetsPluginOptions {
  * ```
  */
 export function assetsPlugin(options: AssetsPluginOptions): Plugin {
-  const { root, fsAllow } = options;
+  const { root, fsAllow, fsDeny } = options;
 
-  /** Refuses files (or symlinks) that lead outside the allowed folders. */
+  /**
+   * Refuses files (or symlinks) that lead outside the allowed folders or
+   * match `server.fs.deny` (the pipeline checks ids it builds too; this
+   * covers plugins that call this `load` for other ids).
+   */
   async function readable(file: string): Promise<void> {
+    await assertReadable(file, { root, allow: fsAllow, deny: fsDeny });
     let real: string;
     try {
       real = await Deno.realPath(file);

@@ -242,6 +242,7 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
       const compiled = await compileCss(path, code, {
         root,
         fsAllow: config.server.fs.allow,
+        fsDeny: config.server.fs.deny,
         importMap: app.importMap,
         alias: config.alias,
         plugins: postcss?.plugins ?? [],

@@ -26,7 +26,8 @@ import type {
 import { BananaError, codeFrame } from "../errors.ts";
 import { contentHash } from "../hash.ts";
 import type { ImportMap } from "../import_map.ts";
-import { isAllowedPath } from "../path_safety.ts";
+import { isAllowedPath, UnsafePathError } from "../path_safety.ts";
+import { assertReadable } from "../fs_deny.ts";
 import { resolveSpecifier } from "../resolver.ts";
 import { assetUrl } from "./assets.ts";
 
@@ -51,6 +52,8 @@ export interface CssCompileOptions {
   root: string;
   /** Directories outside the root that may be read (`server.fs.allow`). */
   fsAllow: string[];
+  /** `server.fs.deny`. Default: `DEFAULT_FS_DENY`. */
+  fsDeny?: readonly string[];
   importMap: ImportMap;
   alias: Record<string, string>;
   /** The app's PostCSS plugins (from its `postcss.config.*`). */
@@ -184,11 +187,34 @@ async function rewriteUrls(
         if (!isAllowedPath(target, options.root, options.fsAllow)) {
           return match[0];
         }
+        // A denied file is left as written: its request gets the 403.
+        if (await deniedReason(target, options) !== null) return match[0];
         options.addWatchFile(target);
         const url = await assetUrl(options.root, target, query);
         return `url(${JSON.stringify(url + hash)})`;
       }),
     );
+  }
+}
+
+/**
+ * Why `target` may not be read (it or the file it links to matches
+ * `server.fs.deny`, or it links outside the allowed folders), or null.
+ */
+async function deniedReason(
+  target: string,
+  options: CssCompileOptions,
+): Promise<string | null> {
+  try {
+    await assertReadable(target, {
+      root: options.root,
+      allow: options.fsAllow,
+      deny: options.fsDeny,
+    });
+    return null;
+  } catch (err) {
+    if (err instanceof UnsafePathError) return err.message;
+    throw err;
   }
 }
 
@@ -330,6 +356,15 @@ async function inlineImports(
         options.root,
       );
     }
+    const denied = await deniedReason(target, options);
+    if (denied !== null) {
+      throw errorAt(
+        rule,
+        file,
+        `@import "${params.url}": ${denied}`,
+        options.root,
+      );
+    }
     options.addWatchFile(target);
     let text: string;
     try {
@@ -415,6 +450,15 @@ async function watchComposedFiles(
         `composes from "${
           relative(dirname(file), target)
         }" leads outside the app root (${target}); add its directory to server.fs.allow`,
+        options.root,
+      );
+    }
+    const denied = await deniedReason(target, options);
+    if (denied !== null) {
+      throw errorAt(
+        node,
+        file,
+        `composes from "${relative(dirname(file), target)}": ${denied}`,
         options.root,
       );
     }

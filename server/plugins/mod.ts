@@ -74,7 +74,11 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
     }));
   }
   plugins.push(
-    assetsPlugin({ root: config.root, fsAllow: config.server.fs.allow }),
+    assetsPlugin({
+      root: config.root,
+      fsAllow: config.server.fs.allow,
+      fsDeny: config.server.fs.deny,
+    }),
     cssPlugin({ config, app, logError }),
     jsonPlugin({ root: config.root }),
   );
