@@ -123,27 +123,66 @@ function normalizeMap(
 async function readImportMapFile(file: string): Promise<ImportMap> {
   const json = await readJson(file);
   if (!json) throw new Error(`Import map ${file} does not exist`);
-  return importMapFromJson(json, join(file, ".."), file);
+  return importMapFromJson(json, join(file, ".."), file, {
+    packageSubpaths: false,
+  });
+}
+
+/**
+ * Adds the sub-path entries Deno derives for a `deno.json` import map: an
+ * entry `"react-dom": "npm:react-dom@19.3.1"` (or `jsr:`) also maps
+ * `"react-dom/"` to `"npm:/react-dom@19.3.1/"`, so `react-dom/client`
+ * resolves from the one entry, as `deno run` and `deno info` resolve it.
+ * An entry the map already has for that prefix is kept. Deno does this for
+ * the `imports` and `scopes` written in `deno.json` only, not for a
+ * separate import map file.
+ *
+ * @example
+ * ```ts
+ * withPackageSubpaths({ "react-dom": "npm:react-dom@19.3.1" });
+ * // { "react-dom": "npm:react-dom@19.3.1", "react-dom/": "npm:/react-dom@19.3.1/" }
+ * ```
+ */
+export function withPackageSubpaths(
+  map: Record<string, string>,
+): Record<string, string> {
+  const out = { ...map };
+  for (const [key, address] of Object.entries(map)) {
+    if (key.endsWith("/")) continue;
+    const scheme = /^(npm|jsr):\/?/.exec(address);
+    if (!scheme || (key + "/") in map) continue;
+    const target = address.slice(scheme[0].length);
+    out[key + "/"] = `${scheme[1]}:/${target}${
+      target.endsWith("/") ? "" : "/"
+    }`;
+  }
+  return out;
 }
 
 function importMapFromJson(
   json: Record<string, unknown>,
   baseDir: string,
   file: string,
+  options: { packageSubpaths: boolean },
 ): ImportMap {
+  const expand = options.packageSubpaths
+    ? withPackageSubpaths
+    : (map: Record<string, string>) => map;
   const scopes: Record<string, Record<string, string>> = {};
   const rawScopes = json.scopes;
   if (rawScopes && typeof rawScopes === "object") {
     for (const [scope, map] of Object.entries(rawScopes)) {
-      scopes[normalizeAddress(scope, baseDir)] = normalizeMap(
+      scopes[normalizeAddress(scope, baseDir)] = expand(normalizeMap(
         map,
         baseDir,
         `${file} scopes["${scope}"]`,
-      );
+      ));
     }
   }
   return {
-    imports: normalizeMap(json.imports, baseDir, `${file} "imports"`),
+    imports: expand(
+      normalizeMap(json.imports, baseDir, `${file} "imports"`),
+    ),
     scopes,
     file,
   };
@@ -162,7 +201,9 @@ export async function loadAppDenoConfig(root: string): Promise<AppDenoConfig> {
   const standalone = join(root, "import_map.json");
   const standaloneJson = await readJson(standalone);
   if (standaloneJson) {
-    importMap = importMapFromJson(standaloneJson, root, standalone);
+    importMap = importMapFromJson(standaloneJson, root, standalone, {
+      packageSubpaths: false,
+    });
     files.push(standalone);
   }
 
@@ -177,7 +218,10 @@ export async function loadAppDenoConfig(root: string): Promise<AppDenoConfig> {
       importMap = mergeImportMaps(importMap, linked);
       files.push(mapFile);
     }
-    importMap = mergeImportMaps(importMap, importMapFromJson(json, root, file));
+    importMap = mergeImportMaps(
+      importMap,
+      importMapFromJson(json, root, file, { packageSubpaths: true }),
+    );
     if (json.compilerOptions && typeof json.compilerOptions === "object") {
       compilerOptions = json.compilerOptions as AppCompilerOptions;
     }

@@ -92,3 +92,44 @@ Deno.test('import map: deno.json "importMap" points at a separate file', async (
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("import map: a deno.json npm:/jsr: entry also maps its sub-paths, as Deno derives them", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      join(root, "deno.json"),
+      JSON.stringify({
+        imports: {
+          "react-dom": "npm:react-dom@19.3.1",
+          "@scope/pkg": "npm:@scope/pkg@1.0.0",
+          "std": "jsr:@std/path@1",
+          "preact": "npm:preact@10.29.8",
+          "preact/": "npm:/preact@10.29.0/",
+          "cdn": "https://cdn.example/lib.js",
+        },
+        scopes: { "./legacy/": { "x": "npm:x@1" } },
+      }),
+    );
+    await Deno.writeTextFile(
+      join(root, "import_map.json"),
+      JSON.stringify({ imports: { "lodash": "npm:lodash@4" } }),
+    );
+    const { importMap } = await loadAppDenoConfig(root);
+    const resolve = (spec: string) =>
+      resolveWithImportMap(spec, importMap, `file://${root}/a.ts`);
+    equal(resolve("react-dom/client"), "npm:/react-dom@19.3.1/client");
+    equal(resolve("@scope/pkg/sub"), "npm:/@scope/pkg@1.0.0/sub");
+    equal(resolve("std/posix"), "jsr:/@std/path@1/posix");
+    // An entry written for the prefix wins.
+    equal(resolve("preact/hooks"), "npm:/preact@10.29.0/hooks");
+    equal(resolve("cdn/x.js"), null);
+    equal(
+      resolveWithImportMap("x/y", importMap, `file://${root}/legacy/a.ts`),
+      "npm:/x@1/y",
+    );
+    // Deno does not derive them for a separate import map file.
+    equal(resolve("lodash/fp"), null);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -109,11 +109,42 @@ export function resolveSpecifier(
   }
   return {
     kind: "unresolved",
-    reason:
-      `it is not a relative path and the app's import map (deno.json "imports" or import_map.json) has no entry for it; add one, e.g. "${
-        aliased.split("/")[0]
-      }": "npm:${aliased.split("/")[0]}@<version>"`,
+    reason: missingEntryReason(aliased, options.importMap),
   };
+}
+
+/**
+ * The npm package a bare specifier names: its first path segment, or its
+ * first two for a scoped package (`@tanstack/react-query/devtools` →
+ * `@tanstack/react-query`).
+ *
+ * @example
+ * ```ts
+ * packageNameOf("react-dom/client"); // "react-dom"
+ * packageNameOf("@scope/pkg/sub"); // "@scope/pkg"
+ * ```
+ */
+export function packageNameOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") && parts.length > 1
+    ? `${parts[0]}/${parts[1]}`
+    : parts[0];
+}
+
+/** Why a bare specifier has no entry, and the entry that would add it. */
+function missingEntryReason(specifier: string, importMap: ImportMap): string {
+  const name = packageNameOf(specifier);
+  const entry = importMap.imports[name];
+  const scheme = entry ? /^(npm|jsr):\/?/.exec(entry) : null;
+  if (scheme && specifier !== name) {
+    // A separate import map file: Deno derives "name/" from "name" only
+    // for the entries written in deno.json.
+    const prefix = `${scheme[1]}:/${
+      entry.slice(scheme[0].length).replace(/\/$/, "")
+    }/`;
+    return `the app's import map has "${name}" but no entry for its sub-paths; add "${name}/": "${prefix}" (or move the "${name}" entry to deno.json "imports", where Deno derives it)`;
+  }
+  return `it is not a relative path and the app's import map (deno.json "imports" or import_map.json) has no entry for it; add one, e.g. "${name}": "npm:${name}@<version>" to deno.json "imports"`;
 }
 
 /** The URL a file of the app is served under (`/src/a.ts`). */

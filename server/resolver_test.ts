@@ -1,5 +1,5 @@
-import { deepStrictEqual, equal } from "node:assert/strict";
-import { fileToUrl, resolveSpecifier } from "./resolver.ts";
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { fileToUrl, packageNameOf, resolveSpecifier } from "./resolver.ts";
 
 const options = {
   root: "/app",
@@ -87,4 +87,43 @@ Deno.test("resolver: unknown bare names say how to fix them", () => {
 Deno.test("resolver: file URLs are encoded root-relative paths", () => {
   equal(fileToUrl("/app", "/app/src/a b.ts"), "/src/a%20b.ts");
   equal(fileToUrl("/app", "/app/x.css", "?import"), "/x.css?import");
+});
+
+Deno.test("resolver: a missing scoped package names the whole package in its fix", () => {
+  const result = resolveSpecifier(
+    "@tanstack/react-query/devtools",
+    "/app/src/a.ts",
+    options,
+  );
+  equal(result.kind, "unresolved");
+  if (result.kind === "unresolved") {
+    ok(
+      result.reason.includes(
+        `"@tanstack/react-query": "npm:@tanstack/react-query@<version>"`,
+      ),
+      result.reason,
+    );
+    ok(!result.reason.includes(`"@tanstack":`), result.reason);
+  }
+  equal(packageNameOf("@scope/pkg/sub/x.js"), "@scope/pkg");
+  equal(packageNameOf("react-dom/client"), "react-dom");
+  equal(packageNameOf("@scope"), "@scope");
+});
+
+Deno.test("resolver: a sub-path of an entry from a separate import map file names the prefix entry to add", () => {
+  // Deno derives "name/" from "name" only for entries written in deno.json.
+  const result = resolveSpecifier("react-dom/client", "/app/src/a.ts", {
+    ...options,
+    importMap: {
+      imports: { "react-dom": "npm:react-dom@19.3.1" },
+      scopes: {},
+    },
+  });
+  equal(result.kind, "unresolved");
+  if (result.kind === "unresolved") {
+    ok(
+      result.reason.includes(`"react-dom/": "npm:/react-dom@19.3.1/"`),
+      result.reason,
+    );
+  }
 });
