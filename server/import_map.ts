@@ -33,6 +33,8 @@ export interface AppDenoConfig {
   compilerOptions: AppCompilerOptions;
   /** Config files read, so edits to them restart the server. */
   files: string[];
+  /** `"unstable": ["sloppy-imports"]`: Deno's sloppy imports are on. */
+  sloppyImports?: boolean;
 }
 
 /** Removes `//` and `/* *\/` comments and trailing commas from JSONC text. */
@@ -197,6 +199,7 @@ export async function loadAppDenoConfig(root: string): Promise<AppDenoConfig> {
   const files: string[] = [];
   let importMap: ImportMap = { imports: {}, scopes: {} };
   let compilerOptions: AppCompilerOptions = {};
+  let sloppyImports = false;
 
   const standalone = join(root, "import_map.json");
   const standaloneJson = await readJson(standalone);
@@ -225,9 +228,11 @@ export async function loadAppDenoConfig(root: string): Promise<AppDenoConfig> {
     if (json.compilerOptions && typeof json.compilerOptions === "object") {
       compilerOptions = json.compilerOptions as AppCompilerOptions;
     }
+    sloppyImports = Array.isArray(json.unstable) &&
+      json.unstable.includes("sloppy-imports");
     break;
   }
-  return { importMap, compilerOptions, files };
+  return { importMap, compilerOptions, files, sloppyImports };
 }
 
 /** Combines two import maps; entries of `over` win. */

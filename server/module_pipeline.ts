@@ -37,6 +37,11 @@ import {
 } from "./path_safety.ts";
 import { isScriptPath } from "./plugins/esbuild.ts";
 import { assertReadable, type FsRules } from "./fs_deny.ts";
+import {
+  probeSloppyImport,
+  type SloppyMatch,
+  suggestSpecifier,
+} from "./sloppy_imports.ts";
 import type { InlineModule } from "../client/payload.ts";
 
 /** URL of the HMR client runtime. */
@@ -82,6 +87,16 @@ export interface ModulePipelineOptions {
   /** Inject `import.meta.hot` (false with `--no-hmr`). */
   hmr: boolean;
   mode: string;
+  /**
+   * Deno's sloppy imports (`"unstable": ["sloppy-imports"]` in the app's
+   * `deno.json`): extensionless and directory imports are probed.
+   */
+  sloppyImports?: boolean;
+  /**
+   * The app's `VITE_*` / `BANANA_*` variables from its `.env` files, put on
+   * `import.meta.env` next to `MODE`, `DEV`, `PROD`, `SSR` and `BASE_URL`.
+   */
+  env?: Record<string, string>;
 }
 
 const FRESHNESS_PARAMS = /(?:^|&)(?:t|v)=[^&]*/g;
@@ -253,6 +268,18 @@ export class ModulePipeline {
       return fileToUrl(this.options.root, path, query);
     }
     return `/@fs${path}${query}`;
+  }
+
+  /** The code of the `import.meta.env` object. */
+  #importMetaEnv(): string {
+    return JSON.stringify({
+      ...this.options.env,
+      MODE: this.options.mode,
+      DEV: true,
+      PROD: false,
+      SSR: false,
+      BASE_URL: "/",
+    });
   }
 
   /** The last build of `url`, if it succeeded. */
@@ -454,11 +481,14 @@ export class ModulePipeline {
       analysis.isDeclined,
     );
     node.sourceHash = contentHash(source);
+    // The env values are part of what the page runs: a new `.env` value
+    // must not be taken from the browser's cache of the old version.
     const version = contentHash(
       code + "\0" +
         targets.map((t) =>
           t.kind === "module" ? t.node.url : t.kind === "dep" ? t.spec : ""
-        ).join("\0"),
+        ).join("\0") +
+        (analysis.usesEnv ? "\0" + this.#importMetaEnv() : ""),
     );
     return { node, code, analysis, targets, acceptEdits, orphaned, version };
   }
@@ -560,38 +590,67 @@ export class ModulePipeline {
         try {
           isFile = (await Deno.stat(file)).isFile;
         } catch { /* missing */ }
+        let target = file;
         if (!isFile) {
-          let set = this.missing.get(file);
-          if (!set) this.missing.set(file, set = new Set());
-          set.add(this.urlForId(importerId));
-          const hint = await this.#extensionHint(file);
-          throw this.#importError(
-            `Failed to resolve import "${specifier}" from ${shown}: ${
-              relative(this.options.root, file)
-            } does not exist${hint}`,
-            specifier,
-            importerId,
-            importerFile,
-            source,
-          );
+          const tried: string[] = [];
+          const match = await probeSloppyImport(file, tried);
+          if (match && this.options.sloppyImports) {
+            target = match.file;
+          } else {
+            // With sloppy imports, creating any probed file fixes the import.
+            const awaited = this.options.sloppyImports
+              ? [file, ...tried]
+              : [file];
+            for (const path of awaited) {
+              let set = this.missing.get(path);
+              if (!set) this.missing.set(path, set = new Set());
+              set.add(this.urlForId(importerId));
+            }
+            throw this.#importError(
+              `Failed to resolve import "${specifier}" from ${shown}: ${await this
+                .#describeMissing(specifier, file, match)}`,
+              specifier,
+              importerId,
+              importerFile,
+              source,
+            );
+          }
         }
-        const marked = isScriptPath(file) || query ? query : "?import";
-        const url = this.urlForId(file + marked);
-        return { kind: "module", node: this.options.graph.ensure(url, file) };
+        const marked = isScriptPath(target) || query ? query : "?import";
+        const url = this.urlForId(target + marked);
+        return {
+          kind: "module",
+          node: this.options.graph.ensure(url, target),
+        };
       }
     }
   }
 
-  async #extensionHint(file: string): Promise<string> {
-    for (const ext of [".ts", ".tsx", ".js", ".jsx"]) {
-      try {
-        await Deno.stat(file + ext);
-        return ` (imports need explicit extensions: did you mean "${
-          file.split("/").pop()
-        }${ext}"?)`;
-      } catch { /* keep looking */ }
-    }
-    return "";
+  /**
+   * Why `file` cannot be imported, with the specifier to write instead when
+   * Deno's sloppy-imports probe finds one (`match`).
+   */
+  async #describeMissing(
+    specifier: string,
+    file: string,
+    match: SloppyMatch | null,
+  ): Promise<string> {
+    const shown = relative(this.options.root, file);
+    const isDirectory = await Deno.stat(file).then(
+      (info) => info.isDirectory,
+      () => false,
+    );
+    const what = isDirectory
+      ? `${shown} is a directory`
+      : `${shown} does not exist`;
+    if (!match) return what;
+    const suggestion = suggestSpecifier(specifier, file, match);
+    const needs = match.kind === "directory"
+      ? "a directory import needs the path of its file"
+      : match.kind === "js-to-ts"
+      ? "imports name the file as it is on disk"
+      : "imports need explicit extensions";
+    return `${what} (did you mean "${suggestion}"? ${needs}; or add "unstable": ["sloppy-imports"] to deno.json to resolve it as Deno does)`;
   }
 
   #importError(
@@ -708,15 +767,7 @@ export class ModulePipeline {
       edits.push({
         start: 0,
         end: 0,
-        text: `import.meta.env = ${
-          JSON.stringify({
-            MODE: this.options.mode,
-            DEV: true,
-            PROD: false,
-            SSR: false,
-            BASE_URL: "/",
-          })
-        };`,
+        text: `import.meta.env = ${this.#importMetaEnv()};`,
       });
     }
     edits.push(

@@ -17,6 +17,7 @@ import {
   type UserConfig,
 } from "./config.ts";
 import { type AppDenoConfig, loadAppDenoConfig } from "./import_map.ts";
+import { loadEnvFiles } from "./env_files.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import {
   CLIENT_URL,
@@ -35,6 +36,7 @@ import {
   moduleScriptsOf,
 } from "./html.ts";
 import { matchesEtag, serveFile } from "./static.ts";
+import { noIndexPage } from "./no_index_page.ts";
 import {
   decodeSafePathname,
   resolveSafeFile,
@@ -107,6 +109,8 @@ interface ServerState {
   scan: () => Promise<void>;
   /** The scan, once started. */
   scanning: Promise<void> | null;
+  /** The `.env` files read for the mode, present or not (edits restart). */
+  envFiles: string[];
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -131,6 +135,13 @@ function text(
     status,
     headers: { "content-type": "text/plain; charset=utf-8", ...headers },
   });
+}
+
+/** True for a browser's navigation (a page load), not a fetch of a file. */
+function isDocumentRequest(request: Request): boolean {
+  const dest = request.headers.get("sec-fetch-dest");
+  const accept = request.headers.get("accept") ?? "";
+  return dest === "document" || (!dest && accept.includes("text/html"));
 }
 
 function timeStamp(): string {
@@ -227,6 +238,7 @@ class BananaDevServer implements DevServer {
     const app = await loadAppDenoConfig(root);
     const config = applyDefaults(user, configFile, []);
     config.root = root;
+    const appEnv = await loadEnvFiles(root, config.mode);
     const builtins = builtinPlugins({
       config,
       app,
@@ -274,6 +286,8 @@ class BananaDevServer implements DevServer {
       deps,
       hmr: config.hmr !== null,
       mode: config.mode,
+      sloppyImports: app.sloppyImports,
+      env: appEnv.env,
     });
     const engine = new HmrEngine({
       root,
@@ -288,6 +302,7 @@ class BananaDevServer implements DevServer {
           ? [this.#state.config.configFile]
           : []),
         ...this.#state.app.files,
+        ...this.#state.envFiles,
       ],
       restart: (reason) => this.#restartFor(reason),
       server: () => this,
@@ -316,6 +331,7 @@ class BananaDevServer implements DevServer {
         return state.scanning;
       },
       scanning: null,
+      envFiles: appEnv.files,
     };
     return state;
   }
@@ -541,11 +557,7 @@ class BananaDevServer implements DevServer {
     ];
     const run = (i: number, req: Request): Promise<Response> => {
       const handler = chain[i];
-      if (!handler) {
-        return Promise.resolve(
-          text(404, `Not found: ${new URL(req.url).pathname}`),
-        );
-      }
+      if (!handler) return this.#notFound(req);
       return Promise.resolve(handler(req, () => run(i + 1, req)));
     };
     try {
@@ -556,6 +568,25 @@ class BananaDevServer implements DevServer {
       this.#logErrorOnce("request", formatErrorForLog(body));
       return text(500, `Internal error: ${body.message}`);
     }
+  }
+
+  /**
+   * The end of the chain: a page request while the root has no
+   * `index.html` gets a page that says so and what to do.
+   */
+  async #notFound(request: Request): Promise<Response> {
+    const pathname = new URL(request.url).pathname;
+    const { root, publicDir } = this.#state.config;
+    if (isDocumentRequest(request) && request.method === "GET") {
+      const index = await resolveSafeFile(
+        root,
+        "/index.html",
+        this.#allowDirs(),
+      )
+        .catch(() => null);
+      if (!index) return await noIndexPage({ root, publicDir, pathname });
+    }
+    return text(404, `Not found: ${pathname}`);
   }
 
   /** The built-in handlers; returns 404 responses only via `next`. */
@@ -595,6 +626,11 @@ class BananaDevServer implements DevServer {
     if (pathname.startsWith(DEPS_URL_PREFIX)) {
       return await this.#serveDep(request, pathname);
     }
+    if (!url.search && isModuleRequest(pathname)) {
+      // A script the page loads by its URL (`public/sw.js`), served as is.
+      const inPublic = await this.#findPublic(pathname);
+      if (inPublic) return await serveFile(request, inPublic);
+    }
     const requestPath = pathname + url.search;
     if (isModuleRequest(requestPath)) {
       return await this.#serveModule(request, url);
@@ -622,9 +658,7 @@ class BananaDevServer implements DevServer {
     }
     const file = await this.#findStatic(pathname);
     if (file) return await serveFile(request, file);
-    const accept = request.headers.get("accept") ?? "";
-    const dest = request.headers.get("sec-fetch-dest");
-    if (dest === "document" || (!dest && accept.includes("text/html"))) {
+    if (isDocumentRequest(request)) {
       // SPA fallback: client-side routes get the app's index.html.
       const index = await resolveSafeFile(
         state.config.root,
@@ -670,18 +704,20 @@ class BananaDevServer implements DevServer {
     }
   }
 
+  /** The file of the public folder at `pathname`, if there is one. */
+  async #findPublic(pathname: string): Promise<string | null> {
+    const { publicDir } = this.#state.config;
+    if (!publicDir) return null;
+    const inPublic = await resolveSafeFile(publicDir, pathname, [publicDir]);
+    if (!inPublic || !(await Deno.stat(inPublic)).isFile) return null;
+    await assertReadable(inPublic, { ...this.#fsRules(publicDir), allow: [] });
+    return inPublic;
+  }
+
   async #findStatic(pathname: string): Promise<string | null> {
-    const { root, publicDir } = this.#state.config;
-    if (publicDir) {
-      const inPublic = await resolveSafeFile(publicDir, pathname, [publicDir]);
-      if (inPublic && (await Deno.stat(inPublic)).isFile) {
-        await assertReadable(inPublic, {
-          ...this.#fsRules(publicDir),
-          allow: [],
-        });
-        return inPublic;
-      }
-    }
+    const { root } = this.#state.config;
+    const inPublic = await this.#findPublic(pathname);
+    if (inPublic) return inPublic;
     const file = await resolveSafeFile(root, pathname, this.#allowDirs());
     if (file && (await Deno.stat(file)).isFile) {
       await assertReadable(file, this.#fsRules());

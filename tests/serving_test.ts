@@ -83,7 +83,7 @@ Deno.test("serving: an unresolvable import names the specifier, the importer and
   ok(aBody.includes(`"left-pad": "npm:left-pad@<version>"`), aBody);
   const b = await fetch(new URL("/src/b.ts", dev.url));
   const bBody = await b.text();
-  ok(bBody.includes(`did you mean "y.ts"?`), bBody);
+  ok(bBody.includes(`did you mean "./y.ts"?`), bBody);
 });
 
 Deno.test("serving: static files have content types, ETag/304 and byte ranges; public/ is served at /", async () => {

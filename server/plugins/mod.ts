@@ -12,6 +12,7 @@ import type { AppDenoConfig } from "../import_map.ts";
 import type { Plugin } from "../plugin.ts";
 import { assetsPlugin } from "./assets.ts";
 import { cssPlugin } from "./css.ts";
+import { globPlugin } from "./glob.ts";
 import { jsonPlugin } from "./json.ts";
 import { detectRefreshFramework, refreshPlugin } from "./refresh.ts";
 
@@ -43,7 +44,8 @@ export function isCompilingPlugin(plugin: Plugin): plugin is CompilingPlugin {
 
 /**
  * The built-in plugins, in pipeline order: Fast Refresh (when the app uses
- * Preact or React with the automatic JSX runtime), then assets (`?url`,
+ * Preact or React with the automatic JSX runtime), then `import.meta.glob`
+ * (it expands calls into imports the others see), then assets (`?url`,
  * `?raw`, files imported as URLs) which load first, then CSS and JSON,
  * which turn their files into modules.
  *
@@ -74,6 +76,7 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
     }));
   }
   plugins.push(
+    globPlugin({ root: config.root, exclude: [config.cacheDir] }),
     assetsPlugin({
       root: config.root,
       fsAllow: config.server.fs.allow,
