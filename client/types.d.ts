@@ -35,7 +35,7 @@ declare global {
     import?: string;
     /** A query added to each import, e.g. `"?raw"`. */
     query?: string | Record<string, string | number | boolean>;
-    /** Also list files in dot directories and `node_modules` (ignored here). */
+    /** Accepted for Vite compatibility: BananaJS never lists dot directories or `node_modules`. */
     exhaustive?: boolean;
   }
 }

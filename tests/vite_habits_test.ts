@@ -15,11 +15,7 @@ import {
   waitFor,
   waitForText,
 } from "./_browser.ts";
-import {
-  assertNotReloaded,
-  openHmrApp,
-  pageHtml,
-} from "./_hmr_app.ts";
+import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
 import { startServer } from "./_server.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
@@ -233,7 +229,8 @@ Deno.test({
   name:
     "scripts in public/ are served as they are: public/sw.js registers as a service worker, and .ts/.mjs files come back byte for byte",
   async fn() {
-    const sw = `// served as is\nself.addEventListener("install", () => self.skipWaiting());\n`;
+    const sw =
+      `// served as is\nself.addEventListener("install", () => self.skipWaiting());\n`;
     await using app = await createTempApp({
       "index.html": pageHtml(),
       "src/main.ts": `
@@ -246,11 +243,13 @@ document.querySelector("#out")!.textContent = "sw " + (registration.active ?? re
       "public/lib.mjs": `export const y = 2;\n`,
     });
     await using dev = await startServer(app.root);
-    for (const [path, content] of [
-      ["/sw.js", sw],
-      ["/tool.ts", `const x: number = 1; // raw TypeScript\n`],
-      ["/lib.mjs", `export const y = 2;\n`],
-    ]) {
+    for (
+      const [path, content] of [
+        ["/sw.js", sw],
+        ["/tool.ts", `const x: number = 1; // raw TypeScript\n`],
+        ["/lib.mjs", `export const y = 2;\n`],
+      ]
+    ) {
       const res = await fetch(new URL(path, dev.url));
       assert.equal(res.status, 200, path);
       assert.equal(await res.text(), content, path);
