@@ -626,7 +626,9 @@ class BananaDevServer implements DevServer {
     if (pathname.startsWith(DEPS_URL_PREFIX)) {
       return await this.#serveDep(request, pathname);
     }
-    if (!url.search && isModuleRequest(pathname)) {
+    if (
+      !url.search && !pathname.startsWith("/@") && isModuleRequest(pathname)
+    ) {
       // A script the page loads by its URL (`public/sw.js`), served as is.
       const inPublic = await this.#findPublic(pathname);
       if (inPublic) return await serveFile(request, inPublic);
