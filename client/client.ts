@@ -23,6 +23,7 @@ import {
   hotModules,
   notifyListeners,
   pruneHandlers,
+  settleReplacedInstances,
   setTransport,
 } from "./hot_context.ts";
 import { clearOverlay, hideOverlayFor, showOverlay } from "./overlay.ts";
@@ -141,6 +142,19 @@ function handlePayload(payload: HotPayload): void {
     case "ping":
       break;
     case "update":
+      if (startupFailure) {
+        // The page never finished starting: there is no running instance
+        // to update, so run the new code from the start.
+        const failed = startupFailure;
+        queue = queue.then(() =>
+          reload(
+            `the page failed to start (${failed}) and ${
+              payload.updates[0]?.path ?? "a module"
+            } changed`,
+          )
+        );
+        break;
+      }
       for (const update of payload.updates) {
         const key = updateKey(update);
         const newest = newestUpdates.get(key) ?? 0;
@@ -242,11 +256,66 @@ function preload(url: string): Promise<void> {
   });
 }
 
+/**
+ * Where an update failed: evaluating new code (`import`: a top-level throw,
+ * an import that fails at run time), a `dispose` handler, an accept
+ * callback, or the time limit.
+ */
+type UpdateStage = "import" | "dispose" | "accept" | "timeout";
+
 class UpdateError extends Error {
-  constructor(readonly path: string, override readonly cause: unknown) {
+  constructor(
+    readonly path: string,
+    override readonly cause: unknown,
+    readonly stage: UpdateStage,
+  ) {
     super(cause instanceof Error ? cause.message : String(cause));
   }
 }
+
+/** `/src/a.ts:3:7`: where in this origin's modules `err` was thrown. */
+function thrownAt(err: unknown): string | null {
+  const stack = err instanceof Error ? err.stack ?? "" : "";
+  const origin = location.origin.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = new RegExp(`${origin}(/[^\\s):]*)(:\\d+:\\d+)?`).exec(stack);
+  if (!match || match[1].startsWith("/@banana/")) return null;
+  const path = match[1].replace(/([?&])[tv]=[^&]*&?/g, "$1").replace(
+    /[?&]$/,
+    "",
+  );
+  return path + (match[2] ?? "");
+}
+
+/**
+ * Set when a module of the page threw while the page started (its first
+ * evaluation): no instance of it (or of its importers) runs, so there is
+ * nothing to hot-update — the next update reloads the page instead.
+ */
+let startupFailure: string | null = null;
+
+function onStartupError(event: ErrorEvent): void {
+  if (startupFailure || !(event.error instanceof Error)) return;
+  const where = thrownAt(event.error) ??
+    (event.filename ? new URL(event.filename, location.href).pathname : "");
+  if (where.startsWith("/@banana/")) return;
+  startupFailure = `${where ? `${where}: ` : ""}${event.error.message}`;
+  const err: ErrorPayload["err"] = {
+    message: `The page failed to start: ${startupFailure}`,
+    stack: event.error.stack ?? "",
+    id: where.replace(/:\d+:\d+$/, "") || undefined,
+    plugin: "runtime",
+  };
+  notifyListeners("banana:error", { type: "error", err });
+  setIndicator("error");
+  if (env.overlay) showOverlay(err);
+}
+
+addEventListener("error", onStartupError);
+addEventListener(
+  "load",
+  () => removeEventListener("error", onStartupError),
+  { once: true },
+);
 
 async function applyUpdates(payload: UpdatePayload): Promise<void> {
   const updates = payload.updates;
@@ -276,11 +345,13 @@ async function applyUpdates(payload: UpdatePayload): Promise<void> {
           new UpdateError(
             firstPath,
             new Error(`the update was not applied within ${env.timeout} ms`),
+            "timeout",
           ),
         ),
       env.timeout,
     );
   });
+  settleReplacedInstances(true);
   try {
     await Promise.race([
       Promise.all([
@@ -289,13 +360,15 @@ async function applyUpdates(payload: UpdatePayload): Promise<void> {
       ]),
       timeout,
     ]);
+    settleReplacedInstances(true);
     clearOverlay();
     setIndicator("success");
     notifyListeners("banana:afterUpdate", { type: "update", updates });
   } catch (err) {
+    settleReplacedInstances(false);
     const failure = err instanceof UpdateError
       ? err
-      : new UpdateError(firstPath, err);
+      : new UpdateError(firstPath, err, "import");
     failedUpdate(failure, jsUpdates);
   } finally {
     clearTimeout(timer);
@@ -339,7 +412,7 @@ async function runUpdates(
       ? chain.map(preload)
       : chain.map((url) =>
         import(/* @vite-ignore */ url).catch((err) => {
-          throw new UpdateError(url.replace(/[?&]t=\d+$/, ""), err);
+          throw new UpdateError(url.replace(/[?&]t=\d+$/, ""), err, "import");
         })
       )),
   ]);
@@ -358,7 +431,7 @@ async function runUpdates(
       try {
         await dispose(hotData.get(update.acceptedPath) ?? {});
       } catch (err) {
-        throw new UpdateError(update.acceptedPath, err);
+        throw new UpdateError(update.acceptedPath, err, "dispose");
       }
     }
     let fresh: Record<string, unknown>;
@@ -367,13 +440,13 @@ async function runUpdates(
         /* @vite-ignore */ withTimestamp(update.acceptedPath, update.timestamp)
       );
     } catch (err) {
-      throw new UpdateError(update.acceptedPath, err);
+      throw new UpdateError(update.acceptedPath, err, "import");
     }
     for (const { deps, fn } of callbacks) {
       try {
         fn(deps.map((dep) => dep === update.acceptedPath ? fresh : undefined));
       } catch (err) {
-        throw new UpdateError(update.path, err);
+        throw new UpdateError(update.path, err, "accept");
       }
     }
     console.debug(
@@ -384,10 +457,22 @@ async function runUpdates(
   }
 }
 
+/**
+ * Reports a failed update. New code that throws while it is evaluated
+ * leaves the old instances running (nothing was accepted), so the page
+ * stays, with the error shown, and the next save is applied as usual;
+ * other failures reload when `server.hmr.reload` is on (the default), and
+ * so does any failure inside an import cycle.
+ */
 function failedUpdate(failure: UpdateError, updates: Update[]): void {
   const cause = failure.cause;
+  const thrower = failure.stage === "import" ? thrownAt(cause) : null;
   const message = `Failed to apply the update of ${failure.path}: ${
     cause instanceof Error ? cause.message : String(cause)
+  }${
+    thrower && !thrower.startsWith(failure.path + ":")
+      ? ` (thrown at ${thrower})`
+      : ""
   }`;
   console.error(`${PREFIX} ${message}`, cause);
   const err: ErrorPayload["err"] = {
@@ -399,7 +484,7 @@ function failedUpdate(failure: UpdateError, updates: Update[]): void {
   notifyListeners("banana:error", { type: "error", err });
   setIndicator("error");
   const circular = updates.some((u) => u.isWithinCircularImport);
-  if (env.reload || circular) {
+  if ((env.reload && failure.stage !== "import") || circular) {
     notifyListeners("banana:beforeFullReload", { type: "full-reload" });
     reload(`the update of ${failure.path} failed`, JSON.stringify(err));
     return;

@@ -42,6 +42,28 @@ export const pruneHandlers: Map<
 /** `import.meta.hot.data` by module URL (kept across versions). */
 export const hotData: Map<string, Record<string, unknown>> = new Map();
 const customListeners = new Map<string, EventListener[]>();
+/**
+ * The accept callbacks of instances that new versions replaced during the
+ * current update: if a new version throws while it is evaluated, the old
+ * instance keeps running, and so must its callbacks.
+ */
+const replacedCallbacks = new Map<string, HotCallback[]>();
+
+/**
+ * Ends an update's bookkeeping of replaced instances. When the update
+ * failed (`applied` false), modules whose new version registered no accept
+ * callback get their old instance's callbacks back, so that the next save
+ * is applied as a normal update.
+ */
+export function settleReplacedInstances(applied: boolean): void {
+  if (!applied) {
+    for (const [owner, callbacks] of replacedCallbacks) {
+      const mod = hotModules.get(owner);
+      if (mod && mod.callbacks.length === 0) mod.callbacks = callbacks;
+    }
+  }
+  replacedCallbacks.clear();
+}
 const listenersByOwner = new Map<string, Map<string, EventListener[]>>();
 
 /** What a hot context needs from the client runtime. */
@@ -95,7 +117,12 @@ export class HotContext {
     // A new version of the module: its old accept callbacks and event
     // listeners go away with the old instance.
     const existing = hotModules.get(ownerPath);
-    if (existing) existing.callbacks = [];
+    if (existing) {
+      if (!replacedCallbacks.has(ownerPath)) {
+        replacedCallbacks.set(ownerPath, existing.callbacks);
+      }
+      existing.callbacks = [];
+    }
     const stale = listenersByOwner.get(ownerPath);
     if (stale) {
       for (const [event, fns] of stale) {

@@ -27,7 +27,13 @@ export interface HmrOptions {
   overlay?: boolean;
   /** Show the update status badge. Default: `true`. */
   indicator?: boolean;
-  /** Reload the page when an update cannot be applied. Default: `true`. */
+  /**
+   * Reload the page when an update cannot be applied (a `dispose` handler
+   * or accept callback threw, or it timed out). New code that throws while
+   * it is evaluated (a top-level throw, an import failing at run time)
+   * never reloads: the old instance keeps running and the overlay shows
+   * the error. Default: `true`.
+   */
   reload?: boolean;
   /**
    * Fast Refresh (Preact, React) only. When a component module is edited
