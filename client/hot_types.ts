@@ -71,5 +71,10 @@ export interface BananaImportMetaEnv {
   PROD: boolean;
   SSR: boolean;
   BASE_URL: string;
-  [key: string]: unknown;
+  /**
+   * The app's `VITE_*` / `BANANA_*` variables. Typed `any` as in Vite, so
+   * `const title: string = import.meta.env.VITE_TITLE` checks.
+   */
+  // deno-lint-ignore no-explicit-any
+  [key: string]: any;
 }

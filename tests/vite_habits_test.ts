@@ -56,6 +56,30 @@ Deno.test({
 Deno.test({
   ...browserTest,
   name:
+    'with "sloppy-imports", an extensionless import of a file not written yet fails, and creating the file (any probed extension) loads it',
+  async fn() {
+    await using s = await openHmrApp({
+      "deno.json": JSON.stringify({ unstable: ["sloppy-imports"] }),
+      "index.html": pageHtml(),
+      "src/main.ts": `import { widget } from "./widget";
+document.querySelector("#out")!.textContent = widget;
+`,
+    });
+    const { app, tracked } = s;
+    await waitForText(
+      tracked,
+      `${OVERLAY} .message`,
+      /Failed to resolve import "\.\/widget" from src\/main\.ts: src\/widget does not exist/,
+      10_000,
+    );
+    await app.write("src/widget.tsx", `export const widget = "widget here";\n`);
+    await waitForText(tracked, "#out", "widget here", 10_000);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
     "without sloppy-imports, an extensionless import and a directory import each show an error naming the specifier to write",
   async fn() {
     await using app = await createTempApp({

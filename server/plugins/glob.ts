@@ -16,7 +16,6 @@ import type { Plugin } from "../plugin.ts";
 import type { ModuleNode } from "../module_graph.ts";
 import { BananaError, codeFrame, offsetToLineColumn } from "../errors.ts";
 import { type GlobMatcher, globMatcher, walkGlob } from "../glob_pattern.ts";
-import { isScriptPath } from "./esbuild.ts";
 
 await init;
 
@@ -222,7 +221,7 @@ interface GlobCall {
 
 /** Finds the glob calls of `code` (via the lexer: none in strings or comments). */
 function findGlobCalls(code: string): GlobCall[] {
-  const [records] = parse(code);
+  const [records] = parse(code); // throws on code that is not JavaScript
   const calls: GlobCall[] = [];
   for (const record of records) {
     if (record.d !== -2) continue;
@@ -302,9 +301,12 @@ export function globPlugin(options: GlobPluginOptions): Plugin {
       absolute = resolve(dir, body);
     } else if (body.startsWith("/")) {
       absolute = resolve(root, "." + body);
+    } else if (body.startsWith("**")) {
+      // `!**/skip.ts`, as Vite allows: anywhere under the root.
+      absolute = `${root}/${body}`;
     } else {
       throw new GlobSyntaxError(
-        `glob patterns start with "./", "../" or "/" (root-relative), found "${pattern}"`,
+        `glob patterns start with "./", "../", "/" (root-relative) or "**", found "${pattern}"`,
         0,
       );
     }
@@ -316,7 +318,9 @@ export function globPlugin(options: GlobPluginOptions): Plugin {
     name: "banana:import-glob",
     async transform(code, id) {
       const file = id.split("?")[0];
-      if (!code.includes("import.meta.glob") || !isScriptPath(file)) return;
+      // Any module that is JavaScript by now (a `.ts` file, or a `.vue`
+      // file a plugin compiled); a `?raw` string or CSS is left alone.
+      if (!code.includes("import.meta.glob") || file.startsWith("\0")) return;
       let calls: GlobCall[];
       const dir = dirname(file);
       const matchers: GlobMatcher[] = [];
@@ -335,7 +339,9 @@ export function globPlugin(options: GlobPluginOptions): Plugin {
       try {
         calls = findGlobCalls(code);
       } catch (err) {
-        throw located(err, err instanceof GlobSyntaxError ? err.offset : 0);
+        // Not JavaScript (a stylesheet that mentions the name): not ours.
+        if (!(err instanceof GlobSyntaxError)) return;
+        throw located(err, err.offset);
       }
       if (calls.length === 0) return;
       const imports: string[] = [];
@@ -352,8 +358,9 @@ export function globPlugin(options: GlobPluginOptions): Plugin {
         const files = (await walkGlob(matcher, options.exclude))
           .filter((f) => f !== file);
         // Keys as written: relative patterns give `./x`, root ones `/x`.
+        // (Vite's rule: every pattern starts with `.` or `!`.)
         const relativeKeys = call.patterns.every((p) =>
-          p.startsWith(".") || p.startsWith("!.")
+          p.startsWith(".") || p.startsWith("!")
         );
         const { eager, query = "" } = call.options;
         const name = call.options.import && call.options.import !== "*"
