@@ -26,6 +26,8 @@ export type {
   Middleware,
 } from "./server/server.ts";
 export { defineConfig } from "./server/config.ts";
+export { vue } from "./server/plugins/vue.ts";
+export type { VuePluginOptions } from "./server/plugins/vue.ts";
 export type {
   HmrOptions,
   ResolvedConfig,

@@ -242,6 +242,7 @@ class BananaDevServer implements DevServer {
     const builtins = builtinPlugins({
       config,
       app,
+      userPluginNames: userPlugins.map((plugin) => plugin.name),
       logError: (id, message) => this.#logErrorOnce(id, message),
     });
     // Built-in compilers (Fast Refresh compiles app components with Oxc)

@@ -83,3 +83,28 @@ Deno.test({
     assert.deepEqual(tracked.pageErrors, []);
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "examples/vue: the counter and the Pinia cart react to clicks, and a template edit keeps the count",
+  async fn() {
+    await using app = await createTempApp({});
+    await copy(example("vue"), app.root);
+    await using dev = await startServer(app.root);
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#title", "BananaJS + Vue");
+    await tracked.page.click("#counter");
+    await tracked.page.click("#counter");
+    await waitForText(tracked, "#counter", "Count: 2");
+    await tracked.page.click("#add");
+    await waitForText(tracked, "#cart", "In cart: 1");
+    const counter = join(app.root, "src/components/Counter.vue");
+    const source = await Deno.readTextFile(counter);
+    await Deno.writeTextFile(counter, source.replace("Count:", "Clicks:"));
+    await waitForText(tracked, "#counter", "Clicks: 2", 10_000);
+    await waitForText(tracked, "#cart", "In cart: 1");
+    assert.equal(tracked.loads, 0);
+    assert.deepEqual(tracked.pageErrors, []);
+  },
+});

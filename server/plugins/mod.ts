@@ -15,6 +15,7 @@ import { cssPlugin } from "./css.ts";
 import { globPlugin } from "./glob.ts";
 import { jsonPlugin } from "./json.ts";
 import { detectRefreshFramework, refreshPlugin } from "./refresh.ts";
+import { usesVue, vue, VUE_PLUGIN_NAMES } from "./vue.ts";
 
 /** What built-in plugins may read. */
 export interface BuiltinPluginContext {
@@ -25,6 +26,11 @@ export interface BuiltinPluginContext {
    * was printed last for `id`.
    */
   logError?: (id: string, message: string) => void;
+  /**
+   * Names of the plugins the config adds: a framework plugin of the user's
+   * (`vite:vue`) takes over from the built-in one.
+   */
+  userPluginNames?: string[];
 }
 
 /**
@@ -44,7 +50,8 @@ export function isCompilingPlugin(plugin: Plugin): plugin is CompilingPlugin {
 
 /**
  * The built-in plugins, in pipeline order: Fast Refresh (when the app uses
- * Preact or React with the automatic JSX runtime), then `import.meta.glob`
+ * Preact or React with the automatic JSX runtime), Vue single-file
+ * components (when its import map resolves `vue`), then `import.meta.glob`
  * (it expands calls into imports the others see), then assets (`?url`,
  * `?raw`, files imported as URLs) which load first, then CSS and JSON,
  * which turn their files into modules.
@@ -74,6 +81,11 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
       define: config.define,
       preserveState: config.hmr?.preserveState ?? false,
     }));
+  }
+  // Vue: when the app imports it, unless a Vue plugin of the config does.
+  const userNames = new Set(context.userPluginNames ?? []);
+  if (usesVue(app) && !VUE_PLUGIN_NAMES.some((name) => userNames.has(name))) {
+    plugins.push(vue({ app }));
   }
   plugins.push(
     globPlugin({ root: config.root, exclude: [config.cacheDir] }),

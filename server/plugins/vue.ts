@@ -1,0 +1,238 @@
+/**
+ * The built-in Vue plugin: `.vue` single-file components compiled on
+ * demand (see `server/vue_compile.ts`) and hot-updated through Vue's own
+ * runtime (`__VUE_HMR_RUNTIME__`), as `@vitejs/plugin-vue` does in dev:
+ *
+ * - a template-only edit re-renders the component's instances with their
+ *   state kept (`rerender`);
+ * - a script edit re-creates that component's instances (`reload`): their
+ *   state resets, their parents, siblings and Pinia stores keep theirs; a
+ *   `<script>` that also exports other values sends the update to its
+ *   importers instead;
+ * - a `<style>` or `<style scoped>` edit swaps that block's CSS and runs no
+ *   component code; a `<style module>` edit that changes its class names
+ *   re-renders the component with the new names;
+ * - anything the runtime cannot apply (no HMR runtime in the page's vue)
+ *   invalidates the module, so its importers update or the page reloads
+ *   with the reason in the terminal.
+ *
+ * Each `<style>` block is a module of its own
+ * (`/src/App.vue?import&vue&type=style&index=0&lang.css`) that injects a
+ * `<style>` element, like an imported CSS file. `<style module>` blocks are
+ * CSS modules with the app's `css.modules` settings.
+ *
+ * It turns itself on when the app's import map resolves `vue`, unless the
+ * config has its own Vue plugin (`@vitejs/plugin-vue`, named `vite:vue`, or
+ * this one, added with `vue()` from `mod.ts`). Every page gets Vue's
+ * compile-time flags first (`__VUE_OPTIONS_API__`, `__VUE_PROD_DEVTOOLS__`,
+ * `__VUE_PROD_HYDRATION_MISMATCH_DETAILS__`) with `@vitejs/plugin-vue`'s
+ * dev values unless `define` sets them, so vue's bundler build does not warn.
+ *
+ * @module
+ */
+
+import type { SFCDescriptor } from "@vue/compiler-sfc";
+import type { ResolvedConfig } from "../config.ts";
+import {
+  type AppDenoConfig,
+  loadAppDenoConfig,
+  resolveWithImportMap,
+} from "../import_map.ts";
+import type { Plugin } from "../plugin.ts";
+import { fileToUrl } from "../resolver.ts";
+import { isInside } from "../path_safety.ts";
+import {
+  compileSfc,
+  compileSfcStyle,
+  parseSfc,
+  sfcChanges,
+  type SfcFile,
+} from "../vue_compile.ts";
+import { splitId } from "./assets.ts";
+import { CSS_CLIENT_URL } from "./css.ts";
+import { compileCss } from "./css_compile.ts";
+
+/** The name of this plugin. */
+export const VUE_PLUGIN_NAME = "banana:vue";
+/** Names of Vue plugins that replace the built-in one when configured. */
+export const VUE_PLUGIN_NAMES: readonly string[] = [
+  VUE_PLUGIN_NAME,
+  "vite:vue",
+];
+
+/** Id of the virtual module that defines Vue's compile-time flags. */
+export const VUE_FLAGS_ID = "banana:vue/flags";
+const VUE_FLAGS_URL = `/@id/${VUE_FLAGS_ID}`;
+
+/**
+ * Vue's compile-time flags and the values `@vitejs/plugin-vue` gives them
+ * in dev (a `define` of the same name wins).
+ */
+const VUE_FLAGS: Record<string, string> = {
+  __VUE_OPTIONS_API__: "true",
+  __VUE_PROD_DEVTOOLS__: "false",
+  __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: "false",
+};
+
+/** True when the app's import map resolves `vue`. */
+export function usesVue(app: AppDenoConfig): boolean {
+  return resolveWithImportMap("vue", app.importMap) !== null;
+}
+
+/** The module that sets the flags on `globalThis` (vue reads them there). */
+function flagsModule(define: Record<string, string>): string {
+  return Object.entries(VUE_FLAGS).map(([name, value]) =>
+    `globalThis.${name} = ${define[name] ?? value};`
+  ).join("\n") + "\n";
+}
+
+/** Puts the flags script first in `<head>`, before any app module. */
+function injectFlags(html: string): string {
+  const tag = `<script type="module" src="${VUE_FLAGS_URL}"></script>`;
+  for (const pattern of [/<head\b[^>]*>/i, /<html\b[^>]*>/i]) {
+    const match = pattern.exec(html);
+    if (match) {
+      const at = match.index + match[0].length;
+      return html.slice(0, at) + tag + html.slice(at);
+    }
+  }
+  return tag + html;
+}
+
+/** The module of one style block: injects its CSS, swaps it on updates. */
+function styleModule(
+  key: string,
+  css: string,
+  classMap: Record<string, string> | null,
+  selfAccepting: boolean,
+): string {
+  return [
+    `import { updateStyle as __bananaUpdateStyle, removeStyle as __bananaRemoveStyle } from ${
+      JSON.stringify(CSS_CLIENT_URL)
+    };`,
+    `const __bananaId = ${JSON.stringify(key)};`,
+    `__bananaUpdateStyle(__bananaId, ${JSON.stringify(css)});`,
+    `export default ${classMap ? JSON.stringify(classMap) : "{}"};`,
+    selfAccepting ? `import.meta.hot?.accept();` : "",
+    `import.meta.hot?.prune(() => __bananaRemoveStyle(__bananaId));`,
+    "",
+  ].join("\n");
+}
+
+/** Options of {@linkcode vue}. */
+export interface VuePluginOptions {
+  /** The app's `deno.json` settings; read from the root when absent. */
+  app?: AppDenoConfig;
+}
+
+/**
+ * The Vue plugin. Built in (see the module doc); add it yourself in
+ * `banana.config.ts` to have it on an app whose import map does not name
+ * `vue` itself.
+ *
+ * @example
+ * ```ts
+ * import { defineConfig, vue } from "./mod.ts";
+ * export default defineConfig({ plugins: [vue()] });
+ * ```
+ */
+export function vue(options: VuePluginOptions = {}): Plugin {
+  let config: ResolvedConfig | null = null;
+  let app: AppDenoConfig | null = options.app ?? null;
+  /** The descriptor each component was last compiled or edited to. */
+  const descriptors = new Map<string, SFCDescriptor>();
+  /** The class map each `<style module>` block was last built with (JSON). */
+  const classMaps = new Map<string, string>();
+
+  function sfcFile(file: string): SfcFile {
+    const root = config!.root;
+    return { file, root, url: fileToUrl(root, file) };
+  }
+
+  function isComponent(path: string): boolean {
+    return path.endsWith(".vue") && config !== null &&
+      !isInside(config.cacheDir, path);
+  }
+
+  return {
+    name: VUE_PLUGIN_NAME,
+
+    async configResolved(resolved) {
+      config = resolved;
+      app ??= await loadAppDenoConfig(resolved.root);
+    },
+
+    load(id) {
+      if (id === VUE_FLAGS_ID) return flagsModule(config?.define ?? {});
+      return null;
+    },
+
+    async transform(code, id) {
+      const { path, params } = splitId(id);
+      if (!isComponent(path)) return null;
+      const where = sfcFile(path);
+      if (!params.has("vue")) {
+        const compiled = await compileSfc(code, where, {
+          define: config!.define,
+        });
+        descriptors.set(path, compiled.descriptor);
+        return { code: compiled.code };
+      }
+      if (params.get("type") !== "style") return null;
+      // `code` is the component file as it is now (a style block's module
+      // is rebuilt without its main module when only the CSS changed).
+      const descriptor = await parseSfc(code, where);
+      const index = Number(params.get("index"));
+      const style = await compileSfcStyle(descriptor, index, where);
+      const compiled = await compileCss(path, style.css, {
+        root: config!.root,
+        fsAllow: config!.server.fs.allow,
+        importMap: app!.importMap,
+        alias: config!.alias,
+        plugins: [],
+        modules: style.module ? config!.css.modules : null,
+        addWatchFile: (file) => this.addWatchFile(file),
+      });
+      const key = `${where.url}?vue&index=${index}`;
+      let selfAccepting = true;
+      if (compiled.classMap) {
+        // New class names must reach the component: the update goes to
+        // it (it accepts this module and re-renders).
+        const names = JSON.stringify(compiled.classMap);
+        const previous = classMaps.get(id);
+        classMaps.set(id, names);
+        selfAccepting = previous === undefined || previous === names;
+      }
+      return styleModule(key, compiled.css, compiled.classMap, selfAccepting);
+    },
+
+    async handleHotUpdate(ctx) {
+      if (!isComponent(ctx.file)) return;
+      const prev = descriptors.get(ctx.file);
+      let next: SFCDescriptor;
+      try {
+        next = await parseSfc(await ctx.read(), sfcFile(ctx.file));
+      } catch {
+        // The main module's build reports the error.
+        return ctx.modules.filter((node) => !node.url.includes("&vue&"));
+      }
+      descriptors.set(ctx.file, next);
+      if (!prev) return;
+      const changes = sfcChanges(prev, next);
+      const affected = ctx.modules.filter((node) => {
+        if (!node.url.includes("&vue&")) return true;
+        const index = Number(/[?&]index=(\d+)/.exec(node.url)?.[1]);
+        return changes.styles.includes(index);
+      });
+      // Only styles changed: their modules alone are updated.
+      if (!changes.main && changes.styles.length > 0) {
+        return affected.filter((node) => node.url.includes("&vue&"));
+      }
+      return affected;
+    },
+
+    transformIndexHtml(html) {
+      return injectFlags(html);
+    },
+  };
+}
