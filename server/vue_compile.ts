@@ -16,13 +16,13 @@
  */
 
 import { relative } from "node:path";
-import type * as CompilerSfc from "@vue/compiler-sfc";
-import type { SFCDescriptor } from "@vue/compiler-sfc";
+import type * as CompilerSfc from "./npm/vue_compiler_sfc.ts";
+import type { SFCDescriptor } from "./npm/vue_compiler_sfc.ts";
 import {
   type RawSourceMap,
   SourceMapConsumer,
   SourceMapGenerator,
-} from "source-map-js";
+} from "./npm/source_map_js.ts";
 import { BananaError, codeFrame } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 import {
@@ -36,7 +36,7 @@ let sfcModule: Promise<Sfc> | null = null;
 
 /** `@vue/compiler-sfc`, imported on first use (apps without Vue never load it). */
 export function loadCompilerSfc(): Promise<Sfc> {
-  return sfcModule ??= import("@vue/compiler-sfc");
+  return sfcModule ??= import("./npm/vue_compiler_sfc.ts");
 }
 
 /** Where a `.vue` file is and how it is served. */

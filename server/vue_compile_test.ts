@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type RawSourceMap, SourceMapConsumer } from "source-map-js";
+import { type RawSourceMap, SourceMapConsumer } from "./npm/source_map_js.ts";
 import { BananaError } from "./errors.ts";
 import {
   compileSfc,

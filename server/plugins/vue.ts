@@ -31,7 +31,7 @@
  * @module
  */
 
-import type { SFCDescriptor } from "@vue/compiler-sfc";
+import type { SFCDescriptor } from "../npm/vue_compiler_sfc.ts";
 import type { ResolvedConfig } from "../config.ts";
 import {
   type AppDenoConfig,
