@@ -27,6 +27,8 @@ import {
 import { BananaError, codeFrame, offsetToLineColumn } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 import type { DepBundler } from "./deps.ts";
+import { NPM_URL_PREFIX, type PackageFiles } from "./package_files.ts";
+import { SCRIPT_ENTRY } from "./package_exports.ts";
 import { fileToUrl, resolveSpecifier } from "./resolver.ts";
 import type { ImportMap } from "./import_map.ts";
 import {
@@ -84,6 +86,8 @@ export interface ModulePipelineOptions {
   importMap: ImportMap;
   alias: Record<string, string>;
   deps: DepBundler;
+  /** Files of npm packages served as they are (stylesheets, their assets). */
+  packages?: PackageFiles;
   /** Inject `import.meta.hot` (false with `--no-hmr`). */
   hmr: boolean;
   mode: string;
@@ -244,6 +248,17 @@ export class ModulePipeline {
       const id = decodeURIComponent(path.slice(5));
       return { id: id + suffix, file: null };
     }
+    if (path.startsWith(NPM_URL_PREFIX)) {
+      const file = this.options.packages?.fileForUrl(path);
+      if (!file) {
+        throw new BananaError({
+          message: `File not found: ${path} (no package in use has it)`,
+          id: path,
+          plugin: "load",
+        });
+      }
+      return { id: file + idQuery(file, query), file };
+    }
     if (path.startsWith("/@fs/")) {
       const file = "/" + decodeSafePathname(path.slice(4)).join("/");
       if (!this.options.fsAllow.some((dir) => isInside(dir, file))) {
@@ -267,6 +282,8 @@ export class ModulePipeline {
     if (isInside(this.options.root, path)) {
       return fileToUrl(this.options.root, path, query);
     }
+    const packageUrl = this.options.packages?.urlForFile(path);
+    if (packageUrl) return packageUrl + query;
     return `/@fs${path}${query}`;
   }
 
@@ -377,8 +394,12 @@ export class ModulePipeline {
 
   /** Where files may be read from, and `server.fs.deny`. */
   get fsRules(): FsRules {
-    const { root, fsAllow, fsDeny } = this.options;
-    return { root, allow: fsAllow, deny: fsDeny };
+    const { root, fsAllow, fsDeny, packages } = this.options;
+    return {
+      root,
+      allow: [...fsAllow, ...packages?.dirs() ?? []],
+      deny: fsDeny,
+    };
   }
 
   /**
@@ -391,7 +412,10 @@ export class ModulePipeline {
     const q = id.search(/[?#]/);
     const path = file ?? (q < 0 ? id : id.slice(0, q));
     if (!isAbsolute(path)) return; // a virtual module
-    if (!isAllowedPath(path, this.options.root, this.options.fsAllow)) {
+    if (
+      !isAllowedPath(path, this.options.root, this.options.fsAllow) &&
+      !this.options.packages?.owns(path)
+    ) {
       throw new UnsafePathError(
         `Refused ${path}: it is outside the root and not in server.fs.allow`,
         403,
@@ -564,9 +588,23 @@ export class ModulePipeline {
           kind: "module",
           node: this.options.graph.ensure(resolution.id, null),
         };
-      case "dep":
+      case "dep": {
+        // A package's stylesheet is served as a file of its package, not
+        // bundled as JavaScript.
+        const sheet = await this.options.packages?.styleFileFor(
+          resolution.spec,
+          SCRIPT_ENTRY,
+        );
+        if (sheet) {
+          const url = this.urlForId(sheet + "?import");
+          return {
+            kind: "module",
+            node: this.options.graph.ensure(url, sheet),
+          };
+        }
         this.options.deps.add(resolution.spec);
         return { kind: "dep", spec: resolution.spec };
+      }
       case "unresolved":
         throw this.#importError(
           `Cannot resolve "${specifier}" from ${shown}: ${resolution.reason}`,

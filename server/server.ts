@@ -27,6 +27,12 @@ import {
   withParam,
 } from "./module_pipeline.ts";
 import { DepBundler, DEPS_URL_PREFIX, normalizeDepSpecifier } from "./deps.ts";
+import {
+  NPM_URL_PREFIX,
+  npmPackageNames,
+  PackageFiles,
+  servePackageFile,
+} from "./package_files.ts";
 import { HotChannel, type HotClient, type HotListener } from "./hot_channel.ts";
 import { HmrEngine, type InvalidateData } from "./hmr.ts";
 import { type FileWatcher, watchFiles } from "./watcher.ts";
@@ -101,6 +107,8 @@ interface ServerState {
   plugins: Plugin[];
   graph: ModuleGraph;
   deps: DepBundler;
+  /** Files of npm packages the page loads as they are (stylesheets). */
+  packages: PackageFiles;
   pipeline: ModulePipeline;
   engine: HmrEngine;
   preMiddlewares: Middleware[];
@@ -239,10 +247,15 @@ class BananaDevServer implements DevServer {
     const config = applyDefaults(user, configFile, []);
     config.root = root;
     const appEnv = await loadEnvFiles(root, config.mode);
+    const appPackages = npmPackageNames(app.importMap);
+    const packages = new PackageFiles({
+      mayLocateForUrl: (name) => appPackages.has(name),
+    });
     const builtins = builtinPlugins({
       config,
       app,
       userPluginNames: userPlugins.map((plugin) => plugin.name),
+      packages,
       logError: (id, message) => this.#logErrorOnce(id, message),
     });
     // Built-in compilers (Fast Refresh compiles app components with Oxc)
@@ -285,6 +298,7 @@ class BananaDevServer implements DevServer {
       importMap: app.importMap,
       alias: config.alias,
       deps,
+      packages,
       hmr: config.hmr !== null,
       mode: config.mode,
       sloppyImports: app.sloppyImports,
@@ -322,6 +336,7 @@ class BananaDevServer implements DevServer {
       plugins: ordered,
       graph,
       deps,
+      packages,
       pipeline,
       engine,
       preMiddlewares: [],
@@ -635,6 +650,14 @@ class BananaDevServer implements DevServer {
       if (inPublic) return await serveFile(request, inPublic);
     }
     const requestPath = pathname + url.search;
+    if (pathname.startsWith(NPM_URL_PREFIX)) {
+      await state.packages.ensureLocated(pathname);
+      if (!isModuleRequest(requestPath)) {
+        return await servePackageFile(request, state.packages, {
+          deny: state.config.server.fs.deny,
+        });
+      }
+    }
     if (isModuleRequest(requestPath)) {
       return await this.#serveModule(request, url);
     }

@@ -35,6 +35,7 @@ import { matchesEtag } from "../static.ts";
 import { fileToUrl } from "../resolver.ts";
 import { splitId } from "./assets.ts";
 import { compileCss } from "./css_compile.ts";
+import type { PackageFiles } from "../package_files.ts";
 import {
   loadPostcssConfig,
   POSTCSS_CONFIG_FILES,
@@ -68,6 +69,8 @@ export interface CssPluginOptions {
   app: AppDenoConfig;
   /** Prints the error of stylesheet `id` (once) in the server's log. */
   logError: (id: string, message: string) => void;
+  /** Files of npm packages: `@import "pkg"` and sheets imported from packages. */
+  packages?: PackageFiles;
 }
 
 /** The module code of a stylesheet imported from JavaScript. */
@@ -110,7 +113,7 @@ function classExports(classMap: Record<string, string>): string {
  * ```
  */
 export function cssPlugin(options: CssPluginOptions): Plugin {
-  const { config, app, logError } = options;
+  const { config, app, logError, packages } = options;
   const root = config.root;
   let server: DevServer | null = null;
   let postcssConfig: Promise<PostcssConfig | null> | null = null;
@@ -248,6 +251,7 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
         plugins: postcss?.plugins ?? [],
         modules: isModule ? config.css.modules : null,
         addWatchFile: (file) => this.addWatchFile(file),
+        packages,
       });
       if (params.has("inline")) {
         return `export default ${JSON.stringify(compiled.css)};\n`;
@@ -263,7 +267,7 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
         return `// ${relative(root, path)} is served as CSS.\n` +
           `import.meta.hot?.accept();\n`;
       }
-      const key = fileToUrl(root, path);
+      const key = packages?.urlForFile(path) ?? fileToUrl(root, path);
       if (!compiled.classMap) {
         return styleModule(
           key,

@@ -30,6 +30,8 @@ import { isAllowedPath, UnsafePathError } from "../path_safety.ts";
 import { assertReadable } from "../fs_deny.ts";
 import { resolveSpecifier } from "../resolver.ts";
 import { assetUrl } from "./assets.ts";
+import type { PackageFiles } from "../package_files.ts";
+import { STYLE_ENTRY } from "../package_exports.ts";
 
 type Postcss = typeof import("../npm/postcss.ts").default;
 
@@ -62,6 +64,34 @@ export interface CssCompileOptions {
   modules: Record<string, unknown> | null;
   /** Called with every file the result depends on. */
   addWatchFile: (file: string) => void;
+  /**
+   * npm packages' files: `@import "pkg"` / `@import "pkg/x.css"` read the
+   * package's stylesheet, and `url()`s inside a package's sheet point at
+   * the package's files. Without it, packages cannot be imported.
+   */
+  packages?: PackageFiles;
+  /**
+   * `@import`s left in the sheet for the app's PostCSS plugins, which
+   * resolve them themselves (a plugin that handles an import first wins).
+   * Default: none; every import is inlined here.
+   */
+  keepImport?: (url: string, importer: string) => boolean;
+}
+
+/** The folders besides the root that may be read: `server.fs.allow`, and the packages in use. */
+function allowedDirs(options: CssCompileOptions): string[] {
+  return [...options.fsAllow, ...(options.packages?.dirs() ?? [])];
+}
+
+/** True when `target` lies in the root, `server.fs.allow`, or a package in use. */
+function isAllowedTarget(target: string, options: CssCompileOptions): boolean {
+  return isAllowedPath(target, options.root, options.fsAllow) ||
+    (options.packages?.owns(target) ?? false);
+}
+
+/** How a file is named in messages: root-relative, or its package URL. */
+function shownPath(target: string, options: CssCompileOptions): string {
+  return options.packages?.urlForFile(target) ?? relative(options.root, target);
 }
 
 interface CssSyntaxErrorLike {
@@ -184,11 +214,14 @@ async function rewriteUrls(
         } catch {
           return match[0];
         }
-        if (!isAllowedPath(target, options.root, options.fsAllow)) {
-          return match[0];
-        }
+        if (!isAllowedTarget(target, options)) return match[0];
         // A denied file is left as written: its request gets the 403.
         if (await deniedReason(target, options) !== null) return match[0];
+        // A package's files never change: their URL needs no version.
+        const packageUrl = options.packages?.urlForFile(target);
+        if (packageUrl) {
+          return `url(${JSON.stringify(packageUrl + query + hash)})`;
+        }
         options.addWatchFile(target);
         const url = await assetUrl(options.root, target, query);
         return `url(${JSON.stringify(url + hash)})`;
@@ -208,7 +241,7 @@ async function deniedReason(
   try {
     await assertReadable(target, {
       root: options.root,
-      allow: options.fsAllow,
+      allow: allowedDirs(options),
       deny: options.fsDeny,
     });
     return null;
@@ -266,18 +299,21 @@ function parseImportParams(params: string): ImportParams | null {
   return { url, layer, supports, media: rest.trim() };
 }
 
+/** True for a stylesheet file of any language the CSS plugins compile. */
+const STYLESHEET = /\.(?:css|scss|sass|less|styl|stylus)$/;
+
 /** The file an `@import` URL names, or an error message. */
-function resolveImport(
+async function resolveImport(
   url: string,
   file: string,
   options: CssCompileOptions,
-): string | { error: string } {
+): Promise<string | { error: string }> {
   if (url.startsWith("/")) return resolve(options.root, "." + url);
   const relativeFile = resolve(dirname(file), url);
   if (url.startsWith(".")) return relativeFile;
   // `@import "x.css"` is relative in CSS; a bare name may also be mapped.
   try {
-    if (Deno.statSync(relativeFile).isFile) return relativeFile;
+    if ((await Deno.stat(relativeFile)).isFile) return relativeFile;
   } catch { /* try the import map */ }
   const resolution = resolveSpecifier(url, file, {
     root: options.root,
@@ -286,9 +322,37 @@ function resolveImport(
   });
   if (resolution.kind === "file") return resolution.file;
   if (resolution.kind === "dep") {
+    if (!options.packages || !resolution.spec.startsWith("npm:")) {
+      return {
+        error:
+          `@import "${url}" names ${resolution.spec}; stylesheets can import files of the app and npm packages only`,
+      };
+    }
+    let sheet: string;
+    try {
+      sheet = await options.packages.fileFor(resolution.spec, STYLE_ENTRY);
+    } catch (err) {
+      return {
+        error: `@import "${url}": ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+      };
+    }
+    if (!STYLESHEET.test(sheet)) {
+      return {
+        error: `@import "${url}" names ${resolution.spec}, whose entry ${
+          options.packages.urlForFile(sheet) ?? sheet
+        } is not a stylesheet (import a .css file of the package, e.g. @import "${url}/dist/x.css")`,
+      };
+    }
+    return sheet;
+  }
+  if (resolution.kind === "unresolved" && !STYLESHEET.test(url)) {
+    // Not a file next to the sheet, and not a package the app maps.
     return {
-      error:
-        `@import "${url}" names the package ${resolution.spec}; stylesheets can import files of the app only (copy the file into the app or import it from JavaScript)`,
+      error: `@import "${url}": ${
+        relative(options.root, relativeFile)
+      } does not exist, and as a package: ${resolution.reason}`,
     };
   }
   return relativeFile;
@@ -344,11 +408,12 @@ async function inlineImports(
       state.hoisted.push(rule.remove());
       continue;
     }
-    const target = resolveImport(params.url, file, options);
+    if (options.keepImport?.(params.url, file)) continue;
+    const target = await resolveImport(params.url, file, options);
     if (typeof target !== "string") {
       throw errorAt(rule, file, target.error, options.root);
     }
-    if (!isAllowedPath(target, options.root, options.fsAllow)) {
+    if (!isAllowedTarget(target, options)) {
       throw errorAt(
         rule,
         file,
@@ -373,9 +438,7 @@ async function inlineImports(
       throw errorAt(
         rule,
         file,
-        `@import "${params.url}": ${
-          relative(options.root, target)
-        } does not exist`,
+        `@import "${params.url}": ${shownPath(target, options)} does not exist`,
         options.root,
       );
     }

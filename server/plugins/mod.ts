@@ -10,6 +10,7 @@
 import type { ResolvedConfig } from "../config.ts";
 import type { AppDenoConfig } from "../import_map.ts";
 import type { Plugin } from "../plugin.ts";
+import type { PackageFiles } from "../package_files.ts";
 import { assetsPlugin } from "./assets.ts";
 import { cssPlugin } from "./css.ts";
 import { globPlugin } from "./glob.ts";
@@ -21,6 +22,8 @@ import { usesVue, vue, VUE_PLUGIN_NAMES } from "./vue.ts";
 export interface BuiltinPluginContext {
   config: ResolvedConfig;
   app: AppDenoConfig;
+  /** Files of npm packages (package stylesheets and their assets). */
+  packages?: PackageFiles;
   /**
    * Prints the error of module `id` in the server's log, unless that error
    * was printed last for `id`.
@@ -94,7 +97,7 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
       fsAllow: config.server.fs.allow,
       fsDeny: config.server.fs.deny,
     }),
-    cssPlugin({ config, app, logError }),
+    cssPlugin({ config, app, logError, packages: context.packages }),
     jsonPlugin({ root: config.root }),
   );
   return plugins;
