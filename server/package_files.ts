@@ -94,14 +94,62 @@ export interface PackageFilesOptions {
   mayLocateForUrl?: (name: string) => boolean;
 }
 
-/** `deno info --json npm:name@range`: the package's name, version, folder. */
-async function locateWithDenoInfo(spec: string): Promise<NpmPackage> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", "--no-config", "--no-lock", spec],
+function denoInfo(args: string[]): Promise<Deno.CommandOutput> {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "--no-config", "--no-lock", ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
   }).output();
+}
+
+let npmCacheDir: Promise<string | null> | null = null;
+
+/** Deno's npm cache folder (`deno info --json`), asked once per process. */
+function denoNpmCache(): Promise<string | null> {
+  return npmCacheDir ??= denoInfo([]).then((output) => {
+    const info = JSON.parse(new TextDecoder().decode(output.stdout));
+    return typeof info.npmCache === "string" ? info.npmCache : null;
+  }).catch(() => null);
+}
+
+const EXACT_VERSION = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/;
+
+/**
+ * The folder Deno keeps an exact package version in, when it is there
+ * (`<npm cache>/registry.npmjs.org/<name>/<version>`), so a pinned package
+ * fetched before needs no `deno info` run; null otherwise.
+ */
+async function cachedPackage(
+  name: string,
+  version: string,
+): Promise<NpmPackage | null> {
+  if (!EXACT_VERSION.test(version)) return null;
+  const cache = await denoNpmCache();
+  if (!cache) return null;
+  const dir = join(cache, "registry.npmjs.org", ...name.split("/"), version);
+  try {
+    const pkg = JSON.parse(
+      await Deno.readTextFile(join(dir, "package.json")),
+    ) as PackageJson;
+    return pkg.name === name && pkg.version === version
+      ? { name, version, dir }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where the package of `npm:name@range` is: Deno's cache folder for a
+ * pinned version fetched before, else `deno info --json`, which fetches it
+ * and reports its name, version and folder.
+ */
+async function locateWithDenoInfo(spec: string): Promise<NpmPackage> {
+  const parsed = parseNpmSpecifier(spec);
+  const cached = parsed && await cachedPackage(parsed.name, parsed.range);
+  if (cached) return cached;
+  const output = await denoInfo([spec]);
   if (!output.success) {
     const stderr = new TextDecoder().decode(output.stderr)
       // deno colours its errors even into a pipe
