@@ -314,10 +314,26 @@ export function batchChanges(
           if (info.isFile) {
             changes.set(path, "update");
             stamps.set(path, stampOf(info));
+          } else if (info.isDirectory) {
+            // A directory created or moved in: files written into it before
+            // its watch was set up have no events of their own.
+            for (const [file, stamp] of await stampTree(path, isIgnored)) {
+              const known = stamps.get(file);
+              if (known && sameStamp(known, stamp)) continue;
+              changes.set(file, "update");
+              stamps.set(file, stamp);
+            }
           }
         } catch {
           changes.set(path, "delete");
           stamps.delete(path);
+          // A removed directory is one event: its files went with it.
+          const inside = path + SEPARATOR;
+          for (const file of [...stamps.keys()]) {
+            if (!file.startsWith(inside)) continue;
+            changes.set(file, "delete");
+            stamps.delete(file);
+          }
         }
       }
       // A lone save sent at once: if other files changed while it was being

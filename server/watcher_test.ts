@@ -191,6 +191,21 @@ Deno.test("a deleted file is reported as a delete", async () => {
   assert.deepEqual(dir.seen(), new Map([["src/a.ts", "delete"]]));
 });
 
+Deno.test("files written into a new directory at once are reported; a removed directory reports its files as deletes", async () => {
+  await using dir = await watchTempDir({ "src/keep.ts": "" });
+  // mkdir and write in one go: the files may exist before the new
+  // directory is watched.
+  await dir.sh(
+    `mkdir -p src/deep/er && echo a > src/deep/er/a.ts && echo b > src/deep/b.ts`,
+  );
+  await dir.waitFor("src/deep/er/a.ts", "update");
+  await dir.waitFor("src/deep/b.ts", "update");
+  await settle();
+  await dir.sh(`rm -r src/deep`);
+  await dir.waitFor("src/deep/er/a.ts", "delete");
+  await dir.waitFor("src/deep/b.ts", "delete");
+});
+
 Deno.test("200 files written in a burst arrive in one or very few batches", async () => {
   await using dir = await watchTempDir({ "src/keep.ts": "" });
   const started = performance.now();

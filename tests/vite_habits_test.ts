@@ -251,6 +251,35 @@ import.meta.hot?.accept();
 Deno.test({
   ...browserTest,
   name:
+    'import.meta.glob("./routes/**/*.ts"): a file written into a new folder appears, and removing the folder removes its entries',
+  async fn() {
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": `
+const routes = import.meta.glob("./routes/**/*.ts", { eager: true, import: "default" });
+document.querySelector("#out")!.textContent = Object.keys(routes).join(",");
+import.meta.hot?.accept();
+`,
+      "src/routes/index.ts": `export default "home";\n`,
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "./routes/index.ts", 10_000);
+    await app.write("src/routes/blog/post/first.ts", `export default 1;\n`);
+    await waitForText(
+      tracked,
+      "#out",
+      "./routes/blog/post/first.ts,./routes/index.ts",
+      10_000,
+    );
+    await app.remove("src/routes/blog");
+    await waitForText(tracked, "#out", "./routes/index.ts", 10_000);
+    await assertNotReloaded(tracked);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
     "scripts in public/ are served as they are: public/sw.js registers as a service worker, and .ts/.mjs files come back byte for byte",
   async fn() {
     const sw =
