@@ -31,6 +31,7 @@ export interface CliOptions {
   hmrPort?: number;
   hmrTimeout?: number;
   config?: string;
+  mode?: string;
 }
 
 export const HELP =
@@ -49,6 +50,7 @@ Options:
   --hmr-port <number>    Serve the HMR WebSocket on its own port
   --hmr-timeout <ms>     An update not applied in time falls back to a reload (default 30000)
   --config <file>        Config file (default banana.config.ts at the root)
+  -m, --mode <name>      Mode: picks .env.<name> files, import.meta.env.MODE (default development)
   -h, --help             Show this help
   -v, --version          Show the version
 `;
@@ -131,6 +133,20 @@ export function parseCliArgs(args: string[]): CliOptions {
         options.config = file;
         break;
       }
+      case "-m":
+      case "--mode": {
+        const mode = value();
+        if (!mode || mode.startsWith("-")) {
+          throw new UsageError("--mode expects a name, found nothing");
+        }
+        if (!/^[\w.-]+$/.test(mode)) {
+          throw new UsageError(
+            `--mode expects a name of letters, digits, ".", "_" or "-", found "${mode}"`,
+          );
+        }
+        options.mode = mode;
+        break;
+      }
       default:
         if (flag.startsWith("-")) {
           throw new UsageError(`Unknown flag ${flag} (see --help)`);
@@ -165,6 +181,7 @@ export function cliToConfig(options: CliOptions): UserConfig {
   return {
     root: options.root,
     ...(options.config ? { configFile: options.config } : {}),
+    ...(options.mode ? { mode: options.mode } : {}),
     ...(Object.keys(server).length > 0 ? { server } : {}),
   };
 }

@@ -41,6 +41,23 @@ Deno.test("cli: flags become config overrides", () => {
   });
 });
 
+Deno.test("cli: --mode / -m set the mode (.env.<mode> files, import.meta.env.MODE); a missing or odd name is a usage error", () => {
+  deepStrictEqual(cliToConfig(parseCliArgs(["app", "--mode", "staging"])), {
+    root: "app",
+    mode: "staging",
+  });
+  deepStrictEqual(parseCliArgs(["-m", "test"]).mode, "test");
+  deepStrictEqual(parseCliArgs(["--mode=production"]).mode, "production");
+  throws(
+    () => parseCliArgs(["--mode"]),
+    /--mode expects a name, found nothing/,
+  );
+  throws(
+    () => parseCliArgs(["--mode", "a/b"]),
+    /--mode expects a name of letters, digits/,
+  );
+});
+
 const MOD = fileURLToPath(new URL("../mod.ts", import.meta.url));
 
 async function runCli(...args: string[]) {

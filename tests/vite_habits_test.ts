@@ -347,3 +347,18 @@ Deno.test({
     assert.equal(await file.text(), "Not found: /missing.png\n");
   },
 });
+
+Deno.test("the mode picks its .env files: mode staging serves .env.staging's value and MODE staging", async () => {
+  await using app = await createTempApp({
+    "index.html": pageHtml(),
+    "src/main.ts": `export const env = import.meta.env;\n`,
+    ".env": `VITE_WHERE=base\n`,
+    ".env.staging": `VITE_WHERE=staging file\n`,
+    ".env.development": `VITE_WHERE=development file\n`,
+  });
+  await using dev = await startServer(app.root, { mode: "staging" });
+  const code = await (await fetch(new URL("/src/main.ts", dev.url))).text();
+  assert.match(code, /"VITE_WHERE":"staging file"/);
+  assert.match(code, /"MODE":"staging"/);
+  assert.ok(!code.includes("development file"));
+});
