@@ -65,6 +65,12 @@ export interface ServerOptions {
   open?: boolean;
   /** Extra `Host` header values to accept (DNS-rebinding guard). */
   allowedHosts?: string[];
+  /**
+   * Do not listen: the app's own server calls `server.handler(request)`
+   * (as Vite's middleware mode). The watcher and HMR run as usual; the
+   * HMR WebSocket upgrade goes through the handler too. Default: `false`.
+   */
+  middlewareMode?: boolean;
   /** Which files may be read for the browser. */
   fs?: {
     /** Directories outside the root that may be served (`fs.allow`). */
@@ -128,6 +134,7 @@ export interface ResolvedConfig {
     strictPort: boolean;
     open: boolean;
     allowedHosts: string[];
+    middlewareMode: boolean;
     fs: { allow: string[]; deny: readonly string[] };
   };
   /** `null` when HMR is off (`--no-hmr`): any change reloads the page. */
@@ -201,6 +208,7 @@ const CONFIG_SHAPE: Shape = {
     strictPort: "boolean",
     open: "boolean",
     allowedHosts: "array",
+    middlewareMode: "boolean",
     fs: { allow: "array", deny: "array" },
     hmr: ["boolean", HMR_SHAPE],
   },
@@ -443,6 +451,7 @@ export function applyDefaults(
       strictPort: server.strictPort ?? false,
       open: server.open ?? false,
       allowedHosts: server.allowedHosts ?? [],
+      middlewareMode: server.middlewareMode ?? false,
       fs: {
         allow: (server.fs?.allow ?? []).map((dir) => resolve(root, dir)),
         deny: fsDenyOf(server.fs?.deny),

@@ -57,6 +57,14 @@ import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
 import { serveClientFile } from "./client_files.ts";
 import { OPEN_IN_EDITOR_PATH, openInEditor } from "./open_in_editor.ts";
 import type { HotPayload } from "../client/payload.ts";
+import { SsrEnvironment } from "./ssr_environment.ts";
+import { FreshApp, freshPluginOptions, isFreshApp } from "./fresh_app.ts";
+import {
+  findIslandFiles,
+  freshIslandsPlugin,
+  ISLANDS_MODULE_URL,
+} from "./fresh_islands.ts";
+import { fileToUrl } from "./resolver.ts";
 
 /** A request handler added with `server.middlewares.use()`. */
 export type Middleware = (
@@ -95,6 +103,20 @@ export interface DevServer {
   restart(): Promise<void>;
   /** The browser-ready code for a module URL. */
   transformRequest(url: string): Promise<{ code: string }>;
+  /**
+   * Loads a module of the app in the server environment (Deno, this
+   * process) and returns its namespace, as Vite's `ssrLoadModule`: `url` is
+   * root-relative (`/routes/index.tsx`) or an absolute path in the root.
+   * After an edit of it or of anything it imports, the next call gives a
+   * fresh instance; unchanged modules keep theirs.
+   */
+  ssrLoadModule(url: string): Promise<Record<string, unknown>>;
+  /**
+   * Answers one request as the dev server would (pages, modules, routes,
+   * the HMR WebSocket upgrade): for `server.middlewareMode`, where the
+   * app's own `Deno.serve` (or Hono, …) calls it.
+   */
+  handler(request: Request): Promise<Response>;
 }
 
 /** Config for `createServer`: a user config, plus the CLI's overrides. */
@@ -111,6 +133,10 @@ interface ServerState {
   packages: PackageFiles;
   pipeline: ModulePipeline;
   engine: HmrEngine;
+  /** The server environment (server-rendered routes, `ssrLoadModule`). */
+  ssr: SsrEnvironment;
+  /** The routes of a Fresh-style app (a `routes/` folder), else null. */
+  fresh: FreshApp | null;
   preMiddlewares: Middleware[];
   postMiddlewares: Middleware[];
   /** Starts the scan of the page's modules (once); resolves when done. */
@@ -199,6 +225,13 @@ class BananaDevServer implements DevServer {
       });
       this.#channel.on("vite:invalidate", (data) => this.#onInvalidate(data));
       this.#channel.on("banana:invalidate", (data) => this.#onInvalidate(data));
+      this.#channel.on("banana:ssr-reload", (data) => {
+        const { path, reason } = (data ?? {}) as {
+          path?: string;
+          reason?: string;
+        };
+        this.log(`page reload ${path ?? ""}: ${reason ?? "no reason given"}`);
+      });
     }
     const state = await this.#createState();
     this.#state = state;
@@ -251,6 +284,16 @@ class BananaDevServer implements DevServer {
     const packages = new PackageFiles({
       mayLocateForUrl: (name) => appPackages.has(name),
     });
+    const ssr = new SsrEnvironment({
+      root,
+      cacheDir: join(config.cacheDir, "ssr"),
+      fsAllow: config.server.fs.allow,
+      app,
+      alias: config.alias,
+      define: config.define,
+      mode: config.mode,
+    });
+    const freshApp = await isFreshApp(root);
     const builtins = builtinPlugins({
       config,
       app,
@@ -258,6 +301,9 @@ class BananaDevServer implements DevServer {
       packages,
       logError: (id, message) => this.#logErrorOnce(id, message),
     });
+    if (freshApp) {
+      builtins.push(freshIslandsPlugin(freshPluginOptions(root, ssr)));
+    }
     // Built-in compilers (Fast Refresh compiles app components with Oxc)
     // run before the TS/JSX compiler, which takes the modules they leave.
     const compilers = builtins.filter(isCompilingPlugin);
@@ -330,6 +376,19 @@ class BananaDevServer implements DevServer {
     // without waiting for that.
     const scanned = Promise.withResolvers<void>();
     deps.holdUntil(scanned.promise);
+    const fresh = freshApp
+      ? new FreshApp({
+        root,
+        ssr,
+        channel: this.#channel,
+        log: (message) => this.log(message),
+        logError: (id, message) => this.#logErrorOnce(id, message, true),
+        finishHtml: (html, options) => this.#finishFreshHtml(html, options),
+        loadedInBrowser: (file) =>
+          graph.byFile(file).some((node) => node.loadedByClient),
+        invalidateBrowserModule: (url) => pipeline.invalidate(url),
+      })
+      : null;
     const state: ServerState = {
       config,
       app,
@@ -339,11 +398,16 @@ class BananaDevServer implements DevServer {
       packages,
       pipeline,
       engine,
+      ssr,
+      fresh,
       preMiddlewares: [],
       postMiddlewares: [],
       scan: () => {
-        state.scanning ??= this.#scanEntries(root, pipeline, ordered)
-          .finally(() => scanned.resolve());
+        state.scanning ??=
+          (fresh
+            ? this.#scanFreshApp(root, pipeline, ordered)
+            : this.#scanEntries(root, pipeline, ordered))
+            .finally(() => scanned.resolve());
         return state.scanning;
       },
       scanning: null,
@@ -390,6 +454,63 @@ class BananaDevServer implements DevServer {
         },
       ),
     );
+  }
+
+  /**
+   * Builds what the pages of a Fresh-style app load in the browser (the
+   * island module, every island, Fast Refresh's preamble) ahead of the
+   * first page, so their dependencies are bundled once.
+   */
+  async #scanFreshApp(
+    root: string,
+    pipeline: ModulePipeline,
+    plugins: Plugin[],
+  ): Promise<void> {
+    let html = "<!DOCTYPE html><html><head></head><body></body></html>";
+    for (const plugin of plugins) {
+      if (!plugin.transformIndexHtml) continue;
+      try {
+        const out = await plugin.transformIndexHtml(html, {
+          path: "/",
+          filename: join(root, "index.html"),
+          server: this,
+        });
+        if (typeof out === "string") html = out;
+      } catch { /* rendering a page reports it */ }
+    }
+    const urls = [
+      ...moduleScriptsOf(html).filter((src) => src.startsWith("/")),
+      ISLANDS_MODULE_URL,
+      ...(await findIslandFiles(root)).map((file) => fileToUrl(root, file)),
+    ];
+    const seen = new Set<string>();
+    await Promise.all(urls.map((url) => pipeline.warmup(url, seen)));
+  }
+
+  /**
+   * A server-rendered page as the browser gets it: plugins' HTML changes
+   * (Fast Refresh's preamble only where islands run), the import map, the
+   * HMR client and the page follower.
+   */
+  async #finishFreshHtml(
+    html: string,
+    options: { islands: boolean },
+  ): Promise<string> {
+    const state = this.#state;
+    for (const plugin of state.plugins) {
+      if (!plugin.transformIndexHtml) continue;
+      if (!options.islands && plugin.name === "banana:refresh") continue;
+      const out = await plugin.transformIndexHtml(html, {
+        path: "/",
+        filename: join(state.config.root, "index.html"),
+        server: this,
+      });
+      if (typeof out === "string") html = out;
+    }
+    return injectIntoHtml(html, {
+      importMap: this.#browserImportMap(),
+      scripts: [CLIENT_URL, "/@banana/client/fresh.ts"],
+    });
   }
 
   /** Prints a line unless logging is silent. */
@@ -496,7 +617,14 @@ class BananaDevServer implements DevServer {
     const { root, cacheDir } = this.#state.config;
     this.#watcher = watchFiles(root, {
       ignoreDirs: [cacheDir],
-      onBatch: (changes) => this.#state.engine.onFileChanges(changes),
+      onBatch: (changes) => {
+        const state = this.#state;
+        const server = state.fresh
+          ? state.fresh.onFileChanges(changes)
+          : state.ssr.onFileChanges(changes);
+        server.catch((err) => this.log(`ssr update failed: ${err}`));
+        return state.engine.onFileChanges(changes);
+      },
       onError: (err) => this.log(`watcher: ${err}`),
     });
   }
@@ -518,7 +646,7 @@ class BananaDevServer implements DevServer {
   async restart(): Promise<void> {
     const previous = this.#state;
     await this.init();
-    if (this.#httpServer) this.#startWatcher();
+    if (this.#httpServer || this.#watcher) this.#startWatcher();
     if (previous.config.server.port !== this.#state.config.server.port) {
       this.log(
         `server.port changed to ${this.#state.config.server.port}; it takes effect when the server is started again`,
@@ -545,6 +673,22 @@ class BananaDevServer implements DevServer {
     if (--openServers === 0) await stopEsbuild();
   }
 
+  async ssrLoadModule(url: string): Promise<Record<string, unknown>> {
+    return await this.#state.ssr.import(url);
+  }
+
+  /** Middleware mode: the watcher runs without a socket of our own. */
+  startWithoutListening(): void {
+    if (!this.#watcher && !this.#closed) this.#startWatcher();
+  }
+
+  handler(request: Request): Promise<Response> {
+    return this.#handle(request, {
+      remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 0 },
+      completed: Promise.resolve(),
+    });
+  }
+
   async transformRequest(url: string): Promise<{ code: string }> {
     const rendered = await this.#state.pipeline.render(stripFreshness(url));
     return { code: rendered.code };
@@ -568,7 +712,15 @@ class BananaDevServer implements DevServer {
     }
     const chain = [
       ...state.preMiddlewares,
-      (req: Request, next: () => Promise<Response>) => this.#builtin(req, next),
+      ...(state.fresh
+        ? [
+          (req: Request, next: () => Promise<Response>) =>
+            state.fresh!.handle(req, () => this.#builtin(req, next)),
+        ]
+        : [
+          (req: Request, next: () => Promise<Response>) =>
+            this.#builtin(req, next),
+        ]),
       ...state.postMiddlewares,
     ];
     const run = (i: number, req: Request): Promise<Response> => {
@@ -910,6 +1062,7 @@ export async function createServer(
   openServers++;
   try {
     await server.init();
+    if (server.config.server.middlewareMode) server.startWithoutListening();
   } catch (err) {
     await server.close();
     throw err;

@@ -1,0 +1,326 @@
+/**
+ * Fresh-style apps (examples/fresh-app copied into a temp dir), served by
+ * the CLI as a subprocess in the app's folder and driven by a real
+ * Chromium: routes rendered on the server in Deno, islands hydrated in the
+ * browser, server code hot-reloaded inside the running process, the open
+ * page following server edits in place, and errors with a code frame.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  createTempApp,
+  markPage,
+  openPage,
+  type TempApp,
+  type TrackedPage,
+  waitFor,
+  waitForText,
+  wasReloaded,
+} from "./_browser.ts";
+import { copy } from "./_copy.ts";
+import { type CliServer, startCliServer } from "./_cli_server.ts";
+
+const browserTest = { sanitizeOps: false, sanitizeResources: false };
+const EXAMPLE = join(import.meta.dirname!, "../examples/fresh-app");
+const OVERLAY = "banana-error-overlay";
+
+async function edit(app: TempApp, rel: string, from: string, to: string) {
+  const source = await app.read(rel);
+  assert.ok(source.includes(from), `${rel} should contain ${from}`);
+  await app.write(rel, source.replace(from, to));
+}
+
+async function freshApp(): Promise<
+  { app: TempApp; dev: CliServer } & AsyncDisposable
+> {
+  const app = await createTempApp({});
+  await copy(EXAMPLE, app.root);
+  const dev = await startCliServer(app.root);
+  return {
+    app,
+    dev,
+    async [Symbol.asyncDispose]() {
+      await dev.close();
+      await app.cleanup();
+    },
+  };
+}
+
+/** The request number the middleware put into the page. */
+async function requestNumber(tracked: TrackedPage): Promise<number> {
+  const text = await waitForText(tracked, "#vendor", /request #\d+/);
+  return Number(/#(\d+)/.exec(text)![1]);
+}
+
+Deno.test({
+  ...browserTest,
+  name:
+    "fresh app: routes render on the server (_app, _middleware state, params, API JSON, _404), islands hydrate, a page without islands loads no app script",
+  async fn() {
+    await using s = await freshApp();
+    const { dev } = s;
+    const home = await fetch(dev.url);
+    assert.equal(home.status, 200);
+    assert.equal(home.headers.get("x-served-by"), "Bea");
+    const homeHtml = await home.text();
+    // _app wraps the page; the middleware's state is in it.
+    assert.match(homeHtml, /<nav class="bar">/);
+    assert.match(homeHtml, /Served by Bea, request #1/);
+    assert.match(homeHtml, /<button id="counter"[^>]*>Bunches: 0<\/button>/);
+
+    const about = await (await fetch(new URL("/about", dev.url))).text();
+    assert.match(about, /Bananas since 1994/);
+    assert.match(about, /<nav class="bar">/);
+    assert.doesNotMatch(about, /banana:fresh\/islands|banana-island/);
+
+    const greet = await fetch(new URL("/greet/%C3%BCn%C3%AF", dev.url));
+    assert.equal(greet.status, 200);
+    assert.match(
+      await greet.text(),
+      /<main class="greet"><h1 id="greeting">Hello, ünï!<\/h1>/,
+    );
+
+    const joke = await fetch(new URL("/api/joke", dev.url));
+    assert.equal(joke.status, 200);
+    assert.match(joke.headers.get("content-type") ?? "", /application\/json/);
+    assert.deepEqual(await joke.json(), {
+      joke: "Why did the banana go to the doctor? It was not peeling well.",
+    });
+
+    const missing = await fetch(new URL("/no/such/page", dev.url));
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /\/no\/such\/page was not found/);
+
+    const css = await fetch(new URL("/styles.css", dev.url));
+    assert.equal(css.status, 200);
+    assert.match(await css.text(), /\.btn/);
+
+    // Islands are interactive and share the page's cart signal.
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#counter", "Bunches: 0");
+    await waitFor(async () => {
+      await tracked.page.click("#counter");
+      return (await tracked.page.textContent("#counter")) !== "Bunches: 0";
+    }, { timeout: 10_000, message: "the counter island to hydrate" });
+    await waitForText(tracked, "#counter", "Bunches: 1");
+    await tracked.page.click("#add-to-cart");
+    await tracked.page.click("#add-to-cart");
+    await waitForText(tracked, "#added", "Added 2 times");
+    await waitForText(tracked, "#cart-badge", "Cart: 2");
+    assert.deepEqual(tracked.pageErrors, []);
+
+    // A page without islands runs our client only: no module of the app,
+    // no dependency bundle.
+    await using plain = await openPage(new URL("/about", dev.url).href);
+    const scripts = await plain.page.evaluate(() =>
+      performance.getEntriesByType("resource").map((entry) =>
+        new URL(entry.name).pathname
+      ).filter((path) =>
+        !path.startsWith("/@banana/") && !path.endsWith(".css")
+      )
+    );
+    assert.deepEqual(scripts, []);
+    await waitForText(
+      plain,
+      "#about",
+      "Bananas since 1994, rendered on the server.",
+    );
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "fresh app: server edits reach the open page in place (island state kept, same process, unchanged modules keep their state); util, island, shared component, new and deleted routes",
+  async fn() {
+    await using s = await freshApp();
+    const { app, dev } = s;
+    await using tracked = await openPage(dev.url);
+    await waitFor(async () => {
+      await tracked.page.click("#counter");
+      return (await tracked.page.textContent("#counter")) === "Bunches: 1";
+    }, { timeout: 10_000, message: "the counter island to hydrate" });
+    await tracked.page.click("#counter");
+    await tracked.page.click("#counter");
+    await waitForText(tracked, "#counter", "Bunches: 3");
+    await markPage(tracked);
+    const before = await requestNumber(tracked);
+
+    // A route's markup: new text in place, the island still at 3, and the
+    // request counter (utils/requests.ts, not edited) kept counting.
+    const linesBefore = dev.lines.length;
+    await edit(
+      app,
+      "routes/index.tsx",
+      "Sweet, creamy and picked this morning.",
+      "Sweet, creamy and picked at dawn.",
+    );
+    await waitForText(
+      tracked,
+      "#blurb",
+      "Sweet, creamy and picked at dawn.",
+      10_000,
+    );
+    await waitForText(tracked, "#counter", "Bunches: 3");
+    assert.equal(await wasReloaded(tracked), false);
+    const after = await requestNumber(tracked);
+    assert.ok(after > before, `request #${after} follows #${before}`);
+    await dev.waitForLine(/ssr update routes\/index\.tsx/, linesBefore);
+    const updateLines = dev.lines.slice(linesBefore).filter((line) =>
+      /\[banana\]/.test(line)
+    );
+    assert.equal(updateLines.length, 1, updateLines.join("\n"));
+
+    // A server util imported by the API route: the next response has it.
+    await edit(app, "utils/jokes.ts", "return JOKES[0];", "return JOKES[1];");
+    await waitFor(async () => {
+      const body = await (await fetch(new URL("/api/joke", dev.url))).json();
+      return body.joke === "What do you call two bananas? A pair of slippers.";
+    }, { timeout: 10_000, message: "the API to answer the new joke" });
+
+    // An island: hot-swapped by Fast Refresh, its state kept.
+    await edit(app, "islands/Counter.tsx", "Bunches:", "Bunches on shelf:");
+    await waitForText(tracked, "#counter", "Bunches on shelf: 3", 10_000);
+
+    // A component used by a route (server) and by islands (browser).
+    await edit(
+      app,
+      "routes/about.tsx",
+      "</p>",
+      '</p>\n      <Button id="about-button">Hi</Button>',
+    );
+    await edit(
+      app,
+      "routes/about.tsx",
+      "/** A page",
+      'import { Button } from "../components/Button.tsx";\n\n/** A page',
+    );
+    await using about = await openPage(new URL("/about", dev.url).href);
+    await waitForText(about, "#about-button", "Hi");
+    await edit(
+      app,
+      "components/Button.tsx",
+      "{children}",
+      "<b>›</b> {children}",
+    );
+    await waitForText(tracked, "#counter", "› Bunches on shelf: 3", 10_000);
+    await waitForText(tracked, "#add-to-cart", "› Add Cavendish to cart");
+    await waitForText(about, "#about-button", "› Hi", 10_000);
+    assert.equal(await wasReloaded(tracked), false);
+
+    // Routes created and deleted while the server runs.
+    await app.write(
+      "routes/new.tsx",
+      'export default function New() { return <h1 id="new">Brand new</h1>; }\n',
+    );
+    await waitFor(async () => {
+      const response = await fetch(new URL("/new", dev.url));
+      const text = await response.text();
+      return response.status === 200 && text.includes("Brand new");
+    }, { timeout: 10_000, message: "/new to be served" });
+    await app.remove("routes/new.tsx");
+    await waitFor(async () => {
+      const response = await fetch(new URL("/new", dev.url));
+      await response.body?.cancel();
+      return response.status === 404;
+    }, { timeout: 10_000, message: "/new to answer 404" });
+
+    // One process all along.
+    assert.ok(
+      !dev.lines.some((line) =>
+        /restarting|ready in/.test(line) &&
+        dev.lines.indexOf(line) > 5
+      ),
+      dev.lines.join("\n"),
+    );
+    assert.deepEqual(tracked.pageErrors, []);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "fresh app: a syntax error and a throw in render answer 500 with file:line and a code frame, show the overlay, and the fix recovers without a reload",
+  async fn() {
+    await using s = await freshApp();
+    const { app, dev } = s;
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#title", "Banana Fruit Stand");
+    await markPage(tracked);
+
+    // A syntax error: the route fails to compile; other routes still work.
+    await edit(
+      app,
+      "routes/index.tsx",
+      "const cart = signal(0);",
+      "const cart = signal(0;",
+    );
+    await waitFor(async () => {
+      const response = await fetch(dev.url);
+      const text = await response.text();
+      return response.status === 500 && text.includes("banana-error-frame");
+    }, { timeout: 10_000, message: "/ to answer 500" });
+    const broken = await (await fetch(dev.url)).text();
+    assert.match(broken, /routes\/index\.tsx:\d+:\d+/);
+    assert.match(broken, /&gt; +\d+ \|.*signal\(0;/);
+    const about = await fetch(new URL("/about", dev.url));
+    assert.equal(about.status, 200);
+    await about.body?.cancel();
+    await waitForText(
+      tracked,
+      `${OVERLAY} .message`,
+      /routes\/index\.tsx/,
+      10_000,
+    );
+
+    // The fix: the overlay closes, the page is as before, no reload.
+    await edit(
+      app,
+      "routes/index.tsx",
+      "const cart = signal(0;",
+      "const cart = signal(0);",
+    );
+    await waitFor(
+      async () => (await tracked.page.locator(OVERLAY).count()) === 0,
+      {
+        timeout: 10_000,
+        message: "the overlay to close",
+      },
+    );
+
+    // A throw while rendering: 500 with the .tsx line (source-mapped).
+    await edit(
+      app,
+      "routes/index.tsx",
+      "  const cart = signal(0);",
+      '  const cart = signal(0);\n  if (cart.value === 0) throw new Error("Out of bananas");',
+    );
+    const lines = (await app.read("routes/index.tsx")).split("\n");
+    const throwLine = lines.findIndex((line) =>
+      line.includes("Out of bananas")
+    ) + 1;
+    await waitFor(async () => {
+      const response = await fetch(dev.url);
+      const text = await response.text();
+      return response.status === 500 && text.includes("Out of bananas");
+    }, { timeout: 10_000, message: "/ to answer 500 for the throw" });
+    const thrown = await (await fetch(dev.url)).text();
+    assert.match(thrown, new RegExp(`routes/index\\.tsx:${throwLine}:\\d+`));
+    assert.match(thrown, new RegExp(`&gt; +${throwLine} \\|.*Out of bananas`));
+    await waitForText(tracked, `${OVERLAY} .message`, /Out of bananas/, 10_000);
+
+    await edit(app, "routes/index.tsx", "throw new Error", "console.log");
+    await waitFor(
+      async () => (await tracked.page.locator(OVERLAY).count()) === 0,
+      {
+        timeout: 10_000,
+        message: "the overlay to close after the fix",
+      },
+    );
+    await waitForText(tracked, "#title", "Banana Fruit Stand");
+    assert.equal(await wasReloaded(tracked), false);
+  },
+});
