@@ -77,11 +77,9 @@ export function startIslands(api: IslandsApi): Promise<void> {
   const componentOf = async (element: Element) => {
     const [file, name = "default"] = (element.getAttribute("data-island") ??
       "").split("#");
-    const load = api.islands[file];
-    if (!load) {
-      console.warn(`[banana] no island module ${file}`);
-      return null;
-    }
+    // An island that came with new server markup loads by its URL.
+    const load = api.islands[file] ??
+      (() => import(file) as Promise<Record<string, unknown>>);
     const mod = await load();
     const component = mod[name];
     if (typeof component !== "function") {

@@ -31,6 +31,7 @@ import {
   isIslandFile,
   IslandRenderer,
   ISLANDS_MODULE_URL,
+  islandsModuleUrl,
   type PreactServerApi,
 } from "./fresh_islands.ts";
 import {
@@ -64,8 +65,8 @@ export interface FreshAppOptions {
   finishHtml: (html: string, options: FinishHtmlOptions) => Promise<string>;
   /** True when a page runs a module of `file` (the browser logs its update). */
   loadedInBrowser: (file: string) => boolean;
-  /** Drops the browser's build of a module URL (the island list changed). */
-  invalidateBrowserModule: (url: string) => void;
+  /** Drops the browser's builds of module URLs starting with `prefix`. */
+  invalidateBrowserModules: (prefix: string) => void;
 }
 
 /** The context a handler gets, as in Fresh. */
@@ -130,7 +131,7 @@ function isAsyncFunction(value: unknown): boolean {
  *
  * @example
  * ```ts
- * const fresh = new FreshApp({ root, ssr, channel, log, logError, finishHtml, loadedInBrowser, invalidateBrowserModule });
+ * const fresh = new FreshApp({ root, ssr, channel, log, logError, finishHtml, loadedInBrowser, invalidateBrowserModules });
  * const response = await fresh.handle(request, () => builtin(request));
  * ```
  */
@@ -275,6 +276,7 @@ export class FreshApp {
       return await this.#respond(
         request,
         url,
+        table,
         "notFound",
         () => this.#notFound(request, url, table, {}, {}),
       );
@@ -282,6 +284,7 @@ export class FreshApp {
     return await this.#respond(
       request,
       url,
+      table,
       match.route.file,
       () => this.#runRoute(request, url, table, match),
     );
@@ -291,6 +294,7 @@ export class FreshApp {
   async #respond(
     request: Request,
     url: URL,
+    table: RouteTable,
     key: string,
     work: () => Promise<Response>,
   ): Promise<Response> {
@@ -306,7 +310,7 @@ export class FreshApp {
       }
       return response;
     } catch (err) {
-      return await this.#errorResponse(err, url, errorId);
+      return await this.#errorResponse(request, err, url, table, errorId);
     }
   }
 
@@ -449,6 +453,7 @@ export class FreshApp {
     page: unknown,
     data: unknown,
     init: ResponseInit = {},
+    extraProps: Record<string, unknown> = {},
   ): Promise<Response> {
     const { ssr } = this.options;
     const preact = await this.#loadPreact();
@@ -461,7 +466,9 @@ export class FreshApp {
       })
       : [];
     const files = [
-      ...(route ? [route.file] : table.notFound ? [table.notFound] : []),
+      ...(route ? [route.file] : []),
+      ...(table.notFound ? [table.notFound] : []),
+      ...(table.error ? [table.error] : []),
       ...layoutFiles,
       ...(table.app ? [table.app] : []),
     ];
@@ -477,6 +484,7 @@ export class FreshApp {
       data,
       route: ctx.route,
       pattern: ctx.route,
+      ...extraProps,
     };
     let body: unknown;
     if (isAsyncFunction(page)) {
@@ -514,7 +522,9 @@ export class FreshApp {
     if (rendered.islands > 0) {
       const tags = `<script type="application/json" id="__banana_signals">${
         JSON.stringify(rendered.signals).replace(/</g, "\\u003c")
-      }</script><script type="module" src="${ISLANDS_MODULE_URL}"></script>`;
+      }</script><script type="module" src="${
+        islandsModuleUrl(rendered.used)
+      }"></script>`;
       const end = markup.lastIndexOf("</body>");
       markup = end < 0
         ? markup + tags
@@ -602,8 +612,10 @@ export class FreshApp {
   }
 
   async #errorResponse(
+    request: Request,
     err: unknown,
     url: URL,
+    table: RouteTable,
     errorId: string,
   ): Promise<Response> {
     const body = await this.#locate(err);
@@ -613,19 +625,60 @@ export class FreshApp {
     const where = body.loc
       ? `${this.#rel(body.loc.file)}:${body.loc.line}:${body.loc.column + 1}`
       : "";
-    const page = [
-      `<!DOCTYPE html><html><head><meta charset="utf-8">`,
-      `<title>500 Internal Server Error</title></head><body>`,
-      `<h1>500 Internal Server Error</h1>`,
+    const details = [
+      `<section id="banana-error">`,
       `<p>While rendering <code>${escapeHtml(url.pathname)}</code>:</p>`,
       `<pre id="banana-error-message">${escapeHtml(body.message)}</pre>`,
       where ? `<p id="banana-error-location">at ${escapeHtml(where)}</p>` : "",
       body.frame
         ? `<pre id="banana-error-frame">${escapeHtml(body.frame)}</pre>`
         : "",
+      `</section>`,
+    ].join("");
+    // The app's _500 page, with the details for the developer below it.
+    if (table.error) {
+      try {
+        const page = await this.#renderError(request, url, table, err);
+        const end = page.lastIndexOf("</body>");
+        const markup = end < 0
+          ? page + details
+          : page.slice(0, end) + details + page.slice(end);
+        return html(markup, 500);
+      } catch { /* a broken _500 page: ours below */ }
+    }
+    const page = [
+      `<!DOCTYPE html><html><head><meta charset="utf-8">`,
+      `<title>500 Internal Server Error</title></head><body>`,
+      `<h1>500 Internal Server Error</h1>`,
+      details,
       `</body></html>`,
     ].join("");
     return html(await this.options.finishHtml(page, { islands: false }), 500);
+  }
+
+  /** The app's `_500` page for `error` (props `{ error, url, params, state }`). */
+  async #renderError(
+    request: Request,
+    url: URL,
+    table: RouteTable,
+    error: unknown,
+  ): Promise<string> {
+    const mod = await this.options.ssr.import(table.error!);
+    const ctx: FreshContext = {
+      url,
+      params: {},
+      state: {},
+      route: url.pathname,
+      destination: "route",
+      next: () => Promise.resolve(new Response(null, { status: 500 })),
+      render: (data, init) =>
+        this.#renderPage(request, ctx, table, null, mod.default, data, init, {
+          error,
+        }),
+      renderNotFound: () => ctx.render(),
+    };
+    const response = await ctx.render(undefined, { status: 500 });
+    return await response.text();
   }
 
   /**
@@ -643,7 +696,7 @@ export class FreshApp {
       (changes.get(file) === "delete" || ssr.graph.byFile(file).length === 0)
     );
     if (islandsAddedOrRemoved) {
-      this.options.invalidateBrowserModule(ISLANDS_MODULE_URL);
+      this.options.invalidateBrowserModules(ISLANDS_MODULE_URL);
     }
     const change = await ssr.onFileChanges(changes);
     if (!change && !routesChanged) return;

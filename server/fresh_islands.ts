@@ -36,6 +36,8 @@ const HOOKED = Symbol.for("banana.islands");
 /** One render of a page: its islands and the signals their props share. */
 interface PageRender {
   islands: number;
+  /** The island modules used (URLs). */
+  used: Set<string>;
   signals: Map<object, number>;
   values: unknown[];
 }
@@ -54,6 +56,8 @@ function isVNode(value: object): boolean {
 export interface IslandRenderResult {
   html: string;
   islands: number;
+  /** The island modules the page uses (URLs such as `/islands/Counter.tsx`). */
+  used: string[];
   /** The JSON of the page's signal values (empty when none). */
   signals: unknown[];
 }
@@ -126,7 +130,10 @@ export class IslandRenderer {
     }
     const Island = (props: Record<string, unknown>) => {
       const page = this.#page;
-      if (page) page.islands++;
+      if (page) {
+        page.islands++;
+        page.used.add(id.slice(0, id.lastIndexOf("#")));
+      }
       return h()(
         "banana-island",
         {
@@ -185,12 +192,22 @@ export class IslandRenderer {
 
   /** Renders `vnode` to HTML, counting its islands. */
   render(vnode: unknown): IslandRenderResult {
-    const page: PageRender = { islands: 0, signals: new Map(), values: [] };
+    const page: PageRender = {
+      islands: 0,
+      used: new Set(),
+      signals: new Map(),
+      values: [],
+    };
     const outer = this.#page;
     this.#page = page;
     try {
       const html = this.#api.renderToString(vnode);
-      return { html, islands: page.islands, signals: page.values };
+      return {
+        html,
+        islands: page.islands,
+        used: [...page.used].sort(),
+        signals: page.values,
+      };
     } finally {
       this.#page = outer;
     }
@@ -232,37 +249,52 @@ export interface FreshIslandsPluginOptions {
   hasSignals: boolean;
 }
 
+/** The island module of a page that uses the islands `used`. */
+export function islandsModuleUrl(used: string[]): string {
+  return `${ISLANDS_MODULE_URL}?use=${encodeURIComponent(used.join(","))}`;
+}
+
 /**
  * The browser module that hydrates islands: it imports the app's `preact`
- * (and `@preact/signals` when mapped) and loads each island module only
- * when its page has it.
+ * (and `@preact/signals` when mapped) and the islands its page uses
+ * (`?use=/islands/A.tsx,…`; all of them without `use`), statically, so the
+ * islands are hydrated before the page's `load` event.
  */
 export function freshIslandsPlugin(options: FreshIslandsPluginOptions): Plugin {
   return {
     name: "banana:fresh-islands",
     resolveId(source, importer) {
       if (
-        importer === ISLANDS_MODULE_ID && source.startsWith("/@banana/client/")
+        importer?.startsWith(ISLANDS_MODULE_ID) &&
+        source.startsWith("/@banana/client/")
       ) {
         return { id: source, external: true };
       }
       return null;
     },
     async load(id) {
-      if (id !== ISLANDS_MODULE_ID) return null;
-      const files = await findIslandFiles(options.root);
-      const loaders = files.map((file) => {
-        const url = JSON.stringify(fileToUrl(options.root, file));
-        return `  ${url}: () => import(${url}),`;
-      });
+      const [base, query = ""] = id.split("?", 2);
+      if (base !== ISLANDS_MODULE_ID) return null;
+      const all = (await findIslandFiles(options.root)).map((file) =>
+        fileToUrl(options.root, file)
+      );
+      const use = new URLSearchParams(query).get("use");
+      const urls = use === null
+        ? all
+        : use.split(",").filter((url) => all.includes(url));
       return [
         `import { h, hydrate, render } from "preact";`,
         options.hasSignals
           ? `import { signal } from "@preact/signals";`
           : `const signal = null;`,
         `import { startIslands } from "/@banana/client/islands.ts";`,
+        ...urls.map((url, i) =>
+          `import * as island${i} from ${JSON.stringify(url)};`
+        ),
         `startIslands({ h, hydrate, render, signal, islands: {`,
-        ...loaders,
+        ...urls.map((url, i) =>
+          `  ${JSON.stringify(url)}: () => Promise.resolve(island${i}),`
+        ),
         `} });`,
         ``,
       ].join("\n");

@@ -386,7 +386,11 @@ class BananaDevServer implements DevServer {
         finishHtml: (html, options) => this.#finishFreshHtml(html, options),
         loadedInBrowser: (file) =>
           graph.byFile(file).some((node) => node.loadedByClient),
-        invalidateBrowserModule: (url) => pipeline.invalidate(url),
+        invalidateBrowserModules: (prefix) => {
+          for (const url of graph.urlToModule.keys()) {
+            if (url.startsWith(prefix)) pipeline.invalidate(url);
+          }
+        },
       })
       : null;
     const state: ServerState = {

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { createTempApp, openPage, waitForText } from "./_browser.ts";
 import { copy } from "./_copy.ts";
 import { startServer } from "./_server.ts";
+import { startCliServer } from "./_cli_server.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
@@ -61,13 +62,14 @@ Deno.test({
 Deno.test({
   ...browserTest,
   name:
-    "examples/fresh-islands: islands hydrate in the static page and share the cart signal",
+    "examples/fresh-app: islands hydrate in the server-rendered page and share the cart signal",
   async fn() {
     await using app = await createTempApp({});
-    await copy(example("fresh-islands"), app.root);
-    await using dev = await startServer(app.root);
+    await copy(example("fresh-app"), app.root);
+    // Its routes run in the server's process: the CLI, in the app's folder.
+    await using dev = await startCliServer(app.root);
     await using tracked = await openPage(dev.url);
-    // Static markup from index.html is there before and after hydration.
+    // Server-rendered markup is there before and after hydration.
     await waitForText(
       tracked,
       "#blurb",

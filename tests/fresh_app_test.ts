@@ -312,6 +312,23 @@ Deno.test({
     assert.match(thrown, new RegExp(`&gt; +${throwLine} \\|.*Out of bananas`));
     await waitForText(tracked, `${OVERLAY} .message`, /Out of bananas/, 10_000);
 
+    // With a _500 page, the app's page shows, the details below it.
+    await app.write(
+      "routes/_500.tsx",
+      'export default function Oops({ error }: { error: Error }) {\n  return <h1 id="oops">Oops: {error.message}</h1>;\n}\n',
+    );
+    await waitFor(async () => {
+      const response = await fetch(dev.url);
+      const text = await response.text();
+      return response.status === 500 && text.includes("Oops: Out of bananas");
+    }, { timeout: 10_000, message: "the _500 page to show" });
+    const withPage = await (await fetch(dev.url)).text();
+    assert.match(withPage, /<nav class="bar">/);
+    assert.match(
+      withPage,
+      new RegExp(`&gt; +${throwLine} \\|.*Out of bananas`),
+    );
+
     await edit(app, "routes/index.tsx", "throw new Error", "console.log");
     await waitFor(
       async () => (await tracked.page.locator(OVERLAY).count()) === 0,

@@ -1,6 +1,7 @@
 /**
- * Fast Refresh in the Fresh-style example (examples/fresh-islands): static
- * server-rendered HTML with Preact islands hydrated into placeholders.
+ * Fast Refresh in the Fresh-style example (examples/fresh-app, served by the
+ * CLI as a subprocess): server-rendered pages with Preact islands hydrated
+ * in place.
  * Editing one island keeps its own state and every other island's; editing
  * a shared component updates every island that uses it, state kept.
  *
@@ -11,11 +12,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createTempApp, type TempApp, waitForText } from "./_browser.ts";
 import { copy } from "./_copy.ts";
-import { startServer } from "./_server.ts";
+import { startCliServer } from "./_cli_server.ts";
 import { assertNotReloaded, openConnectedPage } from "./_hmr_app.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
-const EXAMPLE = join(import.meta.dirname!, "../examples/fresh-islands");
+const EXAMPLE = join(import.meta.dirname!, "../examples/fresh-app");
 
 async function edit(app: TempApp, rel: string, from: string, to: string) {
   const source = await app.read(rel);
@@ -30,7 +31,7 @@ Deno.test({
   async fn() {
     await using app = await createTempApp({});
     await copy(EXAMPLE, app.root);
-    await using dev = await startServer(app.root);
+    await using dev = await startCliServer(app.root);
     await using tracked = await openConnectedPage(dev.url);
     const { page } = tracked;
     for (let i = 0; i < 3; i++) await page.click("#counter");
@@ -65,7 +66,7 @@ Deno.test({
   async fn() {
     await using app = await createTempApp({});
     await copy(EXAMPLE, app.root);
-    await using dev = await startServer(app.root);
+    await using dev = await startCliServer(app.root);
     await using tracked = await openConnectedPage(dev.url);
     const { page } = tracked;
     for (let i = 0; i < 3; i++) await page.click("#counter");
@@ -93,7 +94,7 @@ Deno.test({
   async fn() {
     await using app = await createTempApp({});
     await copy(EXAMPLE, app.root);
-    await using dev = await startServer(app.root);
+    await using dev = await startCliServer(app.root);
     await using tracked = await openConnectedPage(dev.url);
     const { page } = tracked;
     for (let i = 0; i < 3; i++) await page.click("#counter");
