@@ -118,6 +118,17 @@ export interface UserConfig {
   compiler?: "oxc" | "esbuild";
   /** Mode string exposed as `import.meta.env.MODE`. Default: `development`. */
   mode?: string;
+  /**
+   * The folder of the `.env`, `.env.local`, `.env.[mode]` and
+   * `.env.[mode].local` files, relative to the root. Default: the root.
+   */
+  envDir?: string;
+  /**
+   * Variables whose name starts with one of these reach `import.meta.env`;
+   * replaces the default `["VITE_", "BANANA_"]`. An empty prefix is refused
+   * (it would send every variable, secrets included, to the browser).
+   */
+  envPrefix?: string | string[];
   /** The config file to read (CLI `--config`); `false` skips config files. */
   configFile?: string | false;
 }
@@ -152,6 +163,9 @@ export interface ResolvedConfig {
   logLevel: "info" | "silent";
   compiler: "oxc" | "esbuild";
   mode: string;
+  /** Absolute folder of the `.env` files. */
+  envDir: string;
+  envPrefix: string[];
 }
 
 /**
@@ -219,6 +233,8 @@ const CONFIG_SHAPE: Shape = {
   logLevel: "string",
   compiler: "string",
   mode: "string",
+  envDir: "string",
+  envPrefix: ["string", "array"],
 };
 
 function typeName(value: unknown): string {
@@ -437,6 +453,14 @@ export function applyDefaults(
       : false,
     timeout: typeof hmrInput === "object" ? hmrInput.timeout ?? 30000 : 30000,
   };
+  const envPrefix = config.envPrefix === undefined
+    ? ["VITE_", "BANANA_"]
+    : [config.envPrefix].flat();
+  if (envPrefix.some((prefix) => typeof prefix !== "string" || prefix === "")) {
+    throw new ConfigError(
+      'envPrefix must be non-empty strings: "" would expose every environment variable, secrets included, on import.meta.env',
+    );
+  }
   const publicDir = config.publicDir === false
     ? null
     : resolve(root, config.publicDir ?? "public");
@@ -468,5 +492,7 @@ export function applyDefaults(
     logLevel: config.logLevel ?? "info",
     compiler: config.compiler ?? "oxc",
     mode: config.mode ?? "development",
+    envDir: resolve(root, config.envDir ?? "."),
+    envPrefix,
   };
 }

@@ -279,7 +279,11 @@ class BananaDevServer implements DevServer {
     const app = await loadAppDenoConfig(root);
     const config = applyDefaults(user, configFile, []);
     config.root = root;
-    const appEnv = await loadEnvFiles(root, config.mode);
+    const appEnv = await loadEnvFiles(
+      config.envDir,
+      config.mode,
+      config.envPrefix,
+    );
     const appPackages = npmPackageNames(app.importMap);
     const packages = new PackageFiles({
       mayLocateForUrl: (name) => appPackages.has(name),

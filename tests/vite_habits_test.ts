@@ -362,3 +362,26 @@ Deno.test("the mode picks its .env files: mode staging serves .env.staging's val
   assert.match(code, /"MODE":"staging"/);
   assert.ok(!code.includes("development file"));
 });
+
+Deno.test("envDir and envPrefix (as in Vite): the files come from envDir, only the configured prefixes are exposed, and an empty prefix is refused", async () => {
+  await using app = await createTempApp({
+    "index.html": pageHtml(),
+    "src/main.ts": `export const env = import.meta.env;\n`,
+    "config/.env": `APP_NAME=from envDir\nVITE_OTHER=not exposed now\n`,
+    ".env": `APP_NAME=from the root\n`,
+  });
+  {
+    await using dev = await startServer(app.root, {
+      envDir: "config",
+      envPrefix: ["APP_"],
+    });
+    const code = await (await fetch(new URL("/src/main.ts", dev.url))).text();
+    assert.match(code, /"APP_NAME":"from envDir"/);
+    assert.ok(!code.includes("not exposed now"), code);
+    assert.ok(!code.includes("from the root"), code);
+  }
+  await assert.rejects(
+    () => startServer(app.root, { envPrefix: "" }),
+    /envPrefix must be non-empty strings/,
+  );
+});
