@@ -4,6 +4,15 @@
  * @module
  */
 
+import { resolve } from "node:path";
+import {
+  appContextCommand,
+  hasAllPermissions,
+  isAppContextRun,
+  launcherStartedAt,
+  runAppContextCommand,
+  stopWhenLauncherExits,
+} from "./app_context.ts";
 import { ConfigError, type UserConfig } from "./config.ts";
 import { createServer, type DevServer } from "./server.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -162,6 +171,67 @@ export function parseCliArgs(args: string[]): CliOptions {
   return options;
 }
 
+/**
+ * Turns parsed options back into arguments ({@linkcode parseCliArgs} gives
+ * the same options back): how the CLI hands its command line to itself
+ * re-run in the app's context.
+ *
+ * @example
+ * ```ts
+ * cliOptionsToArgs({ command: "dev", root: "/app", port: 3000 }); // ["dev", "/app", "--port", "3000"]
+ * ```
+ */
+export function cliOptionsToArgs(options: CliOptions): string[] {
+  const args = ["dev"];
+  if (options.root !== undefined) args.push(options.root);
+  if (options.port !== undefined) args.push("--port", String(options.port));
+  if (options.host !== undefined) args.push(`--host=${options.host}`);
+  if (options.strictPort) args.push("--strict-port");
+  if (options.open) args.push("--open");
+  if (options.hmr === true) args.push("--hmr");
+  if (options.hmr === false) args.push("--no-hmr");
+  if (options.hmrPort !== undefined) {
+    args.push("--hmr-port", String(options.hmrPort));
+  }
+  if (options.hmrTimeout !== undefined) {
+    args.push("--hmr-timeout", String(options.hmrTimeout));
+  }
+  if (options.config !== undefined) args.push("--config", options.config);
+  return args;
+}
+
+/**
+ * Serves in the app's Deno context (see `server/app_context.ts`): runs the
+ * CLI again there and returns its exit code, or returns null when it cannot
+ * start one (a root that is no directory gets its error from the server;
+ * with fewer permissions than `-A` the server runs here).
+ */
+async function relaunchInAppContext(
+  options: CliOptions,
+  root: string,
+): Promise<number | null> {
+  if (!(await Deno.stat(root).catch(() => null))?.isDirectory) return null;
+  if (!hasAllPermissions()) {
+    console.warn(
+      "warning: without -A the server runs in this process's Deno config, not the app's: the app's deno.json does not resolve its PostCSS plugins and config imports",
+    );
+    return null;
+  }
+  const command = await appContextCommand({
+    root,
+    args: cliOptionsToArgs({
+      ...options,
+      root,
+      config: options.config === undefined
+        ? undefined
+        : resolve(options.config),
+    }),
+    cliUrl: import.meta.url,
+    startedAt: performance.timeOrigin,
+  });
+  return await runAppContextCommand(command);
+}
+
 /** Turns CLI options into config overrides (flags win over the config file). */
 export function cliToConfig(options: CliOptions): UserConfig {
   const server: NonNullable<UserConfig["server"]> = {};
@@ -255,6 +325,13 @@ export async function runCli(args: string[]): Promise<number> {
     console.log(`banana ${VERSION}`);
     return 0;
   }
+  const root = resolve(options.root ?? ".");
+  const relaunched = isAppContextRun(root);
+  if (!relaunched) {
+    const code = await relaunchInAppContext(options, root);
+    if (code !== null) return code;
+  }
+  const startedAt = launcherStartedAt() ?? performance.timeOrigin;
   let server: DevServer;
   try {
     server = await createServer(cliToConfig(options));
@@ -267,12 +344,15 @@ export async function runCli(args: string[]): Promise<number> {
     console.error(`error: ${err instanceof Error ? err.message : err}`);
     return 1;
   }
-  printBanner(server, performance.now());
+  printBanner(server, Date.now() - startedAt);
   if (server.config.server.open) openBrowser(server.url!);
-  const stop = async () => {
-    await server.close();
-    Deno.exit(0);
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    // A Ctrl+C reaches both the launcher (which passes it on) and this
+    // process: the second must not close the server again.
+    stopping ??= server.close().then(() => Deno.exit(0));
   };
+  if (relaunched) stopWhenLauncherExits(stop);
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await new Promise(() => {});

@@ -1,6 +1,11 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { cliToConfig, parseCliArgs, UsageError } from "./cli.ts";
+import {
+  cliOptionsToArgs,
+  cliToConfig,
+  parseCliArgs,
+  UsageError,
+} from "./cli.ts";
 
 Deno.test("cli: flags are parsed", () => {
   deepStrictEqual(
@@ -73,6 +78,24 @@ async function runCli(...args: string[]) {
     stderr: decode(out.stderr),
   };
 }
+
+Deno.test("cli: options turned back into arguments parse to the same options (the re-run in the app's context gets the same command)", () => {
+  const lines = [
+    ["dev"],
+    ["dev", "/app", "--port", "0", "--strict-port", "--open"],
+    ["/app", "--host", "--no-hmr", "--config", "/app/banana.config.ts"],
+    ["--host", "example.test", "--hmr", "--hmr-port", "24678"],
+    ["--hmr-timeout=5000", "--port=3000"],
+  ];
+  for (const args of lines) {
+    const options = parseCliArgs(args);
+    deepStrictEqual(parseCliArgs(cliOptionsToArgs(options)), options);
+  }
+  deepStrictEqual(
+    cliOptionsToArgs(parseCliArgs(["app", "--port", "3000", "--no-hmr"])),
+    ["dev", "app", "--port", "3000", "--no-hmr"],
+  );
+});
 
 Deno.test("cli: an unknown flag exits 2 with a one-line error", async () => {
   const result = await runCli("dev", "--bogus");

@@ -44,6 +44,7 @@ async function ownGraph(files: string[]): Promise<InfoModule[]> {
         "--json",
         // The lockfile pins the versions (no registry requests) and must
         // not change.
+        `--lock=${join(REPO_ROOT, "deno.lock")}`,
         "--frozen",
         "--config",
         join(REPO_ROOT, "deno.json"),

@@ -1,0 +1,131 @@
+/**
+ * The CLI serves an app in the app's Deno context (server/app_context.ts):
+ * started from this repository's mod.ts — whose own deno.json Deno would
+ * pick — the app's `banana.config.ts` imports a bare name through the app's
+ * `deno.json` (or `package.json`), the app's `deno.lock` locks it, and
+ * ours stays as it was. Real subprocesses, real temp apps.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { REPO_ROOT } from "./_own_files.ts";
+import { startCli } from "./_cli_process.ts";
+import { waitFor } from "./_wait.ts";
+
+const MOD = join(REPO_ROOT, "mod.ts");
+
+/** A config whose plugin writes into the page what the bare import gave. */
+const CONFIG = `import pc from "picocolors";
+export default {
+  plugins: [{
+    name: "app-context-probe",
+    transformIndexHtml(html: string) {
+      return html.replace("</h1>", " (picocolors: " + typeof pc.bold + ", cwd: " + Deno.cwd() + ")</h1>");
+    },
+  }],
+};
+`;
+
+async function writeApp(dir: string, files: Record<string, string>) {
+  await Deno.writeTextFile(join(dir, "index.html"), "<h1>Context app</h1>\n");
+  await Deno.writeTextFile(join(dir, "banana.config.ts"), CONFIG);
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(join(dir, name), text);
+  }
+}
+
+async function readOurLock(): Promise<string> {
+  return await Deno.readTextFile(join(REPO_ROOT, "deno.lock"));
+}
+
+Deno.test("the CLI from this repository resolves banana.config.ts imports through the app's deno.json and locks them in the app's lockfile", async () => {
+  const dir = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "banana_ctx_deno_json_" }),
+  );
+  const ourLock = await readOurLock();
+  try {
+    await writeApp(dir, {
+      "deno.json": JSON.stringify({
+        imports: { picocolors: "npm:picocolors@1.1.1" },
+      }),
+    });
+    // Started from elsewhere (the repository), as `deno task` would.
+    const cli = await startCli(
+      Deno.execPath(),
+      ["run", "-A", MOD, "dev", dir, "--port", "0"],
+      { cwd: REPO_ROOT },
+    );
+    try {
+      assert.match(cli.output(), /ready in \d+ ms/);
+      const html = await (await fetch(cli.url)).text();
+      assert.match(html, new RegExp(`picocolors: function, cwd: ${dir}\\)`));
+    } finally {
+      assert.equal(await cli.stop(), 0, cli.output());
+    }
+    const lock = JSON.parse(await Deno.readTextFile(join(dir, "deno.lock")));
+    assert.ok("npm:picocolors@1.1.1" in lock.specifiers);
+    // The server's own packages are locked in the app's lockfile too.
+    assert.ok("npm:esbuild@0.25.5" in lock.specifiers);
+    assert.equal(await readOurLock(), ourLock);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the CLI resolves banana.config.ts imports through an app's package.json alone (no node_modules, no deno.json)", async () => {
+  const dir = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "banana_ctx_package_json_" }),
+  );
+  try {
+    await writeApp(dir, {
+      "package.json": JSON.stringify({
+        name: "ctx-app",
+        private: true,
+        type: "module",
+        dependencies: { picocolors: "1.1.1" },
+      }),
+    });
+    const cli = await startCli(
+      Deno.execPath(),
+      ["run", "-A", MOD, "dev", dir, "--port", "0"],
+      { cwd: REPO_ROOT },
+    );
+    try {
+      const html = await (await fetch(cli.url)).text();
+      assert.match(html, /picocolors: function/);
+    } finally {
+      assert.equal(await cli.stop(), 0, cli.output());
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the server started in the app's context stops when its launcher is killed with SIGKILL", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "banana_ctx_orphan_" });
+  try {
+    await Deno.writeTextFile(join(dir, "index.html"), "<h1>Orphan</h1>\n");
+    const cli = await startCli(
+      Deno.execPath(),
+      ["run", "-A", MOD, "dev", dir, "--port", "0"],
+      { cwd: REPO_ROOT },
+    );
+    assert.equal((await fetch(cli.url)).status, 200);
+    cli.child.kill("SIGKILL");
+    await cli.stop();
+    // The launcher is gone; the server it started notices within seconds.
+    await waitFor(
+      async () => {
+        try {
+          await (await fetch(cli.url)).body?.cancel();
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeout: 10_000, message: `${cli.url} still answers` },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
