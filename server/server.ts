@@ -52,6 +52,7 @@ import { assertNotDenied, assertReadable, type FsRules } from "./fs_deny.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
 import { oxcPlugin } from "./plugins/oxc.ts";
+import { stopSassCompilers } from "./sass_compiler.ts";
 import { normalizePlugins, type Plugin, sortPlugins } from "./plugin.ts";
 import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
 import { serveClientFile } from "./client_files.ts";
@@ -678,7 +679,10 @@ class BananaDevServer implements DevServer {
     await this.#state?.scanning?.catch(() => {});
     await this.#state?.deps.idle();
     // esbuild's service process is shared by every server in the process.
-    if (--openServers === 0) await stopEsbuild();
+    // So are the Sass compiler processes.
+    if (--openServers === 0) {
+      await Promise.all([stopEsbuild(), stopSassCompilers()]);
+    }
   }
 
   async ssrLoadModule(url: string): Promise<Record<string, unknown>> {

@@ -45,9 +45,12 @@ import {
 /** The client module that injects, replaces and removes `<style>`s. */
 export const CSS_CLIENT_URL = "/@banana/client/css.ts";
 
-/** True for a stylesheet path (query ignored). */
+/** Stylesheet files: CSS, and the languages compiled to it first (Sass…). */
+const STYLESHEET_PATH = /\.(?:css|scss|sass|less|styl|stylus)$/;
+
+/** True for a stylesheet path (query ignored), in CSS or a language compiled to it. */
 export function isCssPath(path: string): boolean {
-  return path.replace(/[?#].*$/, "").endsWith(".css");
+  return STYLESHEET_PATH.test(path.replace(/[?#].*$/, ""));
 }
 
 /** True for a graph URL of a stylesheet, direct or imported. */
@@ -57,7 +60,7 @@ function isCssUrl(url: string): boolean {
 
 /** True for a request a `<link rel="stylesheet">` makes (not a module). */
 export function isDirectCssRequest(url: URL): boolean {
-  if (!url.pathname.endsWith(".css") || url.pathname.startsWith("/@")) {
+  if (!isCssPath(url.pathname) || url.pathname.startsWith("/@")) {
     return false;
   }
   return !isModuleRequest(url.pathname + url.search);
@@ -241,7 +244,7 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
         });
       }
       if (postcss?.file) this.addWatchFile(postcss.file);
-      const isModule = path.endsWith(".module.css");
+      const isModule = /\.module\.[a-z]+$/.test(path);
       const compiled = await compileCss(path, code, {
         root,
         fsAllow: config.server.fs.allow,

@@ -13,6 +13,7 @@ import type { Plugin } from "../plugin.ts";
 import type { PackageFiles } from "../package_files.ts";
 import { assetsPlugin } from "./assets.ts";
 import { cssPlugin } from "./css.ts";
+import { cssPreprocessPlugin } from "./css_preprocess.ts";
 import { globPlugin } from "./glob.ts";
 import { jsonPlugin } from "./json.ts";
 import { detectRefreshFramework, refreshPlugin } from "./refresh.ts";
@@ -56,8 +57,8 @@ export function isCompilingPlugin(plugin: Plugin): plugin is CompilingPlugin {
  * Preact or React with the automatic JSX runtime), Vue single-file
  * components (when its import map resolves `vue`), then `import.meta.glob`
  * (it expands calls into imports the others see), then assets (`?url`,
- * `?raw`, files imported as URLs) which load first, then CSS and JSON,
- * which turn their files into modules.
+ * `?raw`, files imported as URLs) which load first, then Sass (to CSS),
+ * CSS and JSON, which turn their files into modules.
  *
  * @example
  * ```ts
@@ -96,6 +97,14 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
       root: config.root,
       fsAllow: config.server.fs.allow,
       fsDeny: config.server.fs.deny,
+    }),
+    // Sass and friends become CSS before the CSS plugin takes them.
+    cssPreprocessPlugin({
+      root: config.root,
+      importMap: app.importMap,
+      log: (message) => {
+        if (config.logLevel !== "silent") console.log(`[banana] ${message}`);
+      },
     }),
     cssPlugin({ config, app, logError, packages: context.packages }),
     jsonPlugin({ root: config.root }),

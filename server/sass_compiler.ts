@@ -1,0 +1,215 @@
+/**
+ * Compiling Sass with the app's own `sass` package, in a process of its own
+ * (`server/sass_worker.ts`): that process imports the package the app's
+ * import map names, with no config and no lockfile, so the app's compiler
+ * (any version it pins) is never written into the dev server's `deno.lock`
+ * and never loaded into the server. One process per package specifier,
+ * started on the first `.scss` and kept for the next ones (an edit compiles
+ * in milliseconds); {@linkcode stopSassCompilers} ends them.
+ *
+ * @module
+ */
+
+/** What one compile is asked to do. */
+export interface SassCompileRequest {
+  /** The stylesheet's absolute path (relative `@use`s resolve from it). */
+  file: string;
+  source: string;
+  /** `scss`, or `indented` for `.sass` files. */
+  syntax: "scss" | "indented";
+  /** Folders `@use "name"` also looks in (the app's root). */
+  loadPaths: string[];
+}
+
+/** A compiled stylesheet. */
+export interface SassCompiled {
+  css: string;
+  /** Every file read, the stylesheet itself included. */
+  loadedFiles: string[];
+  /** Sass's warnings (deprecations, `@warn`). */
+  warnings: string[];
+}
+
+/** Where Sass stopped. */
+export interface SassFailure {
+  message: string;
+  /** The file the error is in (a partial, maybe). */
+  file: string;
+  /** 1-based, when Sass knows it. */
+  line?: number;
+  /** 1-based, when Sass knows it. */
+  column?: number;
+}
+
+/** A compile that Sass refused (its error), as opposed to a crash. */
+export class SassCompileError extends Error {
+  readonly failure: SassFailure;
+  constructor(failure: SassFailure) {
+    super(failure.message);
+    this.name = "SassCompileError";
+    this.failure = failure;
+  }
+}
+
+type Reply =
+  | { ready: true }
+  | { failed: string }
+  | { id: number; css: string; loadedFiles: string[]; warnings: string[] }
+  | { id: number; error: SassFailure };
+
+const WORKER_URL = new URL("./sass_worker.ts", import.meta.url).href;
+
+/** One compiler process for one `sass` specifier. */
+class SassProcess {
+  #child: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #pending = new Map<
+    number,
+    { resolve: (r: SassCompiled) => void; reject: (e: Error) => void }
+  >();
+  #nextId = 1;
+  #ready: Promise<void>;
+  #stderr = "";
+  /** Set once the process has ended (or failed to load the package). */
+  ended: Promise<void>;
+
+  constructor(spec: string) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-config",
+        "--no-lock",
+        "--quiet",
+        "--allow-read",
+        "--allow-env",
+        WORKER_URL,
+        spec,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    const ready = Promise.withResolvers<void>();
+    this.#ready = ready.promise;
+    // Settled by the first reply; a process that dies first rejects it.
+    this.#ready.catch(() => {});
+    const stderr = this.#readStderr();
+    const replies = this.#readReplies(ready);
+    this.ended = Promise.all([replies, stderr, this.#child.status]).then(
+      () => {
+        const reason = new Error(
+          `the Sass compiler process ended${
+            this.#stderr.trim() ? `: ${this.#stderr.trim().split("\n")[0]}` : ""
+          }`,
+        );
+        ready.reject(reason);
+        for (const waiter of this.#pending.values()) waiter.reject(reason);
+        this.#pending.clear();
+      },
+    );
+  }
+
+  async #readStderr(): Promise<void> {
+    const decoder = new TextDecoderStream();
+    for await (const chunk of this.#child.stderr.pipeThrough(decoder)) {
+      // Keep the start: that is where Deno says what went wrong.
+      if (this.#stderr.length < 4000) this.#stderr += chunk;
+    }
+  }
+
+  async #readReplies(ready: PromiseWithResolvers<void>): Promise<void> {
+    let buffered = "";
+    const decoder = new TextDecoderStream();
+    for await (const chunk of this.#child.stdout.pipeThrough(decoder)) {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const reply = JSON.parse(buffered.slice(0, newline)) as Reply;
+        buffered = buffered.slice(newline + 1);
+        if ("ready" in reply) ready.resolve();
+        else if ("failed" in reply) ready.reject(new Error(reply.failed));
+        else {
+          const waiter = this.#pending.get(reply.id);
+          this.#pending.delete(reply.id);
+          if (!waiter) continue;
+          if ("error" in reply) {
+            waiter.reject(new SassCompileError(reply.error));
+          } else {
+            waiter.resolve(reply);
+          }
+        }
+      }
+    }
+  }
+
+  async compile(request: SassCompileRequest): Promise<SassCompiled> {
+    await this.#ready;
+    const id = this.#nextId++;
+    const reply = new Promise<SassCompiled>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+    });
+    await this.#writer.write(
+      new TextEncoder().encode(JSON.stringify({ id, ...request }) + "\n"),
+    );
+    return await reply;
+  }
+
+  async stop(): Promise<void> {
+    await this.#writer.close().catch(() => {});
+    try {
+      this.#child.kill();
+    } catch { /* already ended */ }
+    await this.ended;
+  }
+}
+
+const processes = new Map<string, SassProcess>();
+
+/**
+ * Compiles a Sass stylesheet with the `sass` package `spec` names (an
+ * `npm:` specifier from the app's import map).
+ *
+ * @throws {SassCompileError} for an error in the stylesheet (with its file,
+ * line and column); an `Error` when the package cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * const { css } = await compileSass("npm:sass@1.108.2", {
+ *   file: "/app/src/app.scss", source: "$c: red; a { color: $c }",
+ *   syntax: "scss", loadPaths: ["/app"],
+ * });
+ * ```
+ */
+export async function compileSass(
+  spec: string,
+  request: SassCompileRequest,
+): Promise<SassCompiled> {
+  let process = processes.get(spec);
+  if (!process) {
+    const started = new SassProcess(spec);
+    processes.set(spec, started);
+    // The next compile starts a new one (a package that failed to load
+    // may load after a fix of the import map, a crash is not repeated).
+    started.ended.then(() => {
+      if (processes.get(spec) === started) processes.delete(spec);
+    });
+    process = started;
+  }
+  return await process.compile(request);
+}
+
+/** Ends every Sass compiler process (when the last server closes). */
+export async function stopSassCompilers(): Promise<void> {
+  const running = [...processes.values()];
+  processes.clear();
+  await Promise.all(running.map((process) => process.stop()));
+}
+
+/**
+ * How many Sass compiler processes are running (for tests: the last
+ * server's close ends them all).
+ */
+export function runningSassCompilers(): number {
+  return processes.size;
+}

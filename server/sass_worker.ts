@@ -1,0 +1,124 @@
+/**
+ * The Sass compiler process that `server/sass_compiler.ts` starts: it
+ * imports the app's `sass` package (the specifier given as its argument,
+ * e.g. the app's `"sass": "npm:sass@1.108.2"`) and compiles the stylesheets
+ * it is sent, one JSON line in, one JSON line out. It runs without any
+ * config or lockfile, so the app's compiler never enters the dev server's
+ * lockfile, and the server's process never loads it.
+ *
+ * In: `{ id, file, source, syntax, loadPaths }`.
+ * Out: first `{ ready: true }` or `{ failed: message }`; then per request
+ * `{ id, css, loadedFiles, warnings }` or `{ id, error: { message, file,
+ * line, column } }` (line and column 1-based).
+ *
+ * @module
+ */
+
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+interface CompileRequest {
+  id: number;
+  file: string;
+  source: string;
+  syntax: "scss" | "indented" | "css";
+  loadPaths: string[];
+}
+
+interface SassSpan {
+  url?: URL;
+  start: { line: number; column: number };
+}
+
+interface SassException {
+  sassMessage?: string;
+  message: string;
+  span?: SassSpan;
+}
+
+interface SassApi {
+  compileString(source: string, options: Record<string, unknown>): {
+    css: string;
+    loadedUrls: URL[];
+  };
+}
+
+const encoder = new TextEncoder();
+
+async function send(message: unknown): Promise<void> {
+  const bytes = encoder.encode(JSON.stringify(message) + "\n");
+  let written = 0;
+  while (written < bytes.length) {
+    written += await Deno.stdout.write(bytes.subarray(written));
+  }
+}
+
+function toPath(url: URL | undefined): string | null {
+  return url?.protocol === "file:" ? fileURLToPath(url) : null;
+}
+
+function compile(sass: SassApi, request: CompileRequest): unknown {
+  const warnings: string[] = [];
+  try {
+    const result = sass.compileString(request.source, {
+      url: pathToFileURL(request.file),
+      syntax: request.syntax,
+      loadPaths: request.loadPaths,
+      style: "expanded",
+      logger: {
+        warn(message: string, options: { span?: SassSpan }) {
+          const where = options.span
+            ? ` (${toPath(options.span.url) ?? request.file}:${
+              options.span.start.line + 1
+            })`
+            : "";
+          warnings.push(message + where);
+        },
+        debug() {},
+      },
+    });
+    return {
+      id: request.id,
+      css: result.css,
+      loadedFiles: result.loadedUrls.map(toPath).filter((p) => p !== null),
+      warnings,
+    };
+  } catch (err) {
+    const e = err as SassException;
+    return {
+      id: request.id,
+      error: {
+        message: e.sassMessage ?? e.message ?? String(err),
+        file: toPath(e.span?.url) ?? request.file,
+        line: e.span ? e.span.start.line + 1 : undefined,
+        column: e.span ? e.span.start.column + 1 : undefined,
+      },
+    };
+  }
+}
+
+let sass: SassApi;
+try {
+  const namespace = await import(Deno.args[0]);
+  sass = (namespace.compileString ? namespace : namespace.default) as SassApi;
+  if (typeof sass?.compileString !== "function") {
+    throw new Error(`${Deno.args[0]} has no compileString()`);
+  }
+} catch (err) {
+  await send({ failed: err instanceof Error ? err.message : String(err) });
+  Deno.exit(1);
+}
+await send({ ready: true });
+
+let buffered = "";
+for await (
+  const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())
+) {
+  buffered += chunk;
+  let newline: number;
+  while ((newline = buffered.indexOf("\n")) >= 0) {
+    const line = buffered.slice(0, newline);
+    buffered = buffered.slice(newline + 1);
+    if (line.trim() === "") continue;
+    await send(compile(sass, JSON.parse(line) as CompileRequest));
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Sass in a real browser with the app's `sass` package from npm: styles of
+ * `import "./x.scss"`, `<link href="/x.scss">` and a `.sass` file apply; an
+ * edit of a `@use`d partial updates both sheets in place; a syntax error in
+ * the partial shows the overlay with the partial's file and line, and the
+ * next good save recovers. Without `sass` in the import map, and for Less
+ * and Stylus, the page gets a message naming the compiler, never the source.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  computedStyle,
+  waitFor,
+  waitForStyle,
+  waitForText,
+} from "./_browser.ts";
+import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
+import { createTempApp } from "./_browser.ts";
+import { startServer } from "./_server.ts";
+import { runningSassCompilers } from "../server/sass_compiler.ts";
+
+const browserTest = { sanitizeOps: false, sanitizeResources: false };
+
+const SASS = "npm:sass@1.108.2";
+
+const THEME = `$accent: rgb(0, 128, 128);\n$gap: 3px;\n`;
+
+Deno.test({
+  ...browserTest,
+  name:
+    "Sass: .scss imported and linked and a .sass file apply; a @use'd partial's edit updates them in place; its syntax error shows the overlay at the partial's line and the fix recovers",
+  async fn() {
+    await using s = await openHmrApp({
+      "deno.json": JSON.stringify({ imports: { "sass": SASS } }),
+      "index.html": pageHtml(
+        '<link rel="stylesheet" href="/src/page.scss"><p id="note">note</p><input id="field">',
+      ),
+      "src/main.ts": `import "./app.scss";
+import "./note.sass";
+document.querySelector("#out")!.textContent = "styled";
+`,
+      "src/_theme.scss": THEME,
+      "src/app.scss": `@use "theme";
+#out {
+  color: theme.$accent;
+  & { padding-left: theme.$gap * 2; }
+}
+`,
+      "src/page.scss": `@use "theme";
+body { border-top: 1px solid theme.$accent; }
+`,
+      "src/note.sass": `@use "theme"
+#note
+  margin-left: theme.$gap
+`,
+    }, { logLevel: "silent" });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "styled");
+    await waitForStyle(tracked, "#out", "color", "rgb(0, 128, 128)");
+    assert.equal(await computedStyle(tracked, "#out", "padding-left"), "6px");
+    await waitForStyle(tracked, "body", "border-top-color", "rgb(0, 128, 128)");
+    assert.equal(await computedStyle(tracked, "#note", "margin-left"), "3px");
+    await tracked.page.fill("#field", "kept");
+
+    // The partial is in the module graph: its edit reaches every sheet.
+    await app.write(
+      "src/_theme.scss",
+      THEME.replace("0, 128, 128", "200, 0, 0"),
+    );
+    await waitForStyle(tracked, "#out", "color", "rgb(200, 0, 0)");
+    await waitForStyle(tracked, "body", "border-top-color", "rgb(200, 0, 0)");
+    await app.write(
+      "src/_theme.scss",
+      `$accent: rgb(200, 0, 0);\n$gap: 5px;\n`,
+    );
+    await waitForStyle(tracked, "#note", "margin-left", "5px");
+    assert.equal(await tracked.page.inputValue("#field"), "kept");
+    await assertNotReloaded(tracked);
+
+    // A syntax error in the partial: the overlay names it and its line.
+    await app.write(
+      "src/_theme.scss",
+      `$accent: rgb(0, 0, 200);\n$gap: (3px;\n`,
+    );
+    await waitForText(
+      tracked,
+      "banana-error-overlay .file",
+      /src\/_theme\.scss:2:\d+$/,
+      10_000,
+    );
+    const message = await tracked.page.locator("banana-error-overlay .message")
+      .first().textContent();
+    assert.match(message ?? "", /src\/_theme\.scss:2:\d+: /);
+    // The page keeps its last good styles meanwhile.
+    assert.equal(
+      await computedStyle(tracked, "#out", "color"),
+      "rgb(200, 0, 0)",
+    );
+
+    await app.write(
+      "src/_theme.scss",
+      `$accent: rgb(0, 0, 200);\n$gap: 3px;\n`,
+    );
+    await waitForStyle(tracked, "#out", "color", "rgb(0, 0, 200)");
+    await waitForStyle(tracked, "body", "border-top-color", "rgb(0, 0, 200)");
+    await waitFor(
+      async () =>
+        (await tracked.page.locator("banana-error-overlay").count()) === 0,
+      { timeout: 5000, message: "the overlay to close" },
+    );
+    assert.equal(await tracked.page.inputValue("#field"), "kept");
+    await assertNotReloaded(tracked);
+    assert.deepEqual(tracked.pageErrors, []);
+  },
+});
+
+Deno.test("Sass without a sass entry, Less and Stylus: a message naming the compiler, never the source", async () => {
+  await using app = await createTempApp({
+    "deno.json": JSON.stringify({ imports: {} }),
+    "index.html": pageHtml(),
+    "src/a.scss": `$c: red;\na { color: $c; }\n`,
+    "src/b.less": `@c: red;\na { color: @c; }\n`,
+    "src/c.styl": `c = red\na\n  color c\n`,
+  });
+  await using dev = await startServer(app.root);
+  const expected: [string, RegExp][] = [
+    ["/src/a.scss", /needs the "sass" package.*"sass": "npm:sass@/],
+    ["/src/b.less", /Less stylesheets need the Less compiler/],
+    ["/src/c.styl", /Stylus stylesheets need the Stylus compiler/],
+  ];
+  for (const [path, message] of expected) {
+    // Imported from JavaScript: an error answer, not the source as JS.
+    const imported = await fetch(new URL(`${path}?import`, dev.url));
+    const importedBody = await imported.text();
+    assert.equal(imported.status, 500, `${path}: ${importedBody}`);
+    assert.match(importedBody, message);
+    // Linked: a CSS comment with the message.
+    const linked = await fetch(new URL(path, dev.url));
+    const linkedBody = await linked.text();
+    assert.equal(linked.status, 500, `${path}: ${linkedBody}`);
+    assert.match(linked.headers.get("content-type") ?? "", /text\/css/);
+    assert.match(linkedBody, message);
+    assert.ok(
+      !linkedBody.includes("color: $c") && !linkedBody.includes("@c: red"),
+    );
+  }
+});
+
+Deno.test("Sass: an error answers 500 with the file, line and frame, and the compiler process ends with the server", async () => {
+  await using app = await createTempApp({
+    "deno.json": JSON.stringify({ imports: { "sass": SASS } }),
+    "index.html": pageHtml(),
+    "src/ok.scss": `$c: rgb(1, 2, 3);\na { b { color: $c; } }\n`,
+    "src/bad.scss": `a {\n  color: red\n  b { color: blue; }\n`,
+  });
+  {
+    await using dev = await startServer(app.root);
+    const ok = await fetch(new URL("/src/ok.scss", dev.url));
+    assert.equal(ok.status, 200);
+    assert.match(ok.headers.get("content-type") ?? "", /text\/css/);
+    assert.match(await ok.text(), /a b \{\s*color: rgb\(1, 2, 3\);\s*\}/);
+    const bad = await fetch(new URL("/src/bad.scss?import", dev.url));
+    const body = await bad.text();
+    assert.equal(bad.status, 500, body);
+    assert.match(body, /src\/bad\.scss:\d+:\d+: /);
+    assert.match(body, /\| +color: red/);
+    assert.equal(runningSassCompilers(), 1);
+  }
+  // Closing the last server ended the compiler process (awaited its exit).
+  assert.equal(runningSassCompilers(), 0);
+});
