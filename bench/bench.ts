@@ -11,7 +11,7 @@
  * table and writes JSON to `bench/.work/last.json`.
  *
  * ```sh
- * deno task bench [--only banana|vite|vite-bundle[,…]] [--modules 1000]
+ * deno task bench [--only banana|vite|vite-bundle|fresh[,…]] [--modules 1000]
  *   [--edits 10] [--mem-edits 100] [--no-warmup] [--keep]
  * ```
  *
@@ -49,6 +49,11 @@ import {
   waitForHttpOk,
   withTimeout,
 } from "./measure.ts";
+import {
+  type FreshBenchResult,
+  renderFreshTable,
+  runFreshBench,
+} from "./fresh_bench.ts";
 
 /** Identifiers of the servers the bench can run. */
 export type ServerId = "banana" | "vite" | "vite-bundle";
@@ -145,6 +150,8 @@ export interface BenchReport {
   versions: Record<string, string>;
   /** One entry per server, in column order. */
   servers: ServerResult[];
+  /** The Fresh-style app (server rendering, server-side hot reload). */
+  fresh?: FreshBenchResult | { failed: string };
 }
 
 /** Parameters of a bench run. */
@@ -157,6 +164,8 @@ export interface BenchOptions {
   memEdits: number;
   /** Servers to run. */
   only: ServerId[];
+  /** Run the Fresh-style app bench (`--only fresh`, on by default). */
+  fresh: boolean;
   /** Start and stop each server once on a throwaway app before measuring. */
   warmup: boolean;
   /** Keep the temporary app directories. */
@@ -190,7 +199,7 @@ function parseOptions(args: string[]): BenchOptions {
   });
   if (values.help) {
     console.log(
-      "Usage: deno task bench [--only banana|vite|vite-bundle[,...]] " +
+      "Usage: deno task bench [--only banana|vite|vite-bundle|fresh[,...]] " +
         "[--modules 1000] [--edits 10] [--mem-edits 100] [--no-warmup] [--keep]\n" +
         "  --only vite runs both Vite columns; vite-bundle only the full-bundle one.",
     );
@@ -206,17 +215,21 @@ function parseOptions(args: string[]): BenchOptions {
     return n;
   };
   let only = [...ALL_SERVERS];
+  let fresh = true;
   if (values.only !== undefined) {
     const wanted = new Set<ServerId>();
+    fresh = false;
     for (const name of values.only.split(",").map((s) => s.trim())) {
-      if (name === "vite") {
+      if (name === "fresh") {
+        fresh = true;
+      } else if (name === "vite") {
         wanted.add("vite");
         wanted.add("vite-bundle");
       } else if (name === "banana" || name === "vite-bundle") {
         wanted.add(name);
       } else {
         throw new Error(
-          `Expected --only to list banana, vite or vite-bundle, found "${name}"`,
+          `Expected --only to list banana, vite, vite-bundle or fresh, found "${name}"`,
         );
       }
     }
@@ -227,6 +240,7 @@ function parseOptions(args: string[]): BenchOptions {
     edits: positiveInt("edits", values.edits, 1),
     memEdits: positiveInt("mem-edits", values["mem-edits"], 0),
     only,
+    fresh,
     warmup: !values["no-warmup"],
     keep: values.keep,
   };
@@ -782,6 +796,22 @@ async function main(): Promise<number> {
           `(${((epochNow() - started) / 1000).toFixed(1)} s)`,
       );
     }
+    if (options.fresh) {
+      console.log("Fresh-style app:");
+      try {
+        report.fresh = await withTimeout(
+          runFreshBench(browser, {
+            edits: Math.min(options.edits, 10),
+            restarts: 3,
+            keep: options.keep,
+          }),
+          SERVER_RUN_TIMEOUT_MS,
+          "the Fresh-style bench to finish",
+        );
+      } catch (error) {
+        report.fresh = { failed: errorMessage(error) };
+      }
+    }
   } finally {
     await cleanup();
     Deno.removeSignalListener("SIGINT", onSignal);
@@ -812,6 +842,13 @@ async function main(): Promise<number> {
           `(±${(result.clock.rttMs / 2).toFixed(2)} ms)`,
       );
     }
+  }
+  if (report.fresh) {
+    console.log(
+      "failed" in report.fresh
+        ? `\nFresh-style app: failed: ${report.fresh.failed}`
+        : `\n${renderFreshTable(report.fresh)}`,
+    );
   }
   console.log(
     `\nJSON: ${RESULT_FILE}${options.keep ? `\nApps kept in ${workRoot}` : ""}`,
