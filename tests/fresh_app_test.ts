@@ -341,3 +341,50 @@ Deno.test({
     assert.equal(await wasReloaded(tracked), false);
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "fresh app: an in-place update keeps the scroll position; a <head> change reloads the page and the terminal says why",
+  async fn() {
+    await using s = await freshApp();
+    const { app, dev } = s;
+    await edit(
+      app,
+      "routes/index.tsx",
+      '<article class="card">',
+      '<div id="spacer" style="height: 4000px"></div>\n      <article class="card">',
+    );
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#title", "Banana Fruit Stand");
+    await markPage(tracked);
+    await tracked.page.evaluate("scrollTo(0, 1500)");
+    await edit(app, "routes/index.tsx", "picked this morning", "picked today");
+    await waitForText(
+      tracked,
+      "#blurb",
+      "Sweet, creamy and picked today.",
+      10_000,
+    );
+    assert.equal(await tracked.page.evaluate("scrollY"), 1500);
+    assert.equal(await wasReloaded(tracked), false);
+
+    const from = dev.lines.length;
+    await edit(
+      app,
+      "routes/_app.tsx",
+      "<title>",
+      '<meta name="description" content="Bananas" />\n        <title>',
+    );
+    await dev.waitForLine(/page reload \/: the page's <head> changed/, from);
+    await waitFor(() => wasReloaded(tracked), {
+      timeout: 10_000,
+      message: "the page to reload",
+    });
+    await waitFor(
+      async () =>
+        (await tracked.page.locator('meta[name="description"]').count()) === 1,
+      { timeout: 10_000, message: "the new <head>" },
+    );
+  },
+});
