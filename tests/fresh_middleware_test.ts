@@ -35,14 +35,8 @@ Deno.test({
       script.replace(`"../../mod.ts"`, JSON.stringify(join(REPO, "mod.ts"))),
     );
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--no-lock",
-        "--config",
-        join(REPO, "deno.json"),
-        "own_server.ts",
-      ],
+      // In the app's folder: its deno.json is the context, as a user runs it.
+      args: ["run", "-A", "own_server.ts"],
       cwd: app.root,
       env: { PORT: "0", NO_COLOR: "1" },
       stdin: "null",

@@ -2,7 +2,7 @@
  * The dev server mounted in your own `Deno.serve` (middleware mode), with
  * `ssrLoadModule` for server code of your own. Run it from this folder:
  *
- *     deno run -A --no-lock --config ../../deno.json own_server.ts
+ *     deno run -A own_server.ts
  *
  * `/own/joke` is answered here, with a module loaded in the server
  * environment (edit utils/jokes.ts: the next answer has the edit); every
