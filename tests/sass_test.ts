@@ -154,6 +154,8 @@ Deno.test("Sass: an error answers 500 with the file, line and frame, and the com
     "index.html": pageHtml(),
     "src/ok.scss": `$c: rgb(1, 2, 3);\na { b { color: $c; } }\n`,
     "src/bad.scss": `a {\n  color: red\n  b { color: blue; }\n`,
+    "src/card.module.scss":
+      `$pad: 2px;\n.card { padding: $pad; &:hover { color: red; } }\n`,
   });
   {
     await using dev = await startServer(app.root);
@@ -166,6 +168,12 @@ Deno.test("Sass: an error answers 500 with the file, line and frame, and the com
     assert.equal(bad.status, 500, body);
     assert.match(body, /src\/bad\.scss:\d+:\d+: /);
     assert.match(body, /\| +color: red/);
+    // A Sass CSS module exports its scoped class names.
+    const card = await (await fetch(
+      new URL("/src/card.module.scss?import", dev.url),
+    )).text();
+    assert.match(card, /export const card = "_card_[0-9A-Za-z_-]+";/);
+    assert.match(card, /_card_[0-9A-Za-z_-]+:hover/);
     assert.equal(runningSassCompilers(), 1);
   }
   // Closing the last server ended the compiler process (awaited its exit).
