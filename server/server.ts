@@ -304,6 +304,7 @@ class BananaDevServer implements DevServer {
       app,
       userPluginNames: userPlugins.map((plugin) => plugin.name),
       packages,
+      env: appEnv.env,
       logError: (id, message) => this.#logErrorOnce(id, message),
     });
     if (freshApp) {

@@ -128,7 +128,7 @@ const SECRET = "s3cr3t-value-4711";
 Deno.test({
   ...browserTest,
   name:
-    ".env files: VITE_ variables show on import.meta.env with Vite's precedence, other variables are undefined and in no served byte, and an edit of .env reloads with the new value",
+    ".env files: VITE_ variables show on import.meta.env (and as %VITE_TITLE% in index.html) with Vite's precedence, other variables are undefined and in no served byte, and an edit of .env reloads with the new value",
   async fn() {
     const envMain = `
 const env = import.meta.env;
@@ -138,7 +138,10 @@ document.querySelector("#out")!.textContent = [
 ].join(" | ");
 `;
     const app = await createTempApp({
-      "index.html": pageHtml(),
+      "index.html": pageHtml().replace(
+        "<title>hmr test</title>",
+        "<title>%VITE_TITLE% (%MODE%) %SECRET_TOKEN%</title>",
+      ),
       "src/main.ts": envMain,
       ".env": `VITE_TITLE=Title from env\nSECRET_TOKEN=${SECRET}\n` +
         `VITE_FROM_LOCAL=env\nVITE_FROM_MODE=env\n`,
@@ -158,6 +161,11 @@ document.querySelector("#out")!.textContent = [
       "#out",
       "Title from env | local | development | on | undefined | development | true",
       10_000,
+    );
+    // HTML env replacement: known names only.
+    assert.equal(
+      await tracked.page.title(),
+      "Title from env (development) %SECRET_TOKEN%",
     );
     await waitFor(() => bodies.length > 0);
     const texts = await Promise.all(bodies);

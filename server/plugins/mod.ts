@@ -15,6 +15,7 @@ import { assetsPlugin } from "./assets.ts";
 import { cssPlugin } from "./css.ts";
 import { cssPreprocessPlugin } from "./css_preprocess.ts";
 import { globPlugin } from "./glob.ts";
+import { htmlEnvPlugin } from "./html_env.ts";
 import { jsonPlugin } from "./json.ts";
 import { detectRefreshFramework, refreshPlugin } from "./refresh.ts";
 import { usesVue, vue, VUE_PLUGIN_NAMES } from "./vue.ts";
@@ -23,6 +24,8 @@ import { usesVue, vue, VUE_PLUGIN_NAMES } from "./vue.ts";
 export interface BuiltinPluginContext {
   config: ResolvedConfig;
   app: AppDenoConfig;
+  /** The app's exposed `.env` variables (for `%VITE_*%` in HTML). */
+  env?: Record<string, string>;
   /** Files of npm packages (package stylesheets and their assets). */
   packages?: PackageFiles;
   /**
@@ -73,7 +76,9 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
         console.log(`[banana] error ${message}`);
       }
     });
-  const plugins: Plugin[] = [];
+  const plugins: Plugin[] = [
+    htmlEnvPlugin({ env: context.env ?? {}, mode: config.mode }),
+  ];
   const framework = detectRefreshFramework(app);
   // Fast Refresh works through import.meta.hot: off with --no-hmr.
   if (framework && config.hmr !== null) {
