@@ -197,6 +197,7 @@ export function cliOptionsToArgs(options: CliOptions): string[] {
     args.push("--hmr-timeout", String(options.hmrTimeout));
   }
   if (options.config !== undefined) args.push("--config", options.config);
+  if (options.mode !== undefined) args.push("--mode", options.mode);
   return args;
 }
 

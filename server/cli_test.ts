@@ -86,6 +86,7 @@ Deno.test("cli: options turned back into arguments parse to the same options (th
     ["/app", "--host", "--no-hmr", "--config", "/app/banana.config.ts"],
     ["--host", "example.test", "--hmr", "--hmr-port", "24678"],
     ["--hmr-timeout=5000", "--port=3000"],
+    ["app", "--mode", "staging"],
   ];
   for (const args of lines) {
     const options = parseCliArgs(args);
