@@ -24,6 +24,48 @@ import { copy } from "./_copy.ts";
 import { type CliServer, startCliServer } from "./_cli_server.ts";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
+
+/** Routes the example does not have, for the conventions it does not show. */
+const MORE_ROUTES = {
+  "routes/order.tsx": `
+export const handler = {
+  GET(_req: Request, ctx: { render: (data: string) => Response }) {
+    return ctx.render("No order yet");
+  },
+  async POST(req: Request, ctx: { render: (data: string, init: ResponseInit) => Response }) {
+    const form = await req.formData();
+    return ctx.render("Ordered " + form.get("fruit"), { status: 201 });
+  },
+};
+export default function Order({ data }: { data: string }) {
+  return <p id="order">{data}</p>;
+}
+`,
+  "routes/(shop)/_layout.tsx": `
+import type { ComponentType } from "preact";
+export default function Shop({ Component }: { Component: ComponentType }) {
+  return <section class="shop"><Component /></section>;
+}
+`,
+  "routes/(shop)/cart.tsx": `
+import Peel from "./(_islands)/Peel.tsx";
+export default function Cart() {
+  return <><h1 id="cart">Cart</h1><Peel /></>;
+}
+`,
+  "routes/(shop)/(_islands)/Peel.tsx": `
+import { useState } from "preact/hooks";
+export default function Peel() {
+  const [peeled, setPeeled] = useState(false);
+  return <button id="peel" onClick={() => setPeeled(true)}>{peeled ? "Peeled" : "Peel"}</button>;
+}
+`,
+  "routes/docs/[...path].tsx": `
+export default function Doc({ params }: { params: { path: string } }) {
+  return <h1 id="doc">{params.path}</h1>;
+}
+`,
+};
 const EXAMPLE = join(import.meta.dirname!, "../examples/fresh-app");
 const OVERLAY = "banana-error-overlay";
 
@@ -33,11 +75,12 @@ async function edit(app: TempApp, rel: string, from: string, to: string) {
   await app.write(rel, source.replace(from, to));
 }
 
-async function freshApp(): Promise<
+async function freshApp(extra: Record<string, string> = {}): Promise<
   { app: TempApp; dev: CliServer } & AsyncDisposable
 > {
   const app = await createTempApp({});
   await copy(EXAMPLE, app.root);
+  for (const [rel, text] of Object.entries(extra)) await app.write(rel, text);
   const dev = await startCliServer(app.root);
   return {
     app,
@@ -58,9 +101,9 @@ async function requestNumber(tracked: TrackedPage): Promise<number> {
 Deno.test({
   ...browserTest,
   name:
-    "fresh app: routes render on the server (_app, _middleware state, params, API JSON, _404), islands hydrate, a page without islands loads no app script",
+    "fresh app: routes render on the server (_app, _middleware state, params, API JSON, handlers with ctx.render and POST, groups, layouts, rest params, _404), islands hydrate (islands/ and (_islands)/), a page without islands loads no app script",
   async fn() {
-    await using s = await freshApp();
+    await using s = await freshApp(MORE_ROUTES);
     const { dev } = s;
     const home = await fetch(dev.url);
     assert.equal(home.status, 200);
@@ -94,6 +137,28 @@ Deno.test({
     assert.equal(missing.status, 404);
     assert.match(await missing.text(), /\/no\/such\/page was not found/);
 
+    // A handler with ctx.render(data), POST, 405 with Allow; a group with a
+    // layout and no path segment; a rest parameter.
+    const order = await fetch(new URL("/order", dev.url));
+    assert.match(await order.text(), /<p id="order">No order yet<\/p>/);
+    const posted = await fetch(new URL("/order", dev.url), {
+      method: "POST",
+      body: new URLSearchParams({ fruit: "plantain" }),
+    });
+    assert.equal(posted.status, 201);
+    assert.match(await posted.text(), /<p id="order">Ordered plantain<\/p>/);
+    const put = await fetch(new URL("/order", dev.url), { method: "PUT" });
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get("allow"), "GET, POST");
+    await put.body?.cancel();
+    const cart = await (await fetch(new URL("/cart", dev.url))).text();
+    assert.match(
+      cart,
+      /<section class="shop"><h1 id="cart">Cart<\/h1><banana-island/,
+    );
+    const docs = await (await fetch(new URL("/docs/a/b%20c", dev.url))).text();
+    assert.match(docs, /<h1 id="doc">a\/b c<\/h1>/);
+
     const css = await fetch(new URL("/styles.css", dev.url));
     assert.equal(css.status, 200);
     assert.match(await css.text(), /\.btn/);
@@ -119,7 +184,8 @@ Deno.test({
       performance.getEntriesByType("resource").map((entry) =>
         new URL(entry.name).pathname
       ).filter((path) =>
-        !path.startsWith("/@banana/") && !path.endsWith(".css")
+        !path.startsWith("/@banana/") && !path.endsWith(".css") &&
+        path !== "/favicon.ico"
       )
     );
     assert.deepEqual(scripts, []);
@@ -128,6 +194,13 @@ Deno.test({
       "#about",
       "Bananas since 1994, rendered on the server.",
     );
+
+    // An island from a (_islands) folder next to its route.
+    await using shop = await openPage(new URL("/cart", dev.url).href);
+    await waitFor(async () => {
+      await shop.page.click("#peel");
+      return (await shop.page.textContent("#peel")) === "Peeled";
+    }, { timeout: 10_000, message: "the (_islands) island to hydrate" });
   },
 });
 
