@@ -40,6 +40,12 @@ export const STYLE_ENTRY: EntryOptions = {
   fields: ["style", "main"],
 };
 
+/** Conditions and fields for a package `@use`d or `@import`ed by a Sass stylesheet. */
+export const SASS_ENTRY: EntryOptions = {
+  conditions: ["sass", "style", "development"],
+  fields: ["sass", "style", "main"],
+};
+
 /** The result of {@linkcode resolvePackageEntry}. */
 export type PackageEntry =
   /** A path relative to the package folder, without `./` (`dist/x.css`). */

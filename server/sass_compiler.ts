@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { ImportMap } from "./import_map.ts";
+
 /** What one compile is asked to do. */
 export interface SassCompileRequest {
   /** The stylesheet's absolute path (relative `@use`s resolve from it). */
@@ -19,6 +21,8 @@ export interface SassCompileRequest {
   syntax: "scss" | "indented";
   /** Folders `@use "name"` also looks in (the app's root). */
   loadPaths: string[];
+  /** The app's import map: `@use "pkg/x"` reads npm packages through it. */
+  importMap: ImportMap;
 }
 
 /** A compiled stylesheet. */
@@ -82,6 +86,8 @@ class SassProcess {
         "--quiet",
         "--allow-read",
         "--allow-env",
+        // `deno info`, which fetches a package `@use`d from npm.
+        `--allow-run=${Deno.execPath()}`,
         WORKER_URL,
         spec,
       ],
@@ -178,6 +184,7 @@ const processes = new Map<string, SassProcess>();
  * const { css } = await compileSass("npm:sass@1.108.2", {
  *   file: "/app/src/app.scss", source: "$c: red; a { color: $c }",
  *   syntax: "scss", loadPaths: ["/app"],
+ *   importMap: { imports: {}, scopes: {} },
  * });
  * ```
  */

@@ -15,6 +15,9 @@
  */
 
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { type ImportMap, resolveWithImportMap } from "./import_map.ts";
+import { PackageFiles } from "./package_files.ts";
+import { SASS_ENTRY } from "./package_exports.ts";
 
 interface CompileRequest {
   id: number;
@@ -22,6 +25,8 @@ interface CompileRequest {
   source: string;
   syntax: "scss" | "indented" | "css";
   loadPaths: string[];
+  /** The app's import map: `@use "pkg/x"` goes through it to npm packages. */
+  importMap: ImportMap;
 }
 
 interface SassSpan {
@@ -36,10 +41,41 @@ interface SassException {
 }
 
 interface SassApi {
-  compileString(source: string, options: Record<string, unknown>): {
+  compileStringAsync(
+    source: string,
+    options: Record<string, unknown>,
+  ): Promise<{
     css: string;
     loadedUrls: URL[];
-  };
+  }>;
+}
+
+const packages = new PackageFiles();
+
+/**
+ * Where a load that is neither relative nor in the app root goes: through
+ * the app's import map to a file of an npm package (its `sass` / `style`
+ * export, or the sub-path as written; Sass then tries its partial and
+ * extension variants), or to a file the map names. Null leaves it to Sass.
+ */
+async function findPackageFile(
+  url: string,
+  request: CompileRequest,
+): Promise<URL | null> {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return null;
+  const mapped = resolveWithImportMap(
+    url,
+    request.importMap,
+    pathToFileURL(request.file).href,
+  );
+  if (mapped === null) return null;
+  if (mapped.startsWith("file:")) return new URL(mapped);
+  if (!mapped.startsWith("npm:")) return null;
+  try {
+    return pathToFileURL(await packages.fileFor(mapped, SASS_ENTRY));
+  } catch {
+    return null;
+  }
 }
 
 const encoder = new TextEncoder();
@@ -56,13 +92,19 @@ function toPath(url: URL | undefined): string | null {
   return url?.protocol === "file:" ? fileURLToPath(url) : null;
 }
 
-function compile(sass: SassApi, request: CompileRequest): unknown {
+async function compile(
+  sass: SassApi,
+  request: CompileRequest,
+): Promise<unknown> {
   const warnings: string[] = [];
   try {
-    const result = sass.compileString(request.source, {
+    const result = await sass.compileStringAsync(request.source, {
       url: pathToFileURL(request.file),
       syntax: request.syntax,
       loadPaths: request.loadPaths,
+      importers: [{
+        findFileUrl: (url: string) => findPackageFile(url, request),
+      }],
       style: "expanded",
       logger: {
         warn(message: string, options: { span?: SassSpan }) {
@@ -99,9 +141,10 @@ function compile(sass: SassApi, request: CompileRequest): unknown {
 let sass: SassApi;
 try {
   const namespace = await import(Deno.args[0]);
-  sass = (namespace.compileString ? namespace : namespace.default) as SassApi;
-  if (typeof sass?.compileString !== "function") {
-    throw new Error(`${Deno.args[0]} has no compileString()`);
+  sass =
+    (namespace.compileStringAsync ? namespace : namespace.default) as SassApi;
+  if (typeof sass?.compileStringAsync !== "function") {
+    throw new Error(`${Deno.args[0]} has no compileStringAsync()`);
   }
 } catch (err) {
   await send({ failed: err instanceof Error ? err.message : String(err) });
@@ -119,6 +162,6 @@ for await (
     const line = buffered.slice(0, newline);
     buffered = buffered.slice(newline + 1);
     if (line.trim() === "") continue;
-    await send(compile(sass, JSON.parse(line) as CompileRequest));
+    await send(await compile(sass, JSON.parse(line) as CompileRequest));
   }
 }

@@ -150,7 +150,15 @@ Deno.test("Sass without a sass entry, Less and Stylus: a message naming the comp
 
 Deno.test("Sass: an error answers 500 with the file, line and frame, and the compiler process ends with the server", async () => {
   await using app = await createTempApp({
-    "deno.json": JSON.stringify({ imports: { "sass": SASS } }),
+    "deno.json": JSON.stringify({
+      imports: {
+        "sass": SASS,
+        "@fontsource/inter": "npm:@fontsource/inter@5.2.8",
+      },
+    }),
+    // A package's Sass, through the import map and its "sass" export.
+    "src/font.scss":
+      `@use "@fontsource/inter/scss" as inter;\n.f::after { content: inter.$family; }\n`,
     "index.html": pageHtml(),
     "src/ok.scss": `$c: rgb(1, 2, 3);\na { b { color: $c; } }\n`,
     "src/bad.scss": `a {\n  color: red\n  b { color: blue; }\n`,
@@ -163,6 +171,10 @@ Deno.test("Sass: an error answers 500 with the file, line and frame, and the com
     assert.equal(ok.status, 200);
     assert.match(ok.headers.get("content-type") ?? "", /text\/css/);
     assert.match(await ok.text(), /a b \{\s*color: rgb\(1, 2, 3\);\s*\}/);
+    const font = await fetch(new URL("/src/font.scss", dev.url));
+    const fontCss = await font.text();
+    assert.equal(font.status, 200, fontCss);
+    assert.match(fontCss, /content: "Inter"/);
     const bad = await fetch(new URL("/src/bad.scss?import", dev.url));
     const body = await bad.text();
     assert.equal(bad.status, 500, body);

@@ -132,6 +132,7 @@ export function cssPreprocessPlugin(options: CssPreprocessOptions): Plugin {
           source: code,
           syntax: path.endsWith(".sass") ? "indented" : "scss",
           loadPaths: [root],
+          importMap,
         });
       } catch (err) {
         if (err instanceof SassCompileError) {
