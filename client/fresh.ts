@@ -86,7 +86,7 @@ function isInjected(node: Element): boolean {
 function mergeHead(current: HTMLHeadElement, next: HTMLHeadElement): string {
   const shape = (head: HTMLHeadElement) =>
     [...head.children].filter((el) => !isInjected(el) && el.tagName !== "TITLE")
-      .map((el) => el.outerHTML);
+      .map(withoutFreshness);
   const a = shape(current);
   const b = shape(next);
   if (a.length !== b.length || a.some((html, i) => html !== b[i])) {
@@ -95,6 +95,27 @@ function mergeHead(current: HTMLHeadElement, next: HTMLHeadElement): string {
   const title = next.querySelector("title")?.textContent;
   if (title !== undefined && title !== document.title) document.title = title;
   return "";
+}
+
+/**
+ * An element's HTML without the `t=` a hot-swapped stylesheet's `href`
+ * carries (client/css.ts adds it; the server's markup has none).
+ */
+function withoutFreshness(element: Element): string {
+  const href = element.getAttribute("href");
+  if (element.tagName !== "LINK" || !href?.includes("t=")) {
+    return element.outerHTML;
+  }
+  const url = new URL(href, location.href);
+  url.searchParams.delete("t");
+  const copy = element.cloneNode() as Element;
+  copy.setAttribute(
+    "href",
+    url.origin === location.origin
+      ? url.pathname + url.search + url.hash
+      : url.href,
+  );
+  return copy.outerHTML;
 }
 
 function syncAttributes(current: Element, next: Element): void {

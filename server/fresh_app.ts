@@ -23,6 +23,7 @@
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { contentHash } from "./hash.ts";
+import { fileToUrl } from "./resolver.ts";
 import { BananaError, codeFrame, formatErrorForLog } from "./errors.ts";
 import type { ErrorBody } from "../client/payload.ts";
 import type { HotChannel } from "./hot_channel.ts";
@@ -697,6 +698,26 @@ export class FreshApp {
     );
     if (islandsAddedOrRemoved) {
       this.options.invalidateBrowserModules(ISLANDS_MODULE_URL);
+    }
+    // Stylesheets of static/ are swapped in the pages like any <link> sheet.
+    const staticDir = join(root, "static");
+    const sheets = files.filter((file) =>
+      isInside(staticDir, file) && file.endsWith(".css") &&
+      changes.get(file) === "update"
+    );
+    if (sheets.length > 0) {
+      const timestamp = Date.now();
+      const paths = sheets.map((file) => fileToUrl(staticDir, file));
+      this.options.log(`css update ${paths.join(", ")}`);
+      channel.send({
+        type: "update",
+        updates: paths.map((path) => ({
+          type: "css-update" as const,
+          path,
+          acceptedPath: path,
+          timestamp,
+        })),
+      });
     }
     const change = await ssr.onFileChanges(changes);
     if (!change && !routesChanged) return;

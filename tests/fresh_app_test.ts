@@ -17,6 +17,7 @@ import {
   type TempApp,
   type TrackedPage,
   waitFor,
+  waitForStyle,
   waitForText,
   wasReloaded,
 } from "./_browser.ts";
@@ -418,7 +419,7 @@ Deno.test({
 Deno.test({
   ...browserTest,
   name:
-    "fresh app: an in-place update keeps the scroll position; a <head> change reloads the page and the terminal says why",
+    "fresh app: an in-place update keeps the scroll position; a static/ stylesheet is swapped in place; a <head> change reloads the page and the terminal says why",
   async fn() {
     await using s = await freshApp();
     const { app, dev } = s;
@@ -440,6 +441,24 @@ Deno.test({
       10_000,
     );
     assert.equal(await tracked.page.evaluate("scrollY"), 1500);
+    assert.equal(await wasReloaded(tracked), false);
+
+    // A stylesheet of static/: swapped in place; a later server edit still
+    // merges (the swapped <link> counts as the same head).
+    await edit(
+      app,
+      "static/styles.css",
+      ".badge {\n  font-weight: 600;",
+      ".badge {\n  font-weight: 600;\n  color: rgb(200, 0, 0);",
+    );
+    await waitForStyle(tracked, "#cart-badge", "color", "rgb(200, 0, 0)");
+    await edit(app, "routes/index.tsx", "picked today", "picked at noon");
+    await waitForText(
+      tracked,
+      "#blurb",
+      "Sweet, creamy and picked at noon.",
+      10_000,
+    );
     assert.equal(await wasReloaded(tracked), false);
 
     const from = dev.lines.length;
