@@ -93,9 +93,11 @@ export async function parseSfc(
   where: SfcFile,
 ): Promise<SFCDescriptor> {
   const sfc = await loadCompilerSfc();
+  // No block maps: the template's AST and <script setup>'s map are of the
+  // whole file already.
   const { descriptor, errors } = sfc.parse(source, {
     filename: where.file,
-    sourceMap: true,
+    sourceMap: false,
   });
   if (errors.length > 0) throw sfcError(errors[0], source, where, 0);
   return descriptor;
@@ -187,45 +189,392 @@ export function sfcChanges(
   return { main, styles };
 }
 
-/** A hash of everything but the template: equal hashes allow a re-render. */
-function scriptHash(descriptor: SFCDescriptor): string {
+/**
+ * A hash of everything but the template: equal hashes allow a re-render.
+ * `scriptKey` covers the scripts and what they read from the template.
+ */
+function scriptHash(descriptor: SFCDescriptor, scriptKey: string): string {
   return contentHash(JSON.stringify([
-    descriptor.script?.content ?? null,
-    descriptor.script?.attrs ?? null,
-    descriptor.scriptSetup?.content ?? null,
-    descriptor.scriptSetup?.attrs ?? null,
-    descriptor.cssVars,
+    scriptKey,
     descriptor.styles.map((s) => s.attrs),
   ])).slice(0, 12);
 }
 
-/** Appends `map`'s mappings to `out`, `lineOffset` lines further down. */
-function addMappings(
-  out: SourceMapGenerator,
-  map: RawSourceMap,
+/** A piece of the main module: code and its map to the `.vue` file. */
+interface Part {
+  code: string;
+  /** Source map v3 to the `.vue` file, or null. */
+  map: RawSourceMap | null;
+}
+
+/** A compiled script, kept while its inputs stay the same. */
+interface ScriptPart extends Part {
+  key: string;
+  bindings: Record<string, unknown> | undefined;
+  namedExports: boolean;
+}
+
+/**
+ * The last compiled script of each component: a template edit re-uses it
+ * (Babel's parse of the script and the type stripping are most of the work).
+ */
+const scriptCache = new Map<string, ScriptPart>();
+
+const IDENTIFIER = /[A-Za-z_$][\w$]*/g;
+
+/** The parts of a template AST node that the usage key reads. */
+interface TemplateNode {
+  type: number;
+  tag?: string;
+  name?: string;
+  value?: { content: string } | null;
+  exp?: { content?: string } | null;
+  arg?: { content?: string; isStatic?: boolean } | null;
+  content?: { content?: string } | string;
+  props?: TemplateNode[];
+  children?: TemplateNode[];
+}
+
+// compiler-core's NodeTypes of a parsed (untransformed) template.
+const ELEMENT = 1;
+const INTERPOLATION = 5;
+const ATTRIBUTE = 6;
+const DIRECTIVE = 7;
+
+const camelize = (word: string) =>
+  word.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+const capitalize = (word: string) => word[0].toUpperCase() + word.slice(1);
+
+/** Identifiers of an expression, string literals left out. */
+function expressionIdentifiers(expression: string, into: Set<string>): void {
+  const code = expression.replace(/(["'`])(?:\\.|(?!\1)[^\\])*\1/g, "");
+  for (const name of code.match(IDENTIFIER) ?? []) into.add(name);
+}
+
+/**
+ * What a `<script setup lang="ts">` compile reads from the template: Vue
+ * exposes to the template only the imports it uses there (so that
+ * type-only imports are dropped), found in its tags, directives, `ref`
+ * names and expressions. Those names (a superset: native tags too) that
+ * the script also spells: a template edit that keeps them keeps the
+ * script's output.
+ */
+function templateUsageKey(
+  ast: TemplateNode | undefined,
+  script: string,
+): string {
+  const declared = new Set(script.match(IDENTIFIER) ?? []);
+  const names = new Set<string>();
+  const visit = (node: TemplateNode) => {
+    if (node.type === ELEMENT && node.tag) {
+      names.add(node.tag);
+      names.add(capitalize(camelize(node.tag)));
+      for (const prop of node.props ?? []) {
+        if (prop.type === ATTRIBUTE && prop.name === "ref" && prop.value) {
+          names.add(prop.value.content);
+        } else if (prop.type === DIRECTIVE && prop.name) {
+          names.add(`v${capitalize(camelize(prop.name))}`);
+          if (prop.exp?.content) expressionIdentifiers(prop.exp.content, names);
+          if (prop.arg && !prop.arg.isStatic && prop.arg.content) {
+            expressionIdentifiers(prop.arg.content, names);
+          }
+        }
+      }
+    } else if (
+      node.type === INTERPOLATION && typeof node.content === "object" &&
+      node.content.content
+    ) {
+      expressionIdentifiers(node.content.content, names);
+    }
+    for (const child of node.children ?? []) visit(child);
+  };
+  if (ast) visit(ast);
+  return [...names].filter((name) => declared.has(name)).sort().join(",");
+}
+
+/**
+ * The map of `outer` (generated → intermediate code) through `inner`
+ * (intermediate → `.vue`), or `inner` alone with lines moved by
+ * `lineOffset` (a block-relative map of a `<script>` without setup).
+ */
+function composeMaps(
+  outer: RawSourceMap | null,
+  inner: RawSourceMap,
+  source: string,
   lineOffset: number,
-): void {
-  const consumer = new SourceMapConsumer(map);
-  consumer.eachMapping((m) => {
-    if (
-      m.source === null || m.originalLine === null || m.originalColumn === null
-    ) return;
+): RawSourceMap {
+  const out = new SourceMapGenerator({ file: source });
+  const innerConsumer = new SourceMapConsumer(inner);
+  const add = (
+    line: number,
+    column: number,
+    originalLine: number,
+    originalColumn: number,
+    name: string | null,
+  ) =>
     out.addMapping({
-      generated: {
-        line: m.generatedLine + lineOffset,
-        column: m.generatedColumn,
-      },
-      original: { line: m.originalLine, column: m.originalColumn },
-      source: "sfc",
-      ...(m.name ? { name: m.name } : {}),
+      generated: { line, column },
+      original: { line: originalLine + lineOffset, column: originalColumn },
+      source,
+      ...(name ? { name } : {}),
     });
-  });
+  if (!outer) {
+    innerConsumer.eachMapping((m) => {
+      if (m.originalLine === null || m.originalColumn === null) return;
+      add(
+        m.generatedLine,
+        m.generatedColumn,
+        m.originalLine,
+        m.originalColumn,
+        m.name,
+      );
+    });
+  } else {
+    new SourceMapConsumer(outer).eachMapping((m) => {
+      if (m.originalLine === null || m.originalColumn === null) return;
+      const original = innerConsumer.originalPositionFor({
+        line: m.originalLine,
+        column: m.originalColumn,
+      });
+      if (original.line === null || original.column === null) return;
+      add(
+        m.generatedLine,
+        m.generatedColumn,
+        original.line,
+        original.column,
+        original.name ?? m.name,
+      );
+    });
+  }
+  return out.toJSON();
+}
+
+/** A map of `code` to itself, line for line, from column 0. */
+function lineMap(code: string, source: string): RawSourceMap {
+  const out = new SourceMapGenerator({ file: source });
+  const lines = lineCount(code);
+  for (let line = 1; line <= lines; line++) {
+    out.addMapping({
+      generated: { line, column: 0 },
+      original: { line, column: 0 },
+      source,
+    });
+  }
+  return out.toJSON();
 }
 
 function lineCount(text: string): number {
   let n = 1;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
   return n;
+}
+
+/**
+ * Strips TypeScript from one part with Oxc and maps the result to the
+ * `.vue` file; an Oxc error is reported at its `.vue` line.
+ */
+async function stripTypes(
+  part: { code: string; map: RawSourceMap | undefined; lineOffset: number },
+  where: SfcFile,
+  source: string,
+  options: { define: Record<string, string>; lang: string },
+): Promise<Part> {
+  const name = `${where.url}.${options.lang === "tsx" ? "tsx" : "ts"}`;
+  try {
+    const result = await transformWithRefresh(part.code, name, {
+      jsxImportSource: "vue",
+      refresh: false,
+      sourcemap: true,
+      define: options.define,
+    });
+    const code = result.code.replace(
+      /\n\/\/# sourceMappingURL=[^\n]*\n?$/,
+      "\n",
+    );
+    const map = part.map
+      ? composeMaps(
+        JSON.parse(result.map!),
+        part.map,
+        where.url,
+        part.lineOffset,
+      )
+      : null;
+    return { code, map };
+  } catch (err) {
+    if (!(err instanceof RefreshTransformError)) throw err;
+    let line = 1;
+    let column = 0;
+    if (part.map) {
+      const original = new SourceMapConsumer(part.map).originalPositionFor({
+        line: err.line,
+        column: err.column - 1,
+      });
+      line = (original.line ?? 1) + part.lineOffset;
+      column = original.column ?? 0;
+    }
+    throw new BananaError({
+      message: `${relative(where.root, where.file)}:${line}:${
+        column + 1
+      }: ${err.reason}`,
+      id: where.file,
+      loc: { file: where.file, line, column },
+      frame: codeFrame(source, line, column),
+      plugin: "vue",
+    });
+  }
+}
+
+/** One `.vue`-mapped part without type stripping. */
+function plainPart(
+  code: string,
+  map: RawSourceMap | undefined,
+  url: string,
+  lineOffset: number,
+): Part {
+  return { code, map: map ? composeMaps(null, map, url, lineOffset) : null };
+}
+
+/** The fs `compileScript` resolves imported types with. */
+const SCRIPT_FS = {
+  fileExists: (file: string) => {
+    try {
+      return Deno.statSync(file).isFile;
+    } catch {
+      return false;
+    }
+  },
+  readFile: (file: string) => {
+    try {
+      return Deno.readTextFileSync(file);
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+async function compileScriptPart(
+  sfc: Sfc,
+  descriptor: SFCDescriptor,
+  where: SfcFile,
+  options: { id: string; define: Record<string, string>; lang?: string },
+): Promise<ScriptPart> {
+  const { script, scriptSetup, template } = descriptor;
+  const isTs = options.lang === "ts" || options.lang === "tsx";
+  const key = JSON.stringify([
+    options.id,
+    options.define,
+    script?.content ?? null,
+    script?.attrs ?? null,
+    scriptSetup?.content ?? null,
+    scriptSetup?.attrs ?? null,
+    descriptor.cssVars,
+    isTs && scriptSetup && template
+      ? templateUsageKey(
+        template.ast as unknown as TemplateNode | undefined,
+        scriptSetup.content + (script?.content ?? ""),
+      )
+      : null,
+  ]);
+  const cached = scriptCache.get(where.file);
+  if (cached?.key === key) return cached;
+  if (!script && !scriptSetup) {
+    const part = { code: "const _sfc_main = {};\n", map: null };
+    return { ...part, key, bindings: undefined, namedExports: false };
+  }
+  const block = scriptSetup ?? script!;
+  let compiled;
+  try {
+    compiled = sfc.compileScript(descriptor, {
+      id: options.id,
+      isProd: false,
+      sourceMap: true,
+      inlineTemplate: false,
+      genDefaultAs: "_sfc_main",
+      fs: SCRIPT_FS,
+    });
+  } catch (err) {
+    throw sfcError(err, descriptor.source, where, block.loc.start.line - 1);
+  }
+  const code = compiled.content.endsWith("\n")
+    ? compiled.content
+    : compiled.content + "\n";
+  // With <script setup> the map is of the whole file. A lone <script>
+  // comes back line for line (`export default` → `const _sfc_main =`),
+  // without a map: its lines are the block's.
+  const map = (compiled.map as RawSourceMap | undefined) ??
+    (scriptSetup ? undefined : lineMap(code, where.url));
+  const lineOffset = scriptSetup ? 0 : script!.loc.start.line - 1;
+  const part = isTs
+    ? await stripTypes({ code, map, lineOffset }, where, descriptor.source, {
+      define: options.define,
+      lang: options.lang!,
+    })
+    : plainPart(code, map, where.url, lineOffset);
+  const result: ScriptPart = {
+    ...part,
+    key,
+    bindings: compiled.bindings as Record<string, unknown> | undefined,
+    namedExports: script !== null &&
+      /^\s*export\s+(?!default\b)/m.test(script.content),
+  };
+  scriptCache.set(where.file, result);
+  return result;
+}
+
+async function compileTemplatePart(
+  sfc: Sfc,
+  descriptor: SFCDescriptor,
+  where: SfcFile,
+  options: {
+    id: string;
+    scoped: boolean;
+    bindings: Record<string, unknown> | undefined;
+    define: Record<string, string>;
+    lang?: string;
+  },
+): Promise<Part> {
+  const template = descriptor.template!;
+  const isTs = options.lang === "ts" || options.lang === "tsx";
+  const result = sfc.compileTemplate({
+    source: template.content,
+    // The file's AST: positions (and the map) are the .vue file's.
+    ast: template.ast,
+    filename: where.file,
+    id: options.id,
+    scoped: options.scoped,
+    slotted: descriptor.slotted,
+    isProd: false,
+    ssr: false,
+    compilerOptions: {
+      scopeId: options.scoped ? `data-v-${options.id}` : undefined,
+      bindingMetadata: options.bindings as never,
+      expressionPlugins: isTs ? ["typescript"] : undefined,
+    },
+  });
+  if (result.errors.length > 0) {
+    const first = result.errors[0];
+    // String errors (rare) have no position: point at the template.
+    throw typeof first === "string"
+      ? sfcError(
+        { message: first, loc: { start: { line: 1, column: 1 } } },
+        descriptor.source,
+        where,
+        template.loc.start.line - 1,
+      )
+      : sfcError(first, descriptor.source, where, 0);
+  }
+  // The function keeps its line: `export function render` → `function _sfc_render`.
+  const code = result.code.replace(
+    /\nexport function render\(/,
+    "\nfunction _sfc_render(",
+  );
+  const map = result.map as RawSourceMap | undefined;
+  return isTs
+    ? await stripTypes({ code, map, lineOffset: 0 }, where, descriptor.source, {
+      define: options.define,
+      lang: options.lang!,
+    })
+    : plainPart(code, map, where.url, 0);
 }
 
 /**
@@ -252,7 +601,6 @@ export async function compileSfc(
   const id = sfcId(where.root, where.file);
   const scoped = descriptor.styles.some((s) => s.scoped);
   const lang = descriptor.scriptSetup?.lang ?? descriptor.script?.lang;
-  const isTs = lang === "ts" || lang === "tsx";
   if (lang && !["ts", "tsx", "js", "jsx"].includes(lang)) {
     throw new BananaError({
       message: `${
@@ -262,148 +610,39 @@ export async function compileSfc(
       plugin: "vue",
     });
   }
-
-  let scriptCode = "const _sfc_main = {};\n";
-  let scriptMap: RawSourceMap | undefined;
-  let bindings: Record<string, unknown> | undefined;
-  let namedExports = false;
-  if (descriptor.script || descriptor.scriptSetup) {
-    const block = descriptor.scriptSetup ?? descriptor.script!;
-    try {
-      const script = sfc.compileScript(descriptor, {
-        id,
-        isProd: false,
-        sourceMap: true,
-        inlineTemplate: false,
-        genDefaultAs: "_sfc_main",
-        fs: {
-          fileExists: (file: string) => {
-            try {
-              return Deno.statSync(file).isFile;
-            } catch {
-              return false;
-            }
-          },
-          readFile: (file: string) => {
-            try {
-              return Deno.readTextFileSync(file);
-            } catch {
-              return undefined;
-            }
-          },
-        },
-      });
-      scriptCode = script.content.endsWith("\n")
-        ? script.content
-        : script.content + "\n";
-      scriptMap = script.map as RawSourceMap | undefined;
-      bindings = script.bindings as Record<string, unknown> | undefined;
-      namedExports = descriptor.script !== null &&
-        /^\s*export\s+(?!default\b)/m.test(descriptor.script.content);
-    } catch (err) {
-      throw sfcError(err, source, where, block.loc.start.line - 1);
-    }
-  }
-
-  let templateCode = "";
-  let templateMap: RawSourceMap | undefined;
-  if (descriptor.template) {
-    const template = descriptor.template;
-    const result = sfc.compileTemplate({
-      source: template.content,
-      ast: template.ast,
-      inMap: template.map,
-      filename: where.file,
+  const script = await compileScriptPart(sfc, descriptor, where, {
+    id,
+    define: options.define,
+    lang,
+  });
+  const template = descriptor.template
+    ? await compileTemplatePart(sfc, descriptor, where, {
       id,
       scoped,
-      slotted: descriptor.slotted,
-      isProd: false,
-      ssr: false,
-      compilerOptions: {
-        scopeId: scoped ? `data-v-${id}` : undefined,
-        bindingMetadata: bindings as never,
-        expressionPlugins: isTs ? ["typescript"] : undefined,
+      bindings: script.bindings,
+      define: options.define,
+      lang,
+    })
+    : { code: "", map: null };
+  const namedExports = script.namedExports;
+  const code = script.code + template.code;
+  // An index map: the script's part is re-used as it is on template edits.
+  const empty = { version: 3, sources: [], names: [], mappings: "" };
+  const map = {
+    version: 3,
+    file: where.url,
+    sections: [
+      { offset: { line: 0, column: 0 }, map: script.map ?? empty },
+      {
+        offset: { line: lineCount(script.code) - 1, column: 0 },
+        map: template.map ?? empty,
       },
-    });
-    if (result.errors.length > 0) {
-      const first = result.errors[0];
-      // String errors (rare) have no position: point at the template.
-      throw typeof first === "string"
-        ? sfcError(
-          { message: first, loc: { start: { line: 1, column: 1 } } },
-          source,
-          where,
-          template.loc.start.line - 1,
-        )
-        : sfcError(first, source, where, 0);
-    }
-    // The function keeps its line: `export function render` → `function _sfc_render`.
-    templateCode = result.code.replace(
-      /\nexport function render\(/,
-      "\nfunction _sfc_render(",
-    );
-    templateMap = result.map as RawSourceMap | undefined;
+    ],
+  };
+  for (const section of map.sections) {
+    const part = section.map as RawSourceMap;
+    if (part.sources.length > 0) part.sourcesContent = [source];
   }
-
-  // Script, then template, in one TypeScript module: one Oxc pass strips
-  // the types of both (template expressions may be TS too).
-  const assembled = scriptCode + templateCode;
-  const assembledMap = new SourceMapGenerator({ file: where.url });
-  if (scriptMap) addMappings(assembledMap, scriptMap, 0);
-  if (templateMap) {
-    addMappings(assembledMap, templateMap, lineCount(scriptCode) - 1);
-  }
-  let code = assembled;
-  let map: RawSourceMap = assembledMap.toJSON();
-  if (isTs || templateCode.includes(" as ")) {
-    const name = `${where.url}.${lang === "tsx" ? "tsx" : "ts"}`;
-    try {
-      const result = await transformWithRefresh(assembled, name, {
-        jsxImportSource: "vue",
-        refresh: false,
-        sourcemap: true,
-        define: options.define,
-      });
-      code = result.code.replace(/\n\/\/# sourceMappingURL=[^\n]*\n?$/, "\n");
-      const composed = SourceMapGenerator.fromSourceMap(
-        new SourceMapConsumer(JSON.parse(result.map!) as RawSourceMap),
-      );
-      composed.applySourceMap(new SourceMapConsumer(map), name);
-      map = composed.toJSON();
-    } catch (err) {
-      if (!(err instanceof RefreshTransformError)) throw err;
-      // Positions in the assembled code: find the .vue line through the map.
-      const consumer = new SourceMapConsumer(map);
-      const original = consumer.originalPositionFor({
-        line: err.line,
-        column: err.column - 1,
-      });
-      const line = original.line ?? 1;
-      const column = original.column ?? 0;
-      throw new BananaError({
-        message: `${relative(where.root, where.file)}:${line}:${
-          column + 1
-        }: ${err.reason}`,
-        id: where.file,
-        loc: { file: where.file, line, column },
-        frame: codeFrame(source, line, column),
-        plugin: "vue",
-      });
-    }
-  }
-  const final = new SourceMapGenerator({ file: where.url });
-  new SourceMapConsumer(map).eachMapping((m) => {
-    // Lines of the glue map to nothing (their source is the assembled code).
-    if (m.source !== "sfc" || m.originalLine === null) return;
-    final.addMapping({
-      generated: { line: m.generatedLine, column: m.generatedColumn },
-      original: { line: m.originalLine, column: m.originalColumn ?? 0 },
-      source: where.url,
-      ...(m.name ? { name: m.name } : {}),
-    });
-  });
-  final.setSourceContent(where.url, source);
-  map = final.toJSON();
 
   const glue: string[] = [];
   const hot = JSON.stringify(id);
@@ -435,7 +674,9 @@ export async function compileSfc(
   glue.push(
     `_sfc_main.__file = ${JSON.stringify(where.file)};`,
     `_sfc_main.__hmrId = ${hot};`,
-    `_sfc_main.__bananaScript = ${JSON.stringify(scriptHash(descriptor))};`,
+    `_sfc_main.__bananaScript = ${
+      JSON.stringify(scriptHash(descriptor, script.key))
+    };`,
     `_sfc_main.__bananaSource = ${
       JSON.stringify(contentHash(source).slice(0, 12))
     };`,

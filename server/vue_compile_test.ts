@@ -48,9 +48,9 @@ Deno.test("vue_compile: <script setup lang=ts> and TS in template expressions co
   assert.match(code, /export default _sfc_main;/);
   assert.match(code, /_sfc_main\.render = _sfc_render;/);
   assert.match(code, /__VUE_HMR_RUNTIME__\.createRecord\(/);
-  const map = inlineMap(code);
-  assert.deepEqual(map.sources, ["/src/App.vue"]);
-  assert.equal(map.sourcesContent?.[0], SETUP);
+  const consumer = new SourceMapConsumer(inlineMap(code));
+  assert.deepEqual([...new Set(consumer.sources)], ["/src/App.vue"]);
+  assert.equal(consumer.sourceContentFor("/src/App.vue"), SETUP);
   assert.equal(originalLine(code, `"first-"`), 5);
   assert.equal(originalLine(code, "item.n"), 10);
   assert.equal(originalLine(code, "$setup.first"), 12);
@@ -70,6 +70,9 @@ b { color: red; }
 `;
   const { code, descriptor } = await compileSfc(source, WHERE, { define: {} });
   assert.match(code, /const _sfc_main = defineComponent\(/);
+  // The map of a lone <script> is of its block: moved to the file's lines.
+  assert.equal(originalLine(code, "n: 1"), 4);
+  assert.equal(originalLine(code, "_ctx.n"), 7);
   assert.doesNotMatch(code, /: \{ n: number \}/);
   assert.match(
     code,

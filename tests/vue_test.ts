@@ -444,3 +444,28 @@ Deno.test({
     await assertNotReloaded(tracked);
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "vue: a template edit that starts using an import of <script setup lang=ts> shows it (the script exposes it to the template now)",
+  async fn() {
+    const parent = (body: string) =>
+      `<script setup lang="ts">
+import Child from "./Child.vue";
+</script>
+<template><div id="parent">${body}</div></template>
+`;
+    await using s = await openHmrApp({
+      ...FILES,
+      "src/App.vue": parent("no child"),
+      "src/Child.vue": `<template><i id="child">child here</i></template>\n`,
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#parent", "no child");
+    await app.write("src/App.vue", parent("with <Child />"));
+    await waitForText(tracked, "#child", "child here");
+    await assertNotReloaded(tracked);
+    assert.deepEqual(tracked.pageErrors, []);
+  },
+});
