@@ -183,23 +183,37 @@ export function parseCliArgs(args: string[]): CliOptions {
  */
 export function cliOptionsToArgs(options: CliOptions): string[] {
   const args = ["dev"];
-  if (options.root !== undefined) args.push(options.root);
-  if (options.port !== undefined) args.push("--port", String(options.port));
-  if (options.host !== undefined) args.push(`--host=${options.host}`);
-  if (options.strictPort) args.push("--strict-port");
-  if (options.open) args.push("--open");
-  if (options.hmr === true) args.push("--hmr");
-  if (options.hmr === false) args.push("--no-hmr");
-  if (options.hmrPort !== undefined) {
-    args.push("--hmr-port", String(options.hmrPort));
+  for (const key of Object.keys(ARG_WRITERS) as (keyof ArgWriters)[]) {
+    const value = options[key];
+    if (value === undefined) continue;
+    args.push(...(ARG_WRITERS[key] as (value: unknown) => string[])(value));
   }
-  if (options.hmrTimeout !== undefined) {
-    args.push("--hmr-timeout", String(options.hmrTimeout));
-  }
-  if (options.config !== undefined) args.push("--config", options.config);
-  if (options.mode !== undefined) args.push("--mode", options.mode);
   return args;
 }
+
+type ArgWriters = {
+  [K in Exclude<keyof CliOptions, "command">]-?: (
+    value: NonNullable<CliOptions[K]>,
+  ) => string[];
+};
+
+/**
+ * How each option is written back as arguments. Typed over every key of
+ * {@linkcode CliOptions}: a new flag does not compile until it is here, so
+ * the re-run in the app's context never drops one.
+ */
+const ARG_WRITERS: ArgWriters = {
+  root: (root) => [root],
+  port: (port) => ["--port", String(port)],
+  host: (host) => [`--host=${host}`],
+  strictPort: (on) => on ? ["--strict-port"] : [],
+  open: (on) => on ? ["--open"] : [],
+  hmr: (on) => [on ? "--hmr" : "--no-hmr"],
+  hmrPort: (port) => ["--hmr-port", String(port)],
+  hmrTimeout: (ms) => ["--hmr-timeout", String(ms)],
+  config: (file) => ["--config", file],
+  mode: (mode) => ["--mode", mode],
+};
 
 /**
  * Serves in the app's Deno context (see `server/app_context.ts`): runs the
