@@ -77,8 +77,14 @@ export async function noIndexPage(
 ): Promise<Response> {
   const { root, publicDir, pathname } = options;
   const looked = [join(root, "index.html")];
-  if (publicDir) looked.push(join(publicDir, "index.html"));
-  const pages = await nearbyPages(root);
+  // Vite users sometimes keep it in public/, which is served as is: the
+  // page must be at the root to get its modules and the HMR client.
+  const inPublic = publicDir ? join(publicDir, "index.html") : null;
+  const misplaced = inPublic !== null &&
+    await Deno.stat(inPublic).then((info) => info.isFile, () => false);
+  const pages = (await nearbyPages(root)).filter((url) =>
+    !(misplaced && inPublic === join(root, url, "index.html"))
+  );
   const list = pages.length > 0
     ? `<p>HTML pages in this folder:</p><ul>${
       pages.map((url) =>
@@ -101,6 +107,15 @@ code { padding: 0 .25em; } pre { padding: .75rem 1rem; overflow: auto; }
   }</code> and found no page for <code>${escapeHtml(pathname)}</code>.</p>
 <p>Looked for:</p>
 <ul>${looked.map((f) => `<li><code>${escapeHtml(f)}</code></li>`).join("")}</ul>
+${
+    misplaced
+      ? `<p id="banana-public-index"><code>${
+        escapeHtml(inPublic!)
+      }</code> exists, but files in the public folder are served as they are: move it to <code>${
+        escapeHtml(looked[0])
+      }</code>.</p>`
+      : ""
+  }
 ${list}
 <p>What to do:</p>
 <ul>

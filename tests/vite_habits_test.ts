@@ -329,11 +329,12 @@ document.querySelector("#out")!.textContent = "sw " + (registration.active ?? re
 Deno.test({
   ...browserTest,
   name:
-    "a root without index.html answers / with a page saying what was looked for, the pages nearby and what to do",
+    "a root without index.html answers / with a page saying what was looked for, that public/index.html is the wrong place, the pages nearby and what to do",
   async fn() {
     await using app = await createTempApp({
       "my-app/index.html": "<p>the app</p>",
       "docs/guide.html": "<p>guide</p>",
+      "public/index.html": "<p>misplaced</p>",
     });
     await using dev = await startServer(app.root);
     await using tracked = await openPage(dev.url);
@@ -342,6 +343,13 @@ Deno.test({
     assert.ok(text.includes(`${app.root}/index.html`), text);
     assert.match(text, /\/docs\/guide\.html/);
     assert.match(text, /\/my-app\//);
+    assert.ok(
+      text.includes(
+        `${app.root}/public/index.html exists, but files in the public folder are served as they are: move it to ${app.root}/index.html`,
+      ),
+      text,
+    );
+    assert.ok(!text.includes("/public/\n"), text);
     assert.match(text, /Create index\.html/);
     assert.match(text, /dev path\/to\/app/);
     const res = await fetch(new URL("/", dev.url), {
