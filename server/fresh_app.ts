@@ -279,7 +279,7 @@ export class FreshApp {
         url,
         table,
         "notFound",
-        () => this.#notFound(request, url, table, {}, {}),
+        () => this.#runNotFound(request, url, table),
       );
     }
     return await this.#respond(
@@ -417,6 +417,32 @@ export class FreshApp {
       const local = { ...ctx, next: () => run(i + 1) };
       // `ctx.state` stays the one object every step shares.
       return Promise.resolve(middleware(request, local));
+    };
+    return await run(0);
+  }
+
+  /** The `_404` page behind the top folder's middleware, as in Fresh. */
+  async #runNotFound(
+    request: Request,
+    url: URL,
+    table: RouteTable,
+  ): Promise<Response> {
+    const middlewares = await this.#middlewareHandlers(table, [""]);
+    const state: Record<string, unknown> = {};
+    const render = () => this.#notFound(request, url, table, {}, state);
+    const run = (i: number): Promise<Response> => {
+      const middleware = middlewares[i];
+      if (!middleware) return render();
+      return Promise.resolve(middleware(request, {
+        url,
+        params: {},
+        state,
+        route: url.pathname,
+        destination: "notFound",
+        next: () => run(i + 1),
+        render,
+        renderNotFound: render,
+      }));
     };
     return await run(0);
   }
@@ -620,7 +646,6 @@ export class FreshApp {
     errorId: string,
   ): Promise<Response> {
     const body = await this.#locate(err);
-    if (Deno.env.get("BANANA_DEBUG_SSR")) console.error(err);
     this.options.logError(errorId, formatErrorForLog(body));
     this.options.channel.send({ type: "error", err: { ...body, id: errorId } });
     const where = body.loc

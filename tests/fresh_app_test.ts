@@ -136,6 +136,8 @@ Deno.test({
 
     const missing = await fetch(new URL("/no/such/page", dev.url));
     assert.equal(missing.status, 404);
+    // The top _middleware runs for it too.
+    assert.equal(missing.headers.get("x-served-by"), "Bea");
     assert.match(await missing.text(), /\/no\/such\/page was not found/);
 
     // A handler with ctx.render(data), POST, 405 with Allow; a group with a
