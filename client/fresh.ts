@@ -54,6 +54,10 @@ async function refresh(): Promise<void> {
   if (!type.includes("text/html")) {
     return reloadFor(`${location.pathname} no longer answers HTML`);
   }
+  // This page is the error page of a route that renders again.
+  if (document.getElementById("banana-error")) {
+    return reloadFor(`${location.pathname} renders again`);
+  }
   const next = new DOMParser().parseFromString(
     await response.text(),
     "text/html",

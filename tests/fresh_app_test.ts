@@ -351,6 +351,10 @@ Deno.test({
       /routes\/index\.tsx/,
       10_000,
     );
+    // A page opened while the route is broken gets the error page, and the
+    // page itself once the route is fixed.
+    await using opened = await openPage(dev.url);
+    await waitForText(opened, "#banana-error-message", /routes\/index\.tsx/);
 
     // The fix: the overlay closes, the page is as before, no reload.
     await edit(
@@ -366,6 +370,7 @@ Deno.test({
         message: "the overlay to close",
       },
     );
+    await waitForText(opened, "#title", "Banana Fruit Stand", 10_000);
 
     // A throw while rendering: 500 with the .tsx line (source-mapped).
     await edit(
