@@ -10,6 +10,9 @@ import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin, PluginOption } from "./plugin.ts";
 import { DEFAULT_FS_DENY } from "./fs_deny.ts";
+import type { ImportMap } from "./import_map.ts";
+import { type ViteConfigFields, viteConfigFields } from "./vite_compat.ts";
+import { importAppModule } from "./app_module.ts";
 
 /** HMR options (`server.hmr`). */
 export interface HmrOptions {
@@ -133,8 +136,11 @@ export interface UserConfig {
   configFile?: string | false;
 }
 
-/** Config after defaults, with absolute paths. */
-export interface ResolvedConfig {
+/**
+ * Config after defaults, with absolute paths. It also carries the fields of
+ * Vite's resolved config that Vite plugins read ({@linkcode ViteConfigFields}).
+ */
+export interface ResolvedConfig extends ViteConfigFields {
   root: string;
   publicDir: string | null;
   cacheDir: string;
@@ -147,6 +153,8 @@ export interface ResolvedConfig {
     allowedHosts: string[];
     middlewareMode: boolean;
     fs: { allow: string[]; deny: readonly string[] };
+    /** Vite's spelling of {@linkcode ResolvedConfig.hmr}: `false` when off. */
+    hmr: ResolvedConfig["hmr"] | false;
   };
   /** `null` when HMR is off (`--no-hmr`): any change reloads the page. */
   hmr:
@@ -159,7 +167,12 @@ export interface ResolvedConfig {
   plugins: Plugin[];
   alias: Record<string, string>;
   define: Record<string, string>;
-  css: { modules: Record<string, unknown>; postcss: string | object | null };
+  css: {
+    modules: Record<string, unknown>;
+    postcss: string | object | null;
+    /** Vite's option; CSS gets no source maps here. */
+    devSourcemap: false;
+  };
   logLevel: "info" | "silent";
   compiler: "oxc" | "esbuild";
   mode: string;
@@ -372,12 +385,27 @@ export async function findConfigFile(
   return null;
 }
 
-/** Imports a config file fresh (a query defeats the module cache). */
-export async function loadConfigFile(file: string): Promise<UserConfig> {
-  const url = pathToFileURL(file).href + `?t=${Date.now()}`;
+/** Where {@linkcode loadConfigFile} resolves the config's imports. */
+export interface ConfigFileOptions {
+  /** The app's import map: the config's bare imports are resolved by it. */
+  importMap: ImportMap;
+  /** Where the config, with its imports resolved, is written to be imported. */
+  cacheDir: string;
+}
+
+/**
+ * Imports a config file fresh. Its bare imports (`"@tailwindcss/vite"`)
+ * resolve through the app's import map when `options` gives it.
+ */
+export async function loadConfigFile(
+  file: string,
+  options?: ConfigFileOptions,
+): Promise<UserConfig> {
   let mod: { default?: unknown };
   try {
-    mod = await import(url);
+    mod = options
+      ? { default: await importAppModule(file, { ...options, fresh: true }) }
+      : await import(pathToFileURL(file).href + `?t=${Date.now()}`);
   } catch (err) {
     throw new ConfigError(
       `Cannot load config ${file}: ${err instanceof Error ? err.message : err}`,
@@ -428,11 +456,15 @@ export function mergeConfig<T extends object>(base: T, over: object): T {
   return out as T;
 }
 
-/** Applies the documented defaults to a user config. */
+/**
+ * Applies the documented defaults to a user config. `importMap` gives the
+ * app's import map to `createResolver()` (none by default).
+ */
 export function applyDefaults(
   config: UserConfig,
   configFile: string | null,
   plugins: Plugin[],
+  importMap: () => ImportMap = () => ({ imports: {}, scopes: {} }),
 ): ResolvedConfig {
   const root = resolve(config.root ?? Deno.cwd());
   const server = config.server ?? {};
@@ -464,7 +496,11 @@ export function applyDefaults(
   const publicDir = config.publicDir === false
     ? null
     : resolve(root, config.publicDir ?? "public");
+  const logLevel = config.logLevel ?? "info";
+  const mode = config.mode ?? "development";
+  const alias = config.resolve?.alias ?? {};
   return {
+    ...viteConfigFields({ root, mode, logLevel, alias, importMap }),
     root,
     publicDir,
     cacheDir: resolve(root, config.cacheDir ?? ".banana"),
@@ -480,18 +516,27 @@ export function applyDefaults(
         allow: (server.fs?.allow ?? []).map((dir) => resolve(root, dir)),
         deny: fsDenyOf(server.fs?.deny),
       },
+      hmr: hmr ?? false,
     },
     hmr,
     plugins,
-    alias: config.resolve?.alias ?? {},
-    define: config.define ?? {},
+    alias,
+    // As in Vite, a value that is not a string stands for itself (a
+    // plugin's `config()` may give `{ __VUE_OPTIONS_API__: true }`).
+    define: Object.fromEntries(
+      Object.entries(config.define ?? {}).map(([key, value]) => [
+        key,
+        typeof value === "string" ? value : JSON.stringify(value),
+      ]),
+    ),
     css: {
       modules: config.css?.modules ?? {},
       postcss: config.css?.postcss ?? null,
+      devSourcemap: false,
     },
-    logLevel: config.logLevel ?? "info",
+    logLevel,
     compiler: config.compiler ?? "oxc",
-    mode: config.mode ?? "development",
+    mode,
     envDir: resolve(root, config.envDir ?? "."),
     envPrefix,
   };

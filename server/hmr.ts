@@ -147,6 +147,14 @@ export class HmrEngine {
         }
       }
       let modules = graph.byFile(file);
+      if (modules.length === 0 && kind === "update") {
+        // A module that watched a glob this new file matches (Tailwind's
+        // sources) builds again.
+        for (const node of pipeline.globWatchersOf(file)) {
+          pipeline.invalidate(node.url);
+          changed.add(node);
+        }
+      }
       if (modules.length === 0) {
         // No module is built from it, but a plugin may care (a PostCSS
         // config that was just created), as in Vite.

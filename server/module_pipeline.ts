@@ -7,7 +7,12 @@
  * @module
  */
 
-import { isAbsolute, relative } from "node:path";
+import {
+  isAbsolute,
+  matchesGlob,
+  relative,
+  resolve as resolvePath,
+} from "node:path";
 import {
   AcceptAnalysisError,
   analyzeModule,
@@ -45,6 +50,11 @@ import {
   suggestSpecifier,
 } from "./sloppy_imports.ts";
 import type { InlineModule } from "../client/payload.ts";
+import {
+  type DevEnvironment,
+  ROLLUP_VERSION,
+  VITE_VERSION,
+} from "./vite_compat.ts";
 
 /** URL of the HMR client runtime. */
 export const CLIENT_URL = "/@banana/client/client.ts";
@@ -101,6 +111,21 @@ export interface ModulePipelineOptions {
    * `import.meta.env` next to `MODE`, `DEV`, `PROD`, `SSR` and `BASE_URL`.
    */
   env?: Record<string, string>;
+  /** `this.environment` of plugin hooks (the browser's). */
+  environment: DevEnvironment;
+}
+
+function safeMatchesGlob(file: string, glob: string): boolean {
+  try {
+    return matchesGlob(file, glob);
+  } catch {
+    return false;
+  }
+}
+
+/** The options argument of `load`/`transform`: built for the browser. */
+function hookOptions(): { ssr: boolean } {
+  return { ssr: false };
 }
 
 const FRESHNESS_PARAMS = /(?:^|&)(?:t|v)=[^&]*/g;
@@ -186,6 +211,8 @@ export class ModulePipeline {
   readonly missing: Map<string, Set<string>> = new Map();
   /** `this` of plugin hooks. */
   #context: PluginContext;
+  /** Module URL → the globs its last build watched (`addWatchFile`). */
+  #globWatches = new Map<string, string[]>();
 
   constructor(options: ModulePipelineOptions) {
     this.options = options;
@@ -200,8 +227,35 @@ export class ModulePipeline {
       },
       addWatchFile: () => {},
       getModuleInfo: () => null,
-      meta: { watchMode: true, framework: "banana" },
+      info: (m) => console.log(`[banana] ${message(m)}`),
+      debug: () => {},
+      environment: options.environment,
+      meta: {
+        watchMode: true,
+        framework: "banana",
+        viteVersion: VITE_VERSION,
+        rollupVersion: ROLLUP_VERSION,
+      },
     };
+  }
+
+  /**
+   * The modules whose last build watched a glob that matches `file` (a file
+   * no module is built from, e.g. one just created): they build again.
+   */
+  globWatchersOf(file: string): ModuleNode[] {
+    const nodes: ModuleNode[] = [];
+    for (const [url, globs] of this.#globWatches) {
+      const node = this.options.graph.get(url);
+      if (!node) continue;
+      if (globs.some((glob) => safeMatchesGlob(file, glob))) nodes.push(node);
+    }
+    return nodes;
+  }
+
+  /** `this` of plugin hooks that run outside a module's build (`buildStart`). */
+  get pluginContext(): PluginContext {
+    return this.#context;
   }
 
   /** `this.resolve()` of plugins, skipping the resolvers in `skipped`. */
@@ -368,7 +422,7 @@ export class ModulePipeline {
     for (const plugin of this.options.plugins) {
       if (!plugin.load) continue;
       const result = toTransformResult(
-        await plugin.load.call(context, id) as LoadResult,
+        await plugin.load.call(context, id, hookOptions()) as LoadResult,
       );
       if (result) return result.code;
     }
@@ -433,9 +487,18 @@ export class ModulePipeline {
     // assets): they become imports of the module in the graph, and while
     // the build fails, saving one of them retries it (like a missing import).
     const watched = new Set<string>();
+    const globs: string[] = [];
     const context: PluginContext = {
       ...this.#context,
-      addWatchFile: (watchedFile) => watched.add(watchedFile),
+      addWatchFile: (watchedFile) => {
+        // A glob (Tailwind's `src/**/*.{ts,tsx}`, relative to the root)
+        // stands for files that may not exist yet.
+        if (/[*{]/.test(watchedFile)) {
+          globs.push(resolvePath(this.options.root, watchedFile));
+        } else {
+          watched.add(resolvePath(this.options.root, watchedFile));
+        }
+      },
     };
     let source: string;
     let code: string;
@@ -445,7 +508,12 @@ export class ModulePipeline {
       for (const plugin of this.options.plugins) {
         if (!plugin.transform) continue;
         const result = toTransformResult(
-          await plugin.transform.call(context, code, id) as LoadResult,
+          await plugin.transform.call(
+            context,
+            code,
+            id,
+            hookOptions(),
+          ) as LoadResult,
         );
         if (result) code = result.code;
       }
@@ -475,6 +543,8 @@ export class ModulePipeline {
         this.options.graph.ensure(this.urlForId(watchedFile), watchedFile),
       );
     }
+    if (globs.length > 0) this.#globWatches.set(url, globs);
+    else this.#globWatches.delete(url);
     const accepted = new Set<ModuleNode>();
     const acceptEdits: TextEdit[] = [];
     for (const dep of analysis.acceptedDeps) {
@@ -552,6 +622,7 @@ export class ModulePipeline {
         this.#resolverContext(plugin, skipped),
         specifier,
         importerId,
+        { ssr: false, isEntry: false, attributes: {} },
       );
       if (result === null || result === undefined) continue;
       const resolvedId = typeof result === "string" ? result : result.id;

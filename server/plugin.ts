@@ -9,6 +9,8 @@
 import type { ModuleNode } from "./module_graph.ts";
 import type { ResolvedConfig, UserConfig } from "./config.ts";
 import type { DevServer } from "./server.ts";
+import type { DevEnvironment } from "./vite_compat.ts";
+import { matchesHookFilter } from "./hook_filter.ts";
 
 /** A value or a promise of it. */
 export type Awaitable<T> = T | Promise<T>;
@@ -58,7 +60,39 @@ export interface PluginContext {
   addWatchFile(file: string): void;
   /** Module info is not tracked per id here; always null. */
   getModuleInfo(id: string): null;
-  meta: { watchMode: boolean; framework: "banana" };
+  /** Logs a line in the terminal (Rollup's `this.info`). */
+  info(message: string | { message: string }): void;
+  /** Logs a line in the terminal (Rollup's `this.debug`). */
+  debug(message: string | { message: string }): void;
+  /**
+   * The environment the module is built for, as in Vite 6+: always the
+   * browser's (`client`); plugins read its `name` and `config`.
+   */
+  environment: DevEnvironment;
+  /**
+   * `viteVersion` is the Vite release whose plugin API this server
+   * follows, so plugins that branch on it take their modern path.
+   */
+  meta: {
+    watchMode: boolean;
+    framework: "banana";
+    viteVersion: string;
+    rollupVersion: string;
+  };
+}
+
+/** The third argument of `resolveId`, as in Vite. */
+export interface ResolveIdOptions {
+  /** Always false: modules are built for the browser. */
+  ssr: boolean;
+  isEntry: boolean;
+  attributes: Record<string, string>;
+}
+
+/** The last argument of `load` and `transform`, as in Vite. */
+export interface HookOptions {
+  /** Always false: modules are built for the browser. */
+  ssr: boolean;
 }
 
 /** Context handed to `transformIndexHtml`. */
@@ -113,6 +147,20 @@ export interface Plugin {
   ) => Awaitable<UserConfig | null | void>;
   configResolved?: (config: ResolvedConfig) => Awaitable<void>;
   /**
+   * Rollup's `options` hook: called once the plugins are set up (after
+   * `configResolved`), with an empty options object; its result is
+   * ignored. Vite plugins use it to finish their own setup.
+   */
+  options?: (options: Record<string, unknown>) => Awaitable<unknown>;
+  /**
+   * Called once the server is set up (after `configureServer`), as Vite
+   * does before serving; plugins load their compilers here.
+   */
+  buildStart?: (
+    this: PluginContext,
+    options: Record<string, unknown>,
+  ) => Awaitable<void>;
+  /**
    * Called with the server before it listens. Handlers added with
    * `server.middlewares.use()` run before ours; a returned function runs
    * after our internal handlers are installed (so it adds handlers that run
@@ -125,12 +173,18 @@ export interface Plugin {
     this: PluginContext,
     source: string,
     importer: string | undefined,
+    options?: ResolveIdOptions,
   ) => Awaitable<ResolveIdResult>;
-  load?: (this: PluginContext, id: string) => Awaitable<LoadResult>;
+  load?: (
+    this: PluginContext,
+    id: string,
+    options?: HookOptions,
+  ) => Awaitable<LoadResult>;
   transform?: (
     this: PluginContext,
     code: string,
     id: string,
+    options?: HookOptions,
   ) => Awaitable<LoadResult>;
   transformIndexHtml?: (
     html: string,
@@ -156,6 +210,8 @@ export type PluginOption =
 const HOOKS = [
   "config",
   "configResolved",
+  "options",
+  "buildStart",
   "configureServer",
   "resolveId",
   "load",
@@ -164,11 +220,40 @@ const HOOKS = [
   "handleHotUpdate",
 ] as const;
 
+/** Hooks whose object form may carry a `filter` (Vite 6.3+, Rolldown). */
+const FILTERED_HOOKS = new Set(["resolveId", "load", "transform"]);
+
+/**
+ * The function that runs an object hook (`{ handler, filter?, order? }`).
+ * The filter is read on every call, not once: plugins may set it later
+ * (`@vitejs/plugin-vue` sets its `transform.filter` in `options()`).
+ */
+function objectHookRunner(
+  hook: string,
+  value: { handler: (...args: unknown[]) => unknown; filter?: unknown },
+): (...args: unknown[]) => unknown {
+  if (!FILTERED_HOOKS.has(hook)) {
+    return function (this: unknown, ...args: unknown[]) {
+      return value.handler.apply(this, args);
+    };
+  }
+  return function (this: unknown, ...args: unknown[]) {
+    const filter = value.filter;
+    if (filter) {
+      // resolveId(source), load(id), transform(code, id)
+      const id = String(hook === "transform" ? args[1] : args[0]);
+      const code = hook === "transform" ? String(args[0]) : undefined;
+      if (!matchesHookFilter(filter, id, code)) return null;
+    }
+    return value.handler.apply(this, args);
+  };
+}
+
 /**
  * Flattens `plugins` into our {@linkcode Plugin} shape: Vite's object hooks
- * (`transform: { order, handler }`) become plain functions, and an object
- * hook's `order: "pre" | "post"` becomes the plugin's `enforce` when it has
- * none.
+ * (`transform: { order, handler, filter }`) become plain functions that
+ * honour their `filter`, and an object hook's `order: "pre" | "post"`
+ * becomes the plugin's `enforce` when it has none.
  */
 export function normalizePlugins(plugins: PluginOption[]): Plugin[] {
   const out: Plugin[] = [];
@@ -182,11 +267,11 @@ export function normalizePlugins(plugins: PluginOption[]): Plugin[] {
     for (const hook of HOOKS) {
       const value = plugin[hook];
       if (value && typeof value === "object" && "handler" in value) {
-        const { handler, order } = value as {
-          handler: unknown;
-          order?: string;
-        };
-        plugin[hook] = handler;
+        const { order } = value as { order?: string };
+        plugin[hook] = objectHookRunner(
+          hook,
+          value as Parameters<typeof objectHookRunner>[1],
+        );
         if (!plugin.enforce && (order === "pre" || order === "post")) {
           plugin.enforce = order;
         }

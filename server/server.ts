@@ -66,6 +66,11 @@ import {
   ISLANDS_MODULE_URL,
 } from "./fresh_islands.ts";
 import { fileToUrl } from "./resolver.ts";
+import {
+  createClientEnvironment,
+  type DevEnvironment,
+  WatcherEvents,
+} from "./vite_compat.ts";
 
 /** A request handler added with `server.middlewares.use()`. */
 export type Middleware = (
@@ -96,6 +101,16 @@ export interface DevServer {
   readonly ws: HotApi;
   /** Adds request handlers that run before the built-in ones. */
   readonly middlewares: { use(handler: Middleware): void };
+  /**
+   * Vite's environments: `client`, the browser's (its `config`,
+   * `moduleGraph`, `hot`), the one every module is built for.
+   */
+  readonly environments: { client: DevEnvironment };
+  /**
+   * File events as Vite plugins expect them (`on("change" | "add" |
+   * "unlink", file => …)`), fed by the server's watcher.
+   */
+  readonly watcher: WatcherEvents;
   /** Starts listening; resolves once the socket is bound. */
   listen(): Promise<DevServer>;
   /** Stops the server, the watcher and every socket. */
@@ -129,6 +144,7 @@ interface ServerState {
   app: AppDenoConfig;
   plugins: Plugin[];
   graph: ModuleGraph;
+  environment: DevEnvironment;
   deps: DepBundler;
   /** Files of npm packages the page loads as they are (stylesheets). */
   packages: PackageFiles;
@@ -194,6 +210,7 @@ class BananaDevServer implements DevServer {
   #port = 0;
   #lastLogged = new Map<string, string>();
   #closed = false;
+  #watcherEvents = new WatcherEvents();
 
   constructor(inline: InlineConfig) {
     this.#inline = inline;
@@ -216,6 +233,12 @@ class BananaDevServer implements DevServer {
   }
   get middlewares(): { use(handler: Middleware): void } {
     return { use: (handler) => this.#state.preMiddlewares.push(handler) };
+  }
+  get environments(): { client: DevEnvironment } {
+    return { client: this.#state.environment };
+  }
+  get watcher(): WatcherEvents {
+    return this.#watcherEvents;
   }
 
   /** Loads config and builds the state; used at start and on restart. */
@@ -246,6 +269,10 @@ class BananaDevServer implements DevServer {
         state.postMiddlewares.push(...state.preMiddlewares.splice(before));
       }
     }
+    // As Vite does before it serves: plugins load their compilers here.
+    for (const plugin of state.plugins) {
+      await plugin.buildStart?.call(state.pipeline.pluginContext, {});
+    }
   }
 
   #onInvalidate(data: unknown): void {
@@ -262,7 +289,13 @@ class BananaDevServer implements DevServer {
     const configFile = inline.configFile === false
       ? null
       : await findConfigFile(root, inline.configFile || undefined);
-    const fileConfig = configFile ? await loadConfigFile(configFile) : {};
+    const app = await loadAppDenoConfig(root);
+    const fileConfig = configFile
+      ? await loadConfigFile(configFile, {
+        importMap: app.importMap,
+        cacheDir: join(root, ".banana", "config"),
+      })
+      : {};
     let user: UserConfig = mergeConfig(fileConfig, { ...inline, root });
     const userPlugins = normalizePlugins(user.plugins ?? []).filter((p) =>
       p.apply === undefined || p.apply === "serve" ||
@@ -277,8 +310,7 @@ class BananaDevServer implements DevServer {
       });
       if (patch) user = mergeConfig(user, patch);
     }
-    const app = await loadAppDenoConfig(root);
-    const config = applyDefaults(user, configFile, []);
+    const config = applyDefaults(user, configFile, [], () => app.importMap);
     config.root = root;
     const appEnv = await loadEnvFiles(
       config.envDir,
@@ -299,6 +331,7 @@ class BananaDevServer implements DevServer {
       mode: config.mode,
     });
     const freshApp = await isFreshApp(root);
+    config.env = { ...config.env, ...appEnv.env };
     const builtins = builtinPlugins({
       config,
       app,
@@ -331,8 +364,19 @@ class BananaDevServer implements DevServer {
     ];
     config.plugins = ordered;
     for (const plugin of ordered) await plugin.configResolved?.(config);
+    for (const plugin of ordered) await plugin.options?.({});
 
+    await markCacheDirIgnored(config.cacheDir);
     const graph = new ModuleGraph();
+    const environment = createClientEnvironment({
+      config,
+      graph,
+      hot: this.#channel as unknown as DevEnvironment["hot"],
+      urlForId: (id) => pipeline.urlForId(id),
+      normalizeUrl: (url) => stripFreshness(url),
+      invalidate: (url) => pipeline.invalidate(url),
+      transformRequest: (url) => this.transformRequest(url),
+    });
     const deps = new DepBundler({
       cacheDir: config.cacheDir,
       log: (message) => this.log(message),
@@ -355,6 +399,7 @@ class BananaDevServer implements DevServer {
       mode: config.mode,
       sloppyImports: app.sloppyImports,
       env: appEnv.env,
+      environment,
     });
     const engine = new HmrEngine({
       root,
@@ -404,6 +449,7 @@ class BananaDevServer implements DevServer {
       app,
       plugins: ordered,
       graph,
+      environment,
       deps,
       packages,
       pipeline,
@@ -628,6 +674,12 @@ class BananaDevServer implements DevServer {
     this.#watcher = watchFiles(root, {
       ignoreDirs: [cacheDir],
       onBatch: (changes) => {
+        for (const [file, kind] of changes) {
+          this.#watcherEvents.report(
+            kind === "delete" ? "unlink" : "change",
+            file,
+          );
+        }
         const state = this.#state;
         const server = state.fresh
           ? state.fresh.onFileChanges(changes)
@@ -1081,6 +1133,19 @@ export async function createServer(
     throw err;
   }
   return server;
+}
+
+/**
+ * Gives the cache directory a `.gitignore` of `*`: git leaves it alone, and
+ * so do tools that skip ignored files — Tailwind's source scan, which
+ * would otherwise read the bundled dependencies for class names.
+ */
+async function markCacheDirIgnored(cacheDir: string): Promise<void> {
+  const file = join(cacheDir, ".gitignore");
+  try {
+    await Deno.mkdir(cacheDir, { recursive: true });
+    await Deno.writeTextFile(file, "*\n", { createNew: true });
+  } catch { /* there already, or the folder cannot be written */ }
 }
 
 /** Servers created and not yet closed in this process. */

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { dirname, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type {
   AcceptedPlugin,
   AtRule,
@@ -534,6 +534,29 @@ async function watchComposedFiles(
 }
 
 /**
+ * The files PostCSS plugins report reading, as `postcss-load-config`
+ * runners (Vite, postcss-cli) take them: `dependency` messages name a file,
+ * `dir-dependency` messages a folder and a glob (Tailwind's sources, so
+ * that a class written into a `.tsx` rebuilds the sheet, and so does a new
+ * file its glob matches).
+ */
+function watchReportedDependencies(
+  messages: { type: string; [key: string]: unknown }[],
+  options: CssCompileOptions,
+): void {
+  for (const message of messages) {
+    if (message.type === "dependency" && typeof message.file === "string") {
+      options.addWatchFile(message.file);
+    } else if (
+      message.type === "dir-dependency" && typeof message.dir === "string"
+    ) {
+      const glob = typeof message.glob === "string" ? message.glob : "**/*";
+      options.addWatchFile(join(message.dir, glob));
+    }
+  }
+}
+
+/**
  * Compiles the stylesheet `file` whose text is `source`.
  *
  * @throws {BananaError} with the file, line and column of a syntax error,
@@ -585,6 +608,7 @@ export async function compileCss(
       to: file,
       map: false,
     });
+    watchReportedDependencies(result.messages, options);
     return {
       css: result.css,
       classMap: options.modules ? classMap ?? {} : null,

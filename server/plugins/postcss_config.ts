@@ -12,15 +12,15 @@
  * @module
  */
 
-import { dirname, join, relative } from "node:path";
-import { pathToFileURL } from "node:url";
-import * as esbuild from "../npm/esbuild.ts";
-import { init, parse } from "../npm/es_module_lexer.ts";
+import { join, relative } from "node:path";
 import type { AcceptedPlugin } from "../npm/postcss.ts";
-import { type ImportMap, resolveWithImportMap } from "../import_map.ts";
-import { isDepSpecifier } from "../deps.ts";
+import type { ImportMap } from "../import_map.ts";
 import { BananaError } from "../errors.ts";
-import { contentHash } from "../hash.ts";
+import {
+  importAppModule,
+  requireValue,
+  resolveAppImport,
+} from "../app_module.ts";
 
 /** File names looked up in the root, in this order. */
 export const POSTCSS_CONFIG_FILES = [
@@ -81,114 +81,6 @@ function configError(file: string | null, message: string): BananaError {
   });
 }
 
-/**
- * Turns a specifier written in the config into one this process can import:
- * through the app's import map, `npm:`/`https:` as they are, relative paths
- * as file URLs.
- */
-function resolveConfigImport(
-  specifier: string,
-  file: string,
-  importMap: ImportMap,
-): string {
-  if (specifier.startsWith("node:")) return specifier;
-  if (specifier.startsWith("./") || specifier.startsWith("../")) {
-    return pathToFileURL(join(dirname(file), specifier)).href;
-  }
-  const mapped = resolveWithImportMap(
-    specifier,
-    importMap,
-    pathToFileURL(file).href,
-  );
-  if (mapped !== null) return mapped;
-  if (isDepSpecifier(specifier) || specifier.startsWith("file:")) {
-    return specifier;
-  }
-  throw new Error(
-    `"${specifier}" is not in the app's import map; add it to deno.json "imports", e.g. "${specifier}": "npm:${specifier}@<version>"`,
-  );
-}
-
-/** The value a CommonJS `require()` gets for an imported namespace. */
-function requireValue(namespace: Record<string, unknown>): unknown {
-  if ("module.exports" in namespace) return namespace["module.exports"];
-  return namespace.default ?? namespace;
-}
-
-async function importConfigModule(
-  file: string,
-  importMap: ImportMap,
-  cacheDir: string,
-): Promise<unknown> {
-  let source = await Deno.readTextFile(file);
-  if (file.endsWith(".ts") || file.endsWith(".mts")) {
-    source = (await esbuild.transform(source, {
-      loader: "ts",
-      format: "esm",
-      sourcefile: file,
-    })).code;
-  }
-  await init;
-  const [imports, , , hasModuleSyntax] = parse(source);
-  if (!hasModuleSyntax) {
-    // CommonJS: every `require("x")` is imported first, then the code runs
-    // with a `require` that hands those out.
-    const required = new Map<string, unknown>();
-    for (
-      const match of source.matchAll(/\brequire\(\s*(["'])([^"']+)\1\s*\)/g)
-    ) {
-      const spec = match[2];
-      if (required.has(spec)) continue;
-      const target = resolveConfigImport(spec, file, importMap);
-      required.set(spec, requireValue(await import(target)));
-    }
-    const module = { exports: {} as unknown };
-    const require = (spec: string) => {
-      if (!required.has(spec)) {
-        throw new Error(
-          `require(${JSON.stringify(spec)}) must be called with a plain string`,
-        );
-      }
-      return required.get(spec);
-    };
-    new Function(
-      "module",
-      "exports",
-      "require",
-      "__filename",
-      "__dirname",
-      source,
-    )(
-      module,
-      module.exports,
-      require,
-      file,
-      dirname(file),
-    );
-    return module.exports;
-  }
-  // ES module: rewrite its imports, write it next to the other cached
-  // files, import that.
-  let out = "";
-  let pos = 0;
-  for (const site of imports) {
-    if (site.n === undefined || site.d === -2) continue;
-    const target = resolveConfigImport(site.n, file, importMap);
-    // Dynamic imports' ranges include the quotes; static ones do not.
-    const dynamic = site.d > -1;
-    out += source.slice(pos, site.s) +
-      (dynamic ? JSON.stringify(target) : target);
-    pos = site.e;
-  }
-  out += source.slice(pos);
-  const dir = join(cacheDir, "postcss");
-  await Deno.mkdir(dir, { recursive: true });
-  const compiled = join(dir, `config.${contentHash(out)}.mjs`);
-  await Deno.writeTextFile(compiled, out);
-  const namespace = await import(pathToFileURL(compiled).href);
-  return namespace.default ?? namespace;
-}
-
 async function pluginsFrom(
   config: unknown,
   file: string | null,
@@ -222,7 +114,7 @@ async function pluginsFrom(
     if (options === false || options === null) continue;
     let namespace: Record<string, unknown>;
     try {
-      namespace = await import(resolveConfigImport(name, from, importMap));
+      namespace = await import(resolveAppImport(name, from, importMap));
     } catch (err) {
       throw configError(
         file,
@@ -274,7 +166,10 @@ export async function loadPostcssConfig(
   if (!file) return null;
   let config: unknown;
   try {
-    config = await importConfigModule(file, importMap, cacheDir);
+    config = await importAppModule(file, {
+      importMap,
+      cacheDir: join(cacheDir, "postcss"),
+    });
   } catch (err) {
     if (err instanceof BananaError) throw err;
     throw configError(

@@ -1,0 +1,408 @@
+/**
+ * The parts of Vite's dev-server API that real Vite plugins touch besides
+ * their hooks, so that plugins from npm (`@tailwindcss/vite`,
+ * `@vitejs/plugin-vue`) run unchanged:
+ *
+ * - the Vite fields of the resolved config (`command`, `mode`,
+ *   `isProduction`, `base`, `build`, `logger`, `env`, `createResolver`,
+ *   `server.hmr`, `css.devSourcemap`…), see {@linkcode ViteConfigFields};
+ * - the browser environment (`server.environments.client`, and
+ *   `this.environment` in hooks) with its `config`, `moduleGraph` and `hot`;
+ * - `server.watcher` (Vite's chokidar watcher: `on("change" | "unlink")`).
+ *
+ * Everything is built for one environment, the browser's (`client`): this
+ * server does not render modules on the server side, so `ssr` is false.
+ *
+ * @module
+ */
+
+import { EventEmitter } from "node:events";
+import { dirname, isAbsolute, resolve } from "node:path";
+import type { ResolvedConfig } from "./config.ts";
+import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
+import type { ImportMap } from "./import_map.ts";
+import { resolveSpecifier } from "./resolver.ts";
+import { npmPackageFile } from "./npm_package_file.ts";
+
+/**
+ * The Vite release whose plugin API this server follows (reported as
+ * `this.meta.viteVersion`): environments, hook filters.
+ */
+export const VITE_VERSION = "7.1.0";
+
+/** The Rollup release reported as `this.meta.rollupVersion`. */
+export const ROLLUP_VERSION = "4.46.0";
+
+/** Vite's logger (`config.logger`). */
+export interface Logger {
+  info(message: string, options?: object): void;
+  warn(message: string, options?: object): void;
+  /** Logs `message` once per server. */
+  warnOnce(message: string, options?: object): void;
+  error(message: string, options?: { error?: unknown }): void;
+  /** A no-op: the terminal is never cleared. */
+  clearScreen(type: string): void;
+  /** True for an error this logger printed. */
+  hasErrorLogged(error: unknown): boolean;
+  hasWarned: boolean;
+}
+
+/**
+ * Creates the logger plugins get as `config.logger`: lines like the
+ * server's own (`12:00:00 [banana] …`), none with `logLevel: "silent"`.
+ *
+ * @example
+ * ```ts
+ * createLogger("info").warn("careful");
+ * ```
+ */
+export function createLogger(logLevel: "info" | "silent"): Logger {
+  const warned = new Set<string>();
+  const logged = new WeakSet<object>();
+  const line = (message: string) =>
+    `${new Date().toTimeString().slice(0, 8)} [banana] ${message}`;
+  const logger: Logger = {
+    hasWarned: false,
+    info(message) {
+      if (logLevel !== "silent") console.log(line(message));
+    },
+    warn(message) {
+      logger.hasWarned = true;
+      if (logLevel !== "silent") console.warn(line(message));
+    },
+    warnOnce(message) {
+      if (warned.has(message)) return;
+      warned.add(message);
+      logger.warn(message);
+    },
+    error(message, options) {
+      const error = options?.error;
+      if (error && typeof error === "object") logged.add(error);
+      if (logLevel !== "silent") console.error(line(message));
+    },
+    clearScreen() {},
+    hasErrorLogged(error) {
+      return typeof error === "object" && error !== null && logged.has(error);
+    },
+  };
+  return logger;
+}
+
+/** Options of a resolver from {@linkcode ViteConfigFields.createResolver}. */
+export interface ResolverOptions {
+  /** Extensions tried on a file given without one. */
+  extensions?: string[];
+  /** `package.json` fields naming a package's entry (`style`, `module`). */
+  mainFields?: string[];
+  /** Export conditions (`style`, `import`…). */
+  conditions?: string[];
+  /** Try `dir/index.<ext>` for a directory. */
+  tryIndex?: boolean;
+  /** A bare name is tried as a relative file first (CSS `@import "a.css"`). */
+  preferRelative?: boolean;
+}
+
+/**
+ * `(id, importer, aliasOnly, ssr)` → an absolute file, or undefined: the
+ * resolver `config.createResolver()` returns, as in Vite.
+ */
+export type ResolveFn = (
+  id: string,
+  importer?: string,
+  aliasOnly?: boolean,
+  ssr?: boolean,
+) => Promise<string | undefined>;
+
+/** The fields of Vite's resolved config that plugins read. */
+export interface ViteConfigFields {
+  command: "serve";
+  isProduction: false;
+  /** The public base path. Always `/`. */
+  base: string;
+  /** `import.meta.env` as plugins see it. */
+  env: Record<string, string | boolean>;
+  /** Build options: this server does not build; values a dev server has. */
+  build: {
+    ssr: false;
+    sourcemap: false;
+    cssMinify: false;
+    minify: false;
+    watch: null;
+    outDir: string;
+    assetsDir: string;
+  };
+  logger: Logger;
+  /** Vite's `resolve` options (aliases, conditions…). */
+  resolve: {
+    alias: { find: string; replacement: string }[];
+    conditions: string[];
+    mainFields: string[];
+    extensions: string[];
+    dedupe: string[];
+    preserveSymlinks: false;
+  };
+  /** Options for Vite's esbuild / Oxc transforms: none here. */
+  esbuild: Record<string, never>;
+  oxc: Record<string, never>;
+  /**
+   * A resolver with Vite's signature, through this server's rules: relative
+   * paths, aliases, the app's import map, and `npm:` packages (their files
+   * picked by `conditions` / `mainFields`).
+   */
+  createResolver(options?: ResolverOptions): ResolveFn;
+}
+
+/** What {@linkcode viteConfigFields} needs. */
+export interface ViteConfigInput {
+  root: string;
+  mode: string;
+  logLevel: "info" | "silent";
+  alias: Record<string, string>;
+  /** The app's import map (read lazily: it is known after the config). */
+  importMap: () => ImportMap;
+}
+
+const DEFAULT_EXTENSIONS = [
+  ".mjs",
+  ".js",
+  ".mts",
+  ".ts",
+  ".jsx",
+  ".tsx",
+  ".json",
+];
+
+async function isFile(path: string): Promise<boolean> {
+  return (await Deno.stat(path).catch(() => null))?.isFile ?? false;
+}
+
+async function tryFile(
+  path: string,
+  options: ResolverOptions,
+): Promise<string | undefined> {
+  if (await isFile(path)) return path;
+  const extensions = options.extensions ?? DEFAULT_EXTENSIONS;
+  for (const ext of extensions) {
+    if (await isFile(path + ext)) return path + ext;
+  }
+  if (options.tryIndex !== false) {
+    for (const ext of extensions) {
+      if (await isFile(`${path}/index${ext}`)) return `${path}/index${ext}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Creates the resolver behind `config.createResolver(options)`.
+ *
+ * @example
+ * ```ts
+ * const fields = viteConfigFields({ root: "/app", mode: "development",
+ *   logLevel: "info", alias: {}, importMap: () => map });
+ * await fields.createResolver({ conditions: ["style"] })("tailwindcss", "/app/a.css");
+ * ```
+ */
+function createResolverFor(
+  input: ViteConfigInput,
+  options: ResolverOptions = {},
+): ResolveFn {
+  const conditions = [...(options.conditions ?? []), "import", "module"];
+  const mainFields = [...(options.mainFields ?? []), "module", "main"];
+  return async (id, importer, aliasOnly) => {
+    const from = importer && isAbsolute(importer)
+      ? importer
+      : resolve(input.root, "index.html");
+    const clean = id.replace(/[?#].*$/, "");
+    if (aliasOnly) {
+      for (const [find, replacement] of Object.entries(input.alias)) {
+        if (clean === find || clean.startsWith(find + "/")) {
+          return replacement + clean.slice(find.length);
+        }
+      }
+      return undefined;
+    }
+    if (options.preferRelative && !/^[./]/.test(clean)) {
+      const near = await tryFile(resolve(dirname(from), clean), options);
+      if (near) return near;
+    }
+    const resolution = resolveSpecifier(clean, from, {
+      root: input.root,
+      importMap: input.importMap(),
+      alias: input.alias,
+    });
+    if (resolution.kind === "file") {
+      return await tryFile(resolution.file, options);
+    }
+    if (resolution.kind === "dep" && resolution.spec.startsWith("npm:")) {
+      try {
+        return await npmPackageFile(resolution.spec, {
+          conditions,
+          mainFields,
+        }) ?? undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  };
+}
+
+/**
+ * The Vite fields of the resolved config.
+ *
+ * @example
+ * ```ts
+ * Object.assign(config, viteConfigFields({ root, mode, logLevel, alias, importMap }));
+ * ```
+ */
+export function viteConfigFields(input: ViteConfigInput): ViteConfigFields {
+  return {
+    command: "serve",
+    isProduction: false,
+    base: "/",
+    env: {
+      MODE: input.mode,
+      DEV: true,
+      PROD: false,
+      SSR: false,
+      BASE_URL: "/",
+    },
+    build: {
+      ssr: false,
+      sourcemap: false,
+      cssMinify: false,
+      minify: false,
+      watch: null,
+      outDir: resolve(input.root, "dist"),
+      assetsDir: "assets",
+    },
+    logger: createLogger(input.logLevel),
+    resolve: {
+      alias: Object.entries(input.alias).map(([find, replacement]) => ({
+        find,
+        replacement,
+      })),
+      conditions: ["module", "browser", "development"],
+      mainFields: ["browser", "module", "jsnext:main", "jsnext"],
+      extensions: DEFAULT_EXTENSIONS,
+      dedupe: [],
+      preserveSymlinks: false,
+    },
+    esbuild: {},
+    oxc: {},
+    createResolver: (options) => createResolverFor(input, options),
+  };
+}
+
+/** The module graph as Vite plugins use it (`environment.moduleGraph`). */
+export interface ViteModuleGraph {
+  getModuleById(id: string): ModuleNode | undefined;
+  getModuleByUrl(url: string): Promise<ModuleNode | undefined>;
+  getModulesByFile(file: string): Set<ModuleNode> | undefined;
+  /** Drops the module's build: the next request builds it again. */
+  invalidateModule(node: ModuleNode): void;
+  invalidateAll(): void;
+  readonly urlToModuleMap: Map<string, ModuleNode>;
+  readonly fileToModulesMap: Map<string, Set<ModuleNode>>;
+}
+
+/** The browser environment (`server.environments.client`). */
+export interface DevEnvironment {
+  name: "client";
+  mode: "dev";
+  /** The resolved config, with `consumer: "client"`. */
+  config: ResolvedConfig & { consumer: "client" };
+  moduleGraph: ViteModuleGraph;
+  /** The server's hot channel (`send`, `on`, `off`). */
+  hot: {
+    send(...args: unknown[]): void;
+    on(event: string, listener: (...args: never[]) => void): void;
+    off(event: string, listener: (...args: never[]) => void): void;
+  };
+  logger: Logger;
+  transformRequest(url: string): Promise<{ code: string }>;
+}
+
+/** What {@linkcode createClientEnvironment} needs from the server. */
+export interface ClientEnvironmentInput {
+  config: ResolvedConfig;
+  graph: ModuleGraph;
+  hot: DevEnvironment["hot"];
+  /** The graph URL of a resolved id (a file path + query). */
+  urlForId: (id: string) => string;
+  /** The graph URL of a request URL (freshness params dropped). */
+  normalizeUrl: (url: string) => string;
+  invalidate: (url: string) => void;
+  transformRequest: (url: string) => Promise<{ code: string }>;
+}
+
+/**
+ * Creates the browser environment plugins see as `this.environment` and
+ * `server.environments.client`.
+ *
+ * @example
+ * ```ts
+ * const client = createClientEnvironment({ config, graph, hot, urlForId,
+ *   normalizeUrl, invalidate, transformRequest });
+ * client.moduleGraph.getModuleById("/app/src/main.ts");
+ * ```
+ */
+export function createClientEnvironment(
+  input: ClientEnvironmentInput,
+): DevEnvironment {
+  const { graph } = input;
+  const moduleGraph: ViteModuleGraph = {
+    getModuleById: (id) => graph.get(input.urlForId(id)),
+    getModuleByUrl: (url) =>
+      Promise.resolve(graph.get(input.normalizeUrl(url))),
+    getModulesByFile: (file) => {
+      const nodes = graph.byFile(file);
+      return nodes.length > 0 ? new Set(nodes) : undefined;
+    },
+    invalidateModule: (node) => input.invalidate(node.url),
+    invalidateAll: () => {
+      for (const url of graph.urlToModule.keys()) input.invalidate(url);
+    },
+    get urlToModuleMap() {
+      return graph.urlToModule;
+    },
+    get fileToModulesMap() {
+      return graph.fileToModules;
+    },
+  };
+  return {
+    name: "client",
+    mode: "dev",
+    config: { ...input.config, consumer: "client" },
+    moduleGraph,
+    hot: input.hot,
+    logger: input.config.logger,
+    transformRequest: input.transformRequest,
+  };
+}
+
+/**
+ * `server.watcher`: Vite's is a chokidar watcher; plugins listen to its
+ * `change`, `add` and `unlink` events. This one is fed by the server's own
+ * watcher; `add()` and `unwatch()` do nothing (the whole root is watched).
+ */
+export class WatcherEvents extends EventEmitter {
+  /** Accepted for compatibility: the whole root is watched already. */
+  add(_paths: string | string[]): this {
+    return this;
+  }
+  /** Accepted for compatibility. */
+  unwatch(_paths: string | string[]): this {
+    return this;
+  }
+  /** Emits `change`/`add`/`unlink` (and `all`) for one changed file. */
+  report(event: "change" | "add" | "unlink", file: string): void {
+    try {
+      this.emit(event, file);
+      this.emit("all", event, file);
+    } catch (err) {
+      console.error(`[banana] a watcher.on("${event}") listener threw:`, err);
+    }
+  }
+}
