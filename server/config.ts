@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import type { Plugin, PluginOption } from "./plugin.ts";
 import { DEFAULT_FS_DENY } from "./fs_deny.ts";
 import type { ImportMap } from "./import_map.ts";
+import type { PackageFiles } from "./package_files.ts";
 import { type ViteConfigFields, viteConfigFields } from "./vite_compat.ts";
 import { importAppModule } from "./app_module.ts";
 
@@ -456,15 +457,20 @@ export function mergeConfig<T extends object>(base: T, over: object): T {
   return out as T;
 }
 
-/**
- * Applies the documented defaults to a user config. `importMap` gives the
- * app's import map to `createResolver()` (none by default).
- */
+/** What `createResolver()` of the resolved config resolves with. */
+export interface ResolverSources {
+  /** The app's import map. Default: an empty one. */
+  importMap?: () => ImportMap;
+  /** Locates files of npm packages. Default: none (packages do not resolve). */
+  packages?: () => PackageFiles | null;
+}
+
+/** Applies the documented defaults to a user config. */
 export function applyDefaults(
   config: UserConfig,
   configFile: string | null,
   plugins: Plugin[],
-  importMap: () => ImportMap = () => ({ imports: {}, scopes: {} }),
+  sources: ResolverSources = {},
 ): ResolvedConfig {
   const root = resolve(config.root ?? Deno.cwd());
   const server = config.server ?? {};
@@ -500,7 +506,14 @@ export function applyDefaults(
   const mode = config.mode ?? "development";
   const alias = config.resolve?.alias ?? {};
   return {
-    ...viteConfigFields({ root, mode, logLevel, alias, importMap }),
+    ...viteConfigFields({
+      root,
+      mode,
+      logLevel,
+      alias,
+      importMap: sources.importMap ?? (() => ({ imports: {}, scopes: {} })),
+      packages: sources.packages ?? (() => null),
+    }),
     root,
     publicDir,
     cacheDir: resolve(root, config.cacheDir ?? ".banana"),

@@ -310,7 +310,10 @@ class BananaDevServer implements DevServer {
       });
       if (patch) user = mergeConfig(user, patch);
     }
-    const config = applyDefaults(user, configFile, [], () => app.importMap);
+    const config = applyDefaults(user, configFile, [], {
+      importMap: () => app.importMap,
+      packages: () => packages,
+    });
     config.root = root;
     const appEnv = await loadEnvFiles(
       config.envDir,

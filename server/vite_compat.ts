@@ -22,7 +22,7 @@ import type { ResolvedConfig } from "./config.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
 import type { ImportMap } from "./import_map.ts";
 import { resolveSpecifier } from "./resolver.ts";
-import { npmPackageFile } from "./npm_package_file.ts";
+import type { PackageFiles } from "./package_files.ts";
 
 /**
  * The Vite release whose plugin API this server follows (reported as
@@ -160,6 +160,8 @@ export interface ViteConfigInput {
   alias: Record<string, string>;
   /** The app's import map (read lazily: it is known after the config). */
   importMap: () => ImportMap;
+  /** Locates npm packages' files (read lazily); none: packages do not resolve. */
+  packages: () => PackageFiles | null;
 }
 
 const DEFAULT_EXTENSIONS = [
@@ -199,7 +201,7 @@ async function tryFile(
  * @example
  * ```ts
  * const fields = viteConfigFields({ root: "/app", mode: "development",
- *   logLevel: "info", alias: {}, importMap: () => map });
+ *   logLevel: "info", alias: {}, importMap: () => map, packages: () => null });
  * await fields.createResolver({ conditions: ["style"] })("tailwindcss", "/app/a.css");
  * ```
  */
@@ -207,7 +209,10 @@ function createResolverFor(
   input: ViteConfigInput,
   options: ResolverOptions = {},
 ): ResolveFn {
-  const conditions = [...(options.conditions ?? []), "import", "module"];
+  // Vite's `development|production` stands for the current one.
+  const conditions = [...(options.conditions ?? []), "import", "module"].map((
+    condition,
+  ) => condition === "development|production" ? "development" : condition);
   const mainFields = [...(options.mainFields ?? []), "module", "main"];
   return async (id, importer, aliasOnly) => {
     const from = importer && isAbsolute(importer)
@@ -234,12 +239,16 @@ function createResolverFor(
     if (resolution.kind === "file") {
       return await tryFile(resolution.file, options);
     }
-    if (resolution.kind === "dep" && resolution.spec.startsWith("npm:")) {
+    const packages = input.packages();
+    if (
+      packages && resolution.kind === "dep" &&
+      resolution.spec.startsWith("npm:")
+    ) {
       try {
-        return await npmPackageFile(resolution.spec, {
+        return await packages.fileFor(resolution.spec, {
           conditions,
-          mainFields,
-        }) ?? undefined;
+          fields: mainFields,
+        });
       } catch {
         return undefined;
       }
@@ -253,7 +262,9 @@ function createResolverFor(
  *
  * @example
  * ```ts
- * Object.assign(config, viteConfigFields({ root, mode, logLevel, alias, importMap }));
+ * Object.assign(config, viteConfigFields({
+ *   root, mode, logLevel, alias, importMap: () => map, packages: () => null,
+ * }));
  * ```
  */
 export function viteConfigFields(input: ViteConfigInput): ViteConfigFields {
