@@ -111,8 +111,12 @@ export interface ModulePipelineOptions {
    * `import.meta.env` next to `MODE`, `DEV`, `PROD`, `SSR` and `BASE_URL`.
    */
   env?: Record<string, string>;
-  /** `this.environment` of plugin hooks (the browser's). */
-  environment: DevEnvironment;
+  /**
+   * `this.environment` of plugin hooks: the browser's. None for the
+   * server-side pipeline (`server/ssr_environment.ts`), which runs only
+   * built-in plugins.
+   */
+  environment?: DevEnvironment;
 }
 
 function safeMatchesGlob(file: string, glob: string): boolean {

@@ -65,10 +65,12 @@ export interface PluginContext {
   /** Logs a line in the terminal (Rollup's `this.debug`). */
   debug(message: string | { message: string }): void;
   /**
-   * The environment the module is built for, as in Vite 6+: always the
-   * browser's (`client`); plugins read its `name` and `config`.
+   * The environment the module is built for, as in Vite 6+: the browser's
+   * (`client`) for the config's plugins; plugins read its `name` and
+   * `config`. (The server-side pipeline of server-rendered apps runs only
+   * built-in plugins and sets none.)
    */
-  environment: DevEnvironment;
+  environment?: DevEnvironment;
   /**
    * `viteVersion` is the Vite release whose plugin API this server
    * follows, so plugins that branch on it take their modern path.
