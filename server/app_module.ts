@@ -28,9 +28,13 @@ import { contentHash } from "./hash.ts";
 /**
  * The address this process imports for `specifier` written in the app's
  * module `file`: through the app's import map; `npm:`, `https:`, `node:`
- * and `file:` as they are; relative paths as file URLs.
+ * and `file:` as they are; relative paths as file URLs. A bare name the map
+ * does not have is kept with `keepUnmapped` (for a module written inside
+ * the app, which the process resolves as the app's: through its
+ * `package.json` when the CLI runs in the app's context).
  *
- * @throws {Error} naming the entry to add when a bare name is not mapped.
+ * @throws {Error} naming the entry to add when a bare name is not mapped
+ * (and not kept).
  *
  * @example
  * ```ts
@@ -42,6 +46,7 @@ export function resolveAppImport(
   specifier: string,
   file: string,
   importMap: ImportMap,
+  options: { keepUnmapped?: boolean } = {},
 ): string {
   if (specifier.startsWith("node:")) return specifier;
   if (specifier.startsWith("./") || specifier.startsWith("../")) {
@@ -57,6 +62,7 @@ export function resolveAppImport(
   if (isDepSpecifier(specifier) || specifier.startsWith("file:")) {
     return specifier;
   }
+  if (options.keepUnmapped) return specifier;
   const name = specifier.startsWith("@")
     ? specifier.split("/").slice(0, 2).join("/")
     : specifier.split("/")[0];
@@ -162,7 +168,9 @@ export async function importAppModule(
       continue;
     }
     if (site.n === undefined) continue;
-    const target = resolveAppImport(site.n, file, importMap);
+    const target = resolveAppImport(site.n, file, importMap, {
+      keepUnmapped: true,
+    });
     // Dynamic imports' ranges include the quotes; static ones do not.
     const dynamic = site.d > -1;
     out += source.slice(pos, site.s) +
