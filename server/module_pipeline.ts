@@ -320,10 +320,11 @@ export class ModulePipeline {
     if (path.startsWith("/@fs/")) {
       const file = "/" + decodeSafePathname(path.slice(4)).join("/");
       if (!this.options.fsAllow.some((dir) => isInside(dir, file))) {
-        throw new BananaError({
-          message:
-            `Refused ${path}: it is outside the root and not in server.fs.allow`,
-        });
+        throw new UnsafePathError(
+          `Refused ${path}: it is outside the root and not in server.fs.allow`,
+          403,
+          "OUTSIDE_ROOT",
+        );
       }
       return { id: file + idQuery(file, query), file };
     }
