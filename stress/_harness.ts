@@ -177,8 +177,9 @@ export async function startCli(root: string): Promise<CliServer> {
   let exited = false;
   child.status.then(() => exited = true);
   const drain = async (stream: ReadableStream<Uint8Array>) => {
-    const lines = stream.pipeThrough(new TextDecoderStream());
-    for await (const chunk of lines) {
+    const decoder = new TextDecoder();
+    for await (const bytes of stream) {
+      const chunk = decoder.decode(bytes, { stream: true });
       output.push(...chunk.split("\n").filter((l) => l));
       if (output.length > 2000) output.splice(0, output.length - 2000);
     }
