@@ -142,10 +142,31 @@ export interface CliServer extends AsyncDisposable {
   pid: number;
   /** Lines the server printed (the last 2000). */
   output: string[];
-  /** The server's resident memory now, in bytes. */
+  /** The server's resident memory now (its process tree), in bytes. */
   rss(): number;
   /** False once the process has exited. */
   alive(): boolean;
+}
+
+/**
+ * Resident memory of `pid` and its descendants, in bytes: the CLI runs the
+ * server in a child process (in the app's context).
+ */
+function treeRss(pid: number): number {
+  let total = 0;
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const children = Deno.readTextFileSync(
+        `/proc/${pid}/task/${task.name}/children`,
+      ).trim();
+      for (const child of children ? children.split(/\s+/) : []) {
+        total += treeRss(Number(child));
+      }
+    }
+  } catch { /* exited meanwhile */ }
+  return total;
 }
 
 function freePort(): number {
@@ -202,15 +223,7 @@ export async function startCli(root: string): Promise<CliServer> {
     port,
     pid: child.pid,
     output,
-    rss() {
-      try {
-        const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        return kb * 1024;
-      } catch {
-        return 0;
-      }
-    },
+    rss: () => treeRss(child.pid),
     alive: () => !exited,
     async [Symbol.asyncDispose]() {
       if (!exited) child.kill("SIGTERM");
