@@ -72,6 +72,50 @@ Deno.test("the CLI from this repository resolves banana.config.ts imports throug
   }
 });
 
+Deno.test("a PostCSS plugin the app maps in its deno.json runs under the CLI and is locked in the app's lockfile, not ours", async () => {
+  const dir = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "banana_ctx_postcss_" }),
+  );
+  const ourLock = await readOurLock();
+  // Not a package of ours: locked in our lockfile, it would show there.
+  assert.ok(!ourLock.includes("postcss-prefix-selector"));
+  try {
+    await Deno.writeTextFile(
+      join(dir, "deno.json"),
+      JSON.stringify({
+        imports: {
+          "postcss-prefix-selector": "npm:postcss-prefix-selector@2.2.1",
+        },
+      }),
+    );
+    await Deno.writeTextFile(
+      join(dir, "postcss.config.js"),
+      `export default { plugins: { "postcss-prefix-selector": { prefix: "#app" } } };\n`,
+    );
+    await Deno.writeTextFile(
+      join(dir, "index.html"),
+      `<link rel="stylesheet" href="/style.css"><h1>PostCSS app</h1>\n`,
+    );
+    await Deno.writeTextFile(join(dir, "style.css"), `h1 { color: red; }\n`);
+    const cli = await startCli(
+      Deno.execPath(),
+      ["run", "-A", MOD, "dev", dir, "--port", "0"],
+      { cwd: REPO_ROOT },
+    );
+    try {
+      const css = await (await fetch(new URL("/style.css", cli.url))).text();
+      assert.match(css, /#app h1 \{/);
+    } finally {
+      assert.equal(await cli.stop(), 0, cli.output());
+    }
+    const lock = JSON.parse(await Deno.readTextFile(join(dir, "deno.lock")));
+    assert.ok("npm:postcss-prefix-selector@2.2.1" in lock.specifiers);
+    assert.equal(await readOurLock(), ourLock);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("the CLI resolves banana.config.ts imports through an app's package.json alone (no node_modules, no deno.json)", async () => {
   const dir = await Deno.realPath(
     await Deno.makeTempDir({ prefix: "banana_ctx_package_json_" }),
