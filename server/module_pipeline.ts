@@ -44,6 +44,7 @@ import {
 } from "./path_safety.ts";
 import { isScriptPath } from "./plugins/esbuild.ts";
 import { assertReadable, type FsRules } from "./fs_deny.ts";
+import { publicImport } from "./plugins/public_assets.ts";
 import {
   probeSloppyImport,
   type SloppyMatch,
@@ -117,6 +118,8 @@ export interface ModulePipelineOptions {
    * built-in plugins.
    */
   environment?: DevEnvironment;
+  /** The public folder: `import logo from "/vite.svg"` may name its files. */
+  publicDir?: string | null;
 }
 
 function safeMatchesGlob(file: string, glob: string): boolean {
@@ -708,6 +711,25 @@ export class ModulePipeline {
         if (!isFile) {
           const tried: string[] = [];
           const match = await probeSloppyImport(file, tried);
+          const inPublic = match && this.options.sloppyImports
+            ? null
+            : await publicImport(specifier, this.options.publicDir ?? null);
+          if (inPublic?.kind === "asset") {
+            // `import logo from "/vite.svg"` of a file in public/.
+            return {
+              kind: "module",
+              node: this.options.graph.ensure(this.urlForId(inPublic.id), null),
+            };
+          }
+          if (inPublic?.kind === "not-importable") {
+            throw this.#importError(
+              `Cannot import "${specifier}" from ${shown}: ${inPublic.reason}`,
+              specifier,
+              importerId,
+              importerFile,
+              source,
+            );
+          }
           if (match && this.options.sloppyImports) {
             target = match.file;
           } else {

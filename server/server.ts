@@ -403,6 +403,7 @@ class BananaDevServer implements DevServer {
       sloppyImports: app.sloppyImports,
       env: appEnv.env,
       environment,
+      publicDir: config.publicDir,
     });
     const engine = new HmrEngine({
       root,

@@ -326,6 +326,41 @@ document.querySelector("#out")!.textContent = "sw " + (registration.active ?? re
   },
 });
 
+const SVG =
+  `<svg xmlns="http://www.w3.org/2000/svg" width="32" height="20"><rect width="32" height="20" fill="gold"/></svg>`;
+
+Deno.test({
+  ...browserTest,
+  name:
+    'import viteLogo from "/vite.svg" (create-vite\'s templates) gives the URL of public/vite.svg, which loads; importing a script from public/ fails saying how to reference it',
+  async fn() {
+    await using app = await createTempApp({
+      "index.html": pageHtml('<img id="logo">'),
+      "src/main.ts": `
+import viteLogo from "/vite.svg";
+import logoUrl from "/vite.svg?url";
+const img = document.querySelector("#logo") as HTMLImageElement;
+img.onload = () => document.querySelector("#out")!.textContent = viteLogo + " " + logoUrl + " " + img.naturalWidth;
+img.src = viteLogo;
+`,
+      "src/bad.ts": `import "/lib.mjs";
+`,
+      "public/vite.svg": SVG,
+      "public/lib.mjs": `export const y = 2;\n`,
+    });
+    await using dev = await startServer(app.root);
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#out", "/vite.svg /vite.svg 32", 10_000);
+    assert.deepEqual(tracked.pageErrors, []);
+    const bad = await fetch(new URL("/src/bad.ts", dev.url));
+    assert.equal(bad.status, 500);
+    assert.match(
+      await bad.text(),
+      /Cannot import "\/lib\.mjs" from src\/bad\.ts: \/lib\.mjs is in the public folder, whose files are served as they are and cannot be imported; reference it by URL/,
+    );
+  },
+});
+
 Deno.test({
   ...browserTest,
   name:

@@ -16,6 +16,7 @@ import { cssPlugin } from "./css.ts";
 import { cssPreprocessPlugin } from "./css_preprocess.ts";
 import { globPlugin } from "./glob.ts";
 import { htmlEnvPlugin } from "./html_env.ts";
+import { publicAssetsPlugin } from "./public_assets.ts";
 import { jsonPlugin } from "./json.ts";
 import { detectRefreshFramework, refreshPlugin } from "./refresh.ts";
 import { usesVue, vue, VUE_PLUGIN_NAMES } from "./vue.ts";
@@ -98,6 +99,7 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
   }
   plugins.push(
     globPlugin({ root: config.root, exclude: [config.cacheDir] }),
+    publicAssetsPlugin(),
     assetsPlugin({
       root: config.root,
       fsAllow: config.server.fs.allow,
