@@ -7,7 +7,8 @@
  *
  * Each edit changes the counter's label in `src/components/Counter.vue`;
  * the counter was clicked to 3 first, and every edit must keep it at 3
- * without a reload. Vite, the plugin, vue and pinia are installed with npm
+ * without a reload. Both servers run at once and their edits alternate, so
+ * a load that comes and goes on the (shared) machine hits both alike. Vite, the plugin, vue and pinia are installed with npm
  * into `bench/.work/vite-vue/` on the first run.
  *
  * ```sh
@@ -18,7 +19,7 @@
  */
 
 import { parseArgs } from "node:util";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import {
   type EditResult,
   errorMessage,
@@ -173,19 +174,34 @@ function command(id: ServerId, dir: string, port: number) {
     };
 }
 
-async function measureServer(
+/** A server with its page open on the app, the counter clicked to 3. */
+interface Session {
+  id: ServerId;
+  label: string;
+  dir: string;
+  original: string;
+  page: Page;
+  navigations: NavigationCounter;
+  samples: EditResult[];
+  stop(): Promise<void>;
+}
+
+async function openSession(
   id: ServerId,
   label: string,
   browser: Browser,
   workRoot: string,
-  edits: number,
-): Promise<SeriesResult> {
+): Promise<Session> {
   const dir = `${workRoot}/${id}`;
   await prepareApp(id, dir);
   const port = freePort();
   const { cmd, args, cwd } = command(id, dir, port);
   const server = ServerProcess.start(cmd, args, { cwd });
   const context = await browser.newContext();
+  const stop = async () => {
+    await context.close().catch(() => {});
+    await server.stop();
+  };
   try {
     const url = `http://localhost:${port}/`;
     await waitForHttpOk(url, { server, timeoutMs: 120_000 });
@@ -200,47 +216,44 @@ async function measureServer(
       null,
       { timeout: 10_000 },
     );
-    // Let the first load's work (dep optimisation, warmup) finish.
-    await sleep(1000);
     const original = await Deno.readTextFile(`${dir}/${COUNTER_FILE}`);
-    const samples: EditResult[] = [];
-    for (let i = 1; i <= edits; i++) {
-      const text = `Count v${i}:`;
-      samples.push(
-        await measureEdit(page, navigations, {
-          file: `${dir}/${COUNTER_FILE}`,
-          content: original.replace("Count:", text),
-          expectedText: text,
-        }),
-      );
-      // Apart, so no two saves fall into one watcher batch.
-      await sleep(150);
-    }
-    const countKept = await page.evaluate<boolean>(
-      `document.querySelector("#counter").textContent.trim() === "Count v${edits}: 3"`,
-    );
-    const applied = samples.filter((s) => s.applied);
-    return {
-      id,
-      label,
-      status: "ok",
-      latency: stats(applied.map((s) => s.latencyMs as number)),
-      applied: applied.length,
-      withoutReload: applied.filter((s) => !s.reloaded).length,
-      countKept,
-      samples,
-    };
+    return { id, label, dir, original, page, navigations, samples: [], stop };
   } catch (error) {
-    return {
-      id,
-      label,
-      status: "failed",
-      reason: `${errorMessage(error)} (server: ${server.logTail()})`,
-    };
-  } finally {
-    await context.close().catch(() => {});
-    await server.stop();
+    await stop();
+    throw new Error(`${errorMessage(error)} (server: ${server.logTail()})`);
   }
+}
+
+/** Edit `i` of a session: the counter's label becomes `Count v<i>:`. */
+async function editOnce(session: Session, i: number): Promise<void> {
+  const text = `Count v${i}:`;
+  session.samples.push(
+    await measureEdit(session.page, session.navigations, {
+      file: `${session.dir}/${COUNTER_FILE}`,
+      content: session.original.replace("Count:", text),
+      expectedText: text,
+    }),
+  );
+}
+
+async function summarize(
+  session: Session,
+  edits: number,
+): Promise<SeriesResult> {
+  const countKept = await session.page.evaluate<boolean>(
+    `document.querySelector("#counter").textContent.trim() === "Count v${edits}: 3"`,
+  );
+  const applied = session.samples.filter((s) => s.applied);
+  return {
+    id: session.id,
+    label: session.label,
+    status: "ok",
+    latency: stats(applied.map((s) => s.latencyMs as number)),
+    applied: applied.length,
+    withoutReload: applied.filter((s) => !s.reloaded).length,
+    countKept,
+    samples: session.samples,
+  };
 }
 
 async function main(): Promise<number> {
@@ -258,22 +271,48 @@ async function main(): Promise<number> {
   const workRoot = await Deno.makeTempDir({ prefix: "banana-bench-vue-" });
   const browser = await launchChromium();
   const results: SeriesResult[] = [];
+  const sessions: Session[] = [];
   try {
     for (const id of only) {
       const label = id === "banana" ? "BananaJS" : viteLabel;
-      console.log(`${label}: ${edits} template edits …`);
-      results.push(
-        await withTimeout(
-          measureServer(id, label, browser, workRoot, edits),
-          10 * 60_000,
-          `${label} to finish`,
-        ),
-      );
+      try {
+        sessions.push(
+          await withTimeout(
+            openSession(id, label, browser, workRoot),
+            5 * 60_000,
+            `${label} to show the app`,
+          ),
+        );
+      } catch (error) {
+        results.push({
+          id,
+          label,
+          status: "failed",
+          reason: errorMessage(error),
+        });
+      }
+    }
+    // Let the first loads' work (dependency optimisation, warm-up) finish.
+    await sleep(1000);
+    // Interleaved, one edit at a time: the machine's load (it is shared)
+    // weighs on both servers alike.
+    console.log(`${edits} template edits each, interleaved …`);
+    for (let i = 1; i <= edits; i++) {
+      for (const session of sessions) {
+        await editOnce(session, i);
+        // Apart, so no two saves fall into one watcher batch.
+        await sleep(150);
+      }
+    }
+    for (const session of sessions) {
+      results.push(await summarize(session, edits));
     }
   } finally {
+    for (const session of sessions) await session.stop();
     await browser.close().catch(() => {});
     await Deno.remove(workRoot, { recursive: true }).catch(() => {});
   }
+  results.sort((a, b) => only.indexOf(a.id) - only.indexOf(b.id));
   await Deno.writeTextFile(
     RESULT_FILE,
     JSON.stringify({ date: new Date().toISOString(), edits, results }, null, 2),
