@@ -48,6 +48,10 @@ export interface FreshBenchResult {
   restarts: number[];
   /** Edits applied without a reload of the page. */
   inPlace: number;
+  /** Server RSS (process tree) before and after `memEdits` more route edits, KiB. */
+  rssBeforeKb: number;
+  rssAfterKb: number;
+  memEdits: number;
 }
 
 function libSource(index: number, version = 0): string {
@@ -195,7 +199,12 @@ async function waitForTitle(page: Page, text: string): Promise<void> {
  */
 export async function runFreshBench(
   browser: Browser,
-  options: { edits: number; restarts: number; keep?: boolean },
+  options: {
+    edits: number;
+    restarts: number;
+    memEdits?: number;
+    keep?: boolean;
+  },
 ): Promise<FreshBenchResult> {
   const appDir = await Deno.makeTempDir({ prefix: "banana-fresh-bench-" });
   const serverModules = await generateFreshApp(appDir);
@@ -231,6 +240,19 @@ export async function runFreshBench(
       ? options.edits
       : 0;
 
+    // Every edit leaves the old instances of the route in Deno's module map.
+    const memEdits = options.memEdits ?? 30;
+    const rssBeforeKb = await server.rssKb();
+    for (let i = 0; i < memEdits; i++) {
+      version++;
+      await Deno.writeTextFile(
+        join(appDir, "routes/index.tsx"),
+        indexRoute(version),
+      );
+      await waitForTitle(page, `Version ${version}`);
+    }
+    const rssAfterKb = await server.rssKb();
+
     const utilEdits: number[] = [];
     const leaf = `lib/m${LIB_MODULES - 1}.ts`;
     for (let i = 1; i <= options.edits; i++) {
@@ -240,8 +262,13 @@ export async function runFreshBench(
         libSource(LIB_MODULES - 1, i * 1000),
       );
       for (;;) {
-        const body = await (await fetch(`${url}api/value`)).json();
-        if (body.value === i * 1000) {
+        // A save caught half-written answers 500 once; the next read is good.
+        const response = await fetch(`${url}api/value`);
+        const body = response.ok ? await response.json() : null;
+        if (!response.ok) {
+          await response.body?.cancel();
+        }
+        if (body?.value === i * 1000) {
           break;
         }
         await new Promise((resolve) =>
@@ -277,6 +304,9 @@ export async function runFreshBench(
       utilEdits,
       restarts,
       inPlace,
+      rssBeforeKb,
+      rssAfterKb,
+      memEdits,
     };
   } finally {
     await context.close().catch(() => {});
@@ -309,6 +339,9 @@ export function renderFreshTable(result: FreshBenchResult): string {
       (restart / route).toFixed(0)
     } |`,
     `| Route edits applied without a reload      | ${result.inPlace}/${result.routeEdits.length} |`,
+    `| Server RSS, then after ${result.memEdits} more route edits | ${
+      (result.rssBeforeKb / 1024).toFixed(0)
+    } MB → ${(result.rssAfterKb / 1024).toFixed(0)} MB |`,
   ].join("\n");
 }
 

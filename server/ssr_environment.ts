@@ -120,6 +120,8 @@ export class SsrEnvironment {
   /** Module URL → its whole import closure written (cleared by any edit). */
   #ready = new Map<string, Promise<string>>();
   #lastStamp = 0;
+  /** Counts edits (a walk that saw one walks again). */
+  #generation = 0;
   #dir: string;
   #cleaned: Promise<void> | null = null;
   #preloaded: Promise<void> | null = null;
@@ -255,20 +257,29 @@ export class SsrEnvironment {
 
   async #writeClosure(url: string): Promise<string> {
     await this.#clean();
-    const seen = new Set<string>();
-    const visit = async (moduleUrl: string): Promise<void> => {
-      if (seen.has(moduleUrl)) return;
-      seen.add(moduleUrl);
-      const built = await this.pipeline.build(moduleUrl);
-      await Promise.all(
-        built.targets.map((target) =>
-          target.kind === "module" ? visit(target.node.url) : undefined
-        ),
-      );
-      if (!this.#written.has(moduleUrl)) await this.#write(built);
-    };
-    await visit(url);
-    return this.#fileUrlOf(this.graph.get(url)!);
+    // An edit while the walk runs gives some modules new versions (new file
+    // names the walk may have missed): walk again until none came.
+    for (;;) {
+      const generation = this.#generation;
+      const seen = new Set<string>();
+      const visit = async (moduleUrl: string): Promise<void> => {
+        if (seen.has(moduleUrl)) return;
+        seen.add(moduleUrl);
+        const built = await this.pipeline.build(moduleUrl);
+        await Promise.all(
+          built.targets.map((target) =>
+            target.kind === "module" ? visit(target.node.url) : undefined
+          ),
+        );
+        if (this.#written.get(moduleUrl) !== this.#fileUrlOf(built.node)) {
+          await this.#write(built);
+        }
+      };
+      await visit(url);
+      if (generation === this.#generation) {
+        return this.#fileUrlOf(this.graph.get(url)!);
+      }
+    }
   }
 
   /** Where the current version of `node` is written. */
@@ -369,6 +380,7 @@ export class SsrEnvironment {
       refreshed.add(node);
       queue.push(...node.importers);
     }
+    this.#generation++;
     for (const node of changed) this.pipeline.invalidate(node.url);
     for (const node of refreshed) {
       node.lastHMRTimestamp = this.#lastStamp;

@@ -487,3 +487,42 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "fresh app without preact-render-to-string in its imports: 500 naming the entry to add; adding it recovers",
+  async fn() {
+    await using app = await createTempApp({
+      "deno.json": JSON.stringify({
+        lock: false,
+        imports: { "preact": "npm:preact@10.29.8" },
+        compilerOptions: { jsx: "react-jsx", jsxImportSource: "preact" },
+      }),
+      "routes/index.tsx":
+        'export default function Home() { return <h1 id="t">Hi</h1>; }\n',
+    });
+    await using dev = await startCliServer(app.root);
+    const broken = await fetch(dev.url);
+    assert.equal(broken.status, 500);
+    assert.match(
+      await broken.text(),
+      /add &quot;preact-render-to-string&quot;: &quot;npm:preact-render-to-string@6\.6\.1&quot; to &quot;imports&quot; in deno\.json|add "preact-render-to-string": "npm:preact-render-to-string@6\.6\.1" to "imports" in deno\.json/,
+    );
+    await app.write(
+      "deno.json",
+      JSON.stringify({
+        lock: false,
+        imports: {
+          "preact": "npm:preact@10.29.8",
+          "preact-render-to-string": "npm:preact-render-to-string@6.6.1",
+        },
+        compilerOptions: { jsx: "react-jsx", jsxImportSource: "preact" },
+      }),
+    );
+    await waitFor(async () => {
+      const response = await fetch(dev.url);
+      const text = await response.text();
+      return response.status === 200 && text.includes('<h1 id="t">Hi</h1>');
+    }, { timeout: 20_000, message: "/ to render after deno.json was fixed" });
+  },
+});
