@@ -22,6 +22,8 @@ import {
 import { startServer } from "./_server.ts";
 import { pageHtml } from "./_hmr_app.ts";
 import { rawGet } from "./_raw_http.ts";
+import { REPO_ROOT } from "./_own_files.ts";
+import { join } from "node:path";
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
@@ -144,7 +146,10 @@ Deno.test("package CSS: a stylesheet that @imports a package the app does not ma
   );
 });
 
-Deno.test("package CSS: only files of packages in use are served, and never outside their package", async () => {
+Deno.test("package CSS: only files of packages in use are served, never outside their package, and the packages stay out of our deno.lock", async () => {
+  const ownLock = () =>
+    Deno.readFile(join(REPO_ROOT, "deno.lock")).catch(() => null);
+  const lockBefore = await ownLock();
   await using app = await createTempApp({
     "deno.json": DENO_JSON,
     "index.html": pageHtml(),
@@ -187,4 +192,6 @@ Deno.test("package CSS: only files of packages in use are served, and never outs
       `${path}: ${escape.status} ${escape.body}`,
     );
   }
+  // Located with `deno info --no-lock`: nothing of the app's enters our lock.
+  assert.deepEqual(await ownLock(), lockBefore);
 });

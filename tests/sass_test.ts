@@ -20,6 +20,13 @@ import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
 import { createTempApp } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 import { runningSassCompilers } from "../server/sass_compiler.ts";
+import { REPO_ROOT } from "./_own_files.ts";
+import { join } from "node:path";
+
+/** Our own lockfile's bytes (the app's packages must never enter it). */
+function ownLockfile(): Promise<Uint8Array | null> {
+  return Deno.readFile(join(REPO_ROOT, "deno.lock")).catch(() => null);
+}
 
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
@@ -148,7 +155,8 @@ Deno.test("Sass without a sass entry, Less and Stylus: a message naming the comp
   }
 });
 
-Deno.test("Sass: an error answers 500 with the file, line and frame, and the compiler process ends with the server", async () => {
+Deno.test("Sass: an error answers 500 with the file, line and frame, the app's packages stay out of our deno.lock, and the compiler process ends with the server", async () => {
+  const lockBefore = await ownLockfile();
   await using app = await createTempApp({
     "deno.json": JSON.stringify({
       imports: {
@@ -190,4 +198,7 @@ Deno.test("Sass: an error answers 500 with the file, line and frame, and the com
   }
   // Closing the last server ended the compiler process (awaited its exit).
   assert.equal(runningSassCompilers(), 0);
+  // sass and @fontsource/inter were fetched outside our process and lockfile
+  // (Deno writes a lockfile as soon as a run resolves something new).
+  assert.deepEqual(await ownLockfile(), lockBefore);
 });
