@@ -9,7 +9,8 @@
  * The server runs as users run it (`mod.ts dev <root>` in a subprocess):
  * from the app's folder, and from another working directory, which
  * Tailwind must not scan. A class written into a `.tsx` file gets its
- * styles after that save alone, while the page keeps its state.
+ * styles after that save alone, while the page keeps its state; so does a
+ * class in a file created later (Tailwind's source glob).
  *
  * @module
  */
@@ -21,6 +22,7 @@ import {
   openPage,
   type TempApp,
   type TrackedPage,
+  waitFor,
   waitForConsole,
   waitForStyle,
   waitForText,
@@ -134,6 +136,15 @@ async function openConnected(url: string): Promise<TrackedPage> {
   return tracked;
 }
 
+/** The text of every CSS rule the page has. */
+function pageCss(tracked: TrackedPage): Promise<string> {
+  return tracked.page.evaluate(() =>
+    [...document.styleSheets].flatMap((sheet) =>
+      [...sheet.cssRules].map((rule) => rule.cssText)
+    ).join("\n")
+  );
+}
+
 async function ownLockfile(): Promise<Uint8Array | null> {
   return await Deno.readFile(join(REPO_ROOT, "deno.lock")).catch(() => null);
 }
@@ -173,11 +184,19 @@ async function runTailwindApp(
     await waitForText(tracked, "#counter", "Count: 2");
     await assertNotReloaded(tracked);
 
-    const css = await tracked.page.evaluate(() =>
-      [...document.styleSheets].flatMap((sheet) =>
-        [...sheet.cssRules].map((rule) => rule.cssText)
-      ).join("\n")
+    // A file created after the sheet was built, imported by nothing yet:
+    // it matches Tailwind's source glob, so its classes are generated.
+    await app.write(
+      "src/later.tsx",
+      `export const Later = () => <i class="mr-9">later</i>;\n`,
     );
+    await waitFor(async () => /\.mr-9\b/.test(await pageCss(tracked!)), {
+      timeout: 20_000,
+      message: "the class of a new file in the page's CSS",
+    });
+    await assertNotReloaded(tracked);
+
+    const css = await pageCss(tracked);
     assert.match(css, /\.pt-7\b/);
     assert.doesNotMatch(
       css,
