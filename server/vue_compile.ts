@@ -78,6 +78,14 @@ export function styleQuery(index: number, module: boolean): string {
     (module ? "&module&lang.module.css" : "&lang.css");
 }
 
+/** A `<style>` block in a language other than CSS, for a preprocessor. */
+export interface StyleBlock {
+  lang: string;
+  content: string;
+  /** The `.vue` line the content starts on (its line 1). */
+  line: number;
+}
+
 /** The name a `<style module>` block is reachable as in the template. */
 function moduleName(attr: string | boolean | undefined): string | null {
   if (attr === undefined || attr === false) return null;
@@ -733,6 +741,13 @@ export async function compileSfcStyle(
   descriptor: SFCDescriptor,
   index: number,
   where: SfcFile,
+  options: {
+    /**
+     * Compiles a block whose `lang` is not CSS (Sass) to CSS; null when
+     * this language is not supported.
+     */
+    preprocess?: (block: StyleBlock) => Promise<string | null>;
+  } = {},
 ): Promise<CompiledSfcStyle> {
   const style = descriptor.styles[index];
   const shown = relative(where.root, where.file);
@@ -743,18 +758,27 @@ export async function compileSfcStyle(
       plugin: "vue",
     });
   }
+  let content = style.content;
   if (style.lang && style.lang !== "css") {
-    throw new BananaError({
-      message:
-        `${shown}: <style lang="${style.lang}"> is not supported yet (use plain CSS)`,
-      id: where.file,
-      plugin: "vue",
+    const css = await options.preprocess?.({
+      lang: style.lang,
+      content: style.content,
+      line: style.loc.start.line,
     });
+    if (css === null || css === undefined) {
+      throw new BananaError({
+        message:
+          `${shown}: <style lang="${style.lang}"> is not supported (use CSS, scss or sass)`,
+        id: where.file,
+        plugin: "vue",
+      });
+    }
+    content = css;
   }
   const sfc = await loadCompilerSfc();
   const id = sfcId(where.root, where.file);
   const result = await sfc.compileStyleAsync({
-    source: style.content,
+    source: content,
     filename: where.file,
     id: `data-v-${id}`,
     scoped: style.scoped,

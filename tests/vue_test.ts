@@ -469,3 +469,73 @@ import Child from "./Child.vue";
     assert.deepEqual(tracked.pageErrors, []);
   },
 });
+
+function sassy(color: string): string {
+  return `<script setup lang="ts">
+import { ref } from "vue";
+const count = ref(0);
+</script>
+
+<template>
+  <div class="box"><b id="sassy" @click="count++">Sass {{ count }}</b></div>
+</template>
+
+<style scoped lang="scss">
+$accent: ${color};
+.box {
+  b { color: $accent; }
+}
+</style>
+`;
+}
+
+Deno.test({
+  ...browserTest,
+  name:
+    "vue: <style lang=scss> is compiled with the app's sass; an edit swaps the CSS with state kept; a Sass error is shown at the .vue line",
+  async fn() {
+    await using s = await openHmrApp({
+      ...FILES,
+      "deno.json": JSON.stringify({
+        imports: {
+          vue: "npm:vue@3.5.45",
+          pinia: "npm:pinia@4.1.0",
+          sass: "npm:sass@1.108.2",
+        },
+      }),
+      "src/App.vue": `<script setup lang="ts">
+import Sassy from "./Sassy.vue";
+</script>
+<template><Sassy /></template>
+`,
+      "src/Sassy.vue": sassy("rgb(0, 128, 0)"),
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#sassy", "Sass 0");
+    assert.equal(
+      await computedStyle(tracked, "#sassy", "color"),
+      "rgb(0, 128, 0)",
+    );
+    await clickTimes(tracked, "#sassy", 2);
+    await app.write("src/Sassy.vue", sassy("rgb(255, 0, 0)"));
+    await waitForStyle(tracked, "#sassy", "color", "rgb(255, 0, 0)");
+    await waitForText(tracked, "#sassy", "Sass 2");
+
+    // Line 13 of Sassy.vue: an undefined variable.
+    await app.write(
+      "src/Sassy.vue",
+      sassy("rgb(255, 0, 0)").replace("color: $accent", "color: $nope"),
+    );
+    const location = await waitForText(
+      tracked,
+      `${OVERLAY} .file`,
+      /Sassy\.vue:\d+:\d+$/,
+      10_000,
+    );
+    assert.match(location, /src\/Sassy\.vue:13:\d+$/);
+    await app.write("src/Sassy.vue", sassy("rgb(0, 0, 255)"));
+    await waitForStyle(tracked, "#sassy", "color", "rgb(0, 0, 255)");
+    await waitForText(tracked, "#sassy", "Sass 2");
+    await assertNotReloaded(tracked);
+  },
+});

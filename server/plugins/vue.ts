@@ -19,7 +19,8 @@
  * Each `<style>` block is a module of its own
  * (`/src/App.vue?import&vue&type=style&index=0&lang.css`) that injects a
  * `<style>` element, like an imported CSS file. `<style module>` blocks are
- * CSS modules with the app's `css.modules` settings.
+ * CSS modules with the app's `css.modules` settings; `lang="scss"` and
+ * `lang="sass"` blocks are compiled with the app's `sass` package first.
  *
  * It turns itself on when the app's import map resolves `vue`, unless the
  * config has its own Vue plugin (`@vitejs/plugin-vue`, named `vite:vue`, or
@@ -47,8 +48,14 @@ import {
   parseSfc,
   sfcChanges,
   type SfcFile,
+  type StyleBlock,
 } from "../vue_compile.ts";
+import { relative } from "node:path";
+import { BananaError, codeFrame } from "../errors.ts";
+import { normalizeDepSpecifier } from "../deps.ts";
+import { compileSass, SassCompileError } from "../sass_compiler.ts";
 import { splitId } from "./assets.ts";
+import { SUGGESTED_SASS } from "./css_preprocess.ts";
 import { CSS_CLIENT_URL } from "./css.ts";
 import { compileCss } from "./css_compile.ts";
 
@@ -119,6 +126,72 @@ function styleModule(
   ].join("\n");
 }
 
+/**
+ * A `<style lang="scss">` / `lang="sass"` block compiled with the app's own
+ * `sass` package (as `.scss` files are, see `css_preprocess.ts`); null for
+ * other languages. Errors point at the `.vue` line (or the partial's).
+ */
+async function compileSassBlock(
+  block: StyleBlock,
+  where: SfcFile,
+  app: AppDenoConfig,
+  context: { addWatchFile(file: string): void },
+): Promise<string | null> {
+  if (block.lang !== "scss" && block.lang !== "sass") return null;
+  const shown = relative(where.root, where.file);
+  const mapped = resolveWithImportMap("sass", app.importMap);
+  if (mapped === null) {
+    throw new BananaError({
+      message:
+        `${shown}: <style lang="${block.lang}"> needs the "sass" package; add it to the "imports" of the app's deno.json, e.g. "sass": "${SUGGESTED_SASS}"`,
+      id: where.file,
+      plugin: "sass",
+    });
+  }
+  try {
+    const compiled = await compileSass(normalizeDepSpecifier(mapped), {
+      file: where.file,
+      source: block.content,
+      syntax: block.lang === "sass" ? "indented" : "scss",
+      loadPaths: [where.root],
+      importMap: app.importMap,
+    });
+    for (const file of compiled.loadedFiles) {
+      if (file !== where.file) context.addWatchFile(file);
+    }
+    return compiled.css;
+  } catch (err) {
+    if (!(err instanceof SassCompileError)) throw err;
+    const { failure } = err;
+    if (failure.file !== where.file) context.addWatchFile(failure.file);
+    const inBlock = failure.file === where.file;
+    const line = failure.line === undefined
+      ? undefined
+      : inBlock
+      ? block.line + failure.line - 1
+      : failure.line;
+    const file = inBlock ? where.file : failure.file;
+    const message = `${relative(where.root, file)}${
+      line === undefined ? "" : `:${line}:${failure.column ?? 1}`
+    }: ${failure.message}`;
+    if (line === undefined) {
+      throw new BananaError({ message, id: where.file, plugin: "sass" });
+    }
+    const column = (failure.column ?? 1) - 1;
+    let source: string | null = null;
+    try {
+      source = Deno.readTextFileSync(file);
+    } catch { /* no frame */ }
+    throw new BananaError({
+      message,
+      id: where.file,
+      loc: { file, line, column },
+      frame: source === null ? undefined : codeFrame(source, line, column),
+      plugin: "sass",
+    });
+  }
+}
+
 /** Options of {@linkcode vue}. */
 export interface VuePluginOptions {
   /** The app's `deno.json` settings; read from the root when absent. */
@@ -183,7 +256,9 @@ export function vue(options: VuePluginOptions = {}): Plugin {
       // is rebuilt without its main module when only the CSS changed).
       const descriptor = await parseSfc(code, where);
       const index = Number(params.get("index"));
-      const style = await compileSfcStyle(descriptor, index, where);
+      const style = await compileSfcStyle(descriptor, index, where, {
+        preprocess: (block) => compileSassBlock(block, where, app!, this),
+      });
       const compiled = await compileCss(path, style.css, {
         root: config!.root,
         fsAllow: config!.server.fs.allow,
