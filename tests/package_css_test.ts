@@ -80,7 +80,8 @@ document.querySelector("#out")!.textContent = "ready";
       "src/app.css": `body { font-family: Inter, monospace; }\n`,
     });
     await using dev = await startServer(app.root);
-    await using tracked = await openPage(dev.url);
+    // On a fresh Deno cache the load includes fetching the packages.
+    await using tracked = await openPage(dev.url, { timeout: 60_000 });
     // normalize.css: `body { margin: 0 }` (Chromium's default is 8px) and
     // `h1 { font-size: 2em }`.
     await waitForStyle(tracked, "body", "margin-top", "0px");
@@ -112,7 +113,7 @@ body { font-family: Inter, monospace; }
 `,
     });
     await using dev = await startServer(app.root);
-    await using tracked = await openPage(dev.url);
+    await using tracked = await openPage(dev.url, { timeout: 60_000 });
     await waitForStyle(tracked, "body", "margin-top", "0px");
     // Tailwind's preflight: headings inherit their size (`font-size:
     // inherit`), unlike normalize's `h2` default of 1.5em.

@@ -47,8 +47,9 @@ createRoot(document.querySelector("#out")!).render(
 `,
     });
     await using dev = await startServer(app.root);
-    await using tracked = await openPage(dev.url);
-    await waitForText(tracked, "#version", "React 19.3.1");
+    // On a fresh Deno cache the load includes fetching and bundling React.
+    await using tracked = await openPage(dev.url, { timeout: 60_000 });
+    await waitForText(tracked, "#version", "React 19.3.1", 10_000);
     await tracked.page.click("#counter");
     await tracked.page.click("#counter");
     await waitForText(tracked, "#counter", "Count: 2");
