@@ -18,14 +18,15 @@
  * @module
  */
 
-export { createServer } from "./server/server.ts";
+import type { DevServer, InlineConfig } from "./server/server.ts";
+
 export type {
   DevServer,
   HotApi,
   InlineConfig,
   Middleware,
 } from "./server/server.ts";
-export { defineConfig } from "./server/config.ts";
+export { defineConfig } from "./server/define_config.ts";
 export { vue } from "./server/plugins/vue.ts";
 export type { VuePluginOptions } from "./server/plugins/vue.ts";
 export type {
@@ -62,6 +63,29 @@ export type {
   Update,
   UpdatePayload,
 } from "./client/payload.ts";
+
+/**
+ * Creates a dev server for an app folder. Call `listen()` to start it.
+ *
+ * The server's modules (and its npm packages) load on the first call, not
+ * with this module: `deno run mod.ts dev`, which re-runs itself in the app's
+ * context, stays a small process while the server runs.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "./mod.ts";
+ * const server = await createServer({ root: "./examples/basic", server: { port: 0 } });
+ * await server.listen();
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ */
+export async function createServer(
+  inline: InlineConfig = {},
+): Promise<DevServer> {
+  const server = await import("./server/server.ts");
+  return await server.createServer(inline);
+}
 
 if (import.meta.main) {
   // No top-level await: a banana.config.ts importing this module must not

@@ -13,8 +13,8 @@ import {
   runAppContextCommand,
   stopWhenLauncherExits,
 } from "./app_context.ts";
-import { ConfigError, type UserConfig } from "./config.ts";
-import { createServer, type DevServer } from "./server.ts";
+import type { UserConfig } from "./config.ts";
+import type { DevServer } from "./server.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** The package version. */
@@ -347,6 +347,12 @@ export async function runCli(args: string[]): Promise<number> {
     if (code !== null) return code;
   }
   const startedAt = launcherStartedAt() ?? performance.timeOrigin;
+  // Loaded here, not with this module: a launcher that re-runs the CLI in
+  // the app's context never loads the server (or its npm packages).
+  const [{ createServer }, { ConfigError }] = await Promise.all([
+    import("./server.ts"),
+    import("./config.ts"),
+  ]);
   let server: DevServer;
   try {
     server = await createServer(cliToConfig(options));

@@ -182,17 +182,7 @@ export interface ResolvedConfig extends ViteConfigFields {
   envPrefix: string[];
 }
 
-/**
- * Types a config object for `banana.config.ts`.
- *
- * @example
- * ```ts
- * export default defineConfig({ server: { port: 3000, hmr: { overlay: false } } });
- * ```
- */
-export function defineConfig(config: UserConfig): UserConfig {
-  return config;
-}
+export { defineConfig } from "./define_config.ts";
 
 /** A config value of the wrong type or an unknown key. */
 export class ConfigError extends Error {

@@ -14,6 +14,7 @@ import {
   init as initLexer,
   parse as parseModule,
 } from "./npm/es_module_lexer.ts";
+import { isDepSpecifier, normalizeDepSpecifier } from "./dep_specifier.ts";
 import { BananaError } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 
@@ -80,15 +81,7 @@ export interface DepBundlerOptions {
   onReplaced: (reason: string) => void;
 }
 
-/** Normalises `npm:/pkg@1/sub` (import-map prefix form) to `npm:pkg@1/sub`. */
-export function normalizeDepSpecifier(spec: string): string {
-  return spec.startsWith("npm:/") ? "npm:" + spec.slice(5) : spec;
-}
-
-/** True for specifiers that name a dependency rather than a local file. */
-export function isDepSpecifier(spec: string): boolean {
-  return /^(npm:|jsr:|https?:)/.test(spec);
-}
+export { isDepSpecifier, normalizeDepSpecifier } from "./dep_specifier.ts";
 
 function entryName(spec: string, taken: Set<string>): string {
   const base = spec.replace(/^(npm:|jsr:|https?:\/\/)/, "")

@@ -10,7 +10,7 @@
 import { dirname, relative, resolve, sep as SEPARATOR } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ImportMap, resolveWithImportMap } from "./import_map.ts";
-import { isDepSpecifier, normalizeDepSpecifier } from "./deps.ts";
+import { isDepSpecifier, normalizeDepSpecifier } from "./dep_specifier.ts";
 import { isInside } from "./path_safety.ts";
 
 /** Where a specifier leads. */

@@ -17,7 +17,7 @@ import { contentHash } from "../hash.ts";
 import { isInside } from "../path_safety.ts";
 import { assertReadable } from "../fs_deny.ts";
 import { fileToUrl } from "../resolver.ts";
-import { isScriptPath } from "./esbuild.ts";
+import { isScriptPath } from "./script_path.ts";
 
 /** The path and query parameters of a module id. */
 export function splitId(id: string): { path: string; params: URLSearchParams } {

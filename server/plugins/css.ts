@@ -42,8 +42,9 @@ import {
   type PostcssConfig,
 } from "./postcss_config.ts";
 
-/** The client module that injects, replaces and removes `<style>`s. */
-export const CSS_CLIENT_URL = "/@banana/client/css.ts";
+import { CSS_CLIENT_URL } from "./css_client_url.ts";
+
+export { CSS_CLIENT_URL };
 
 /** Stylesheet files: CSS, and the languages compiled to it first (Sass…). */
 const STYLESHEET_PATH = /\.(?:css|scss|sass|less|styl|stylus)$/;

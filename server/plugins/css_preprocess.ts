@@ -19,7 +19,7 @@ import type { ImportMap } from "../import_map.ts";
 import { resolveWithImportMap } from "../import_map.ts";
 import type { Plugin } from "../plugin.ts";
 import { BananaError, codeFrame } from "../errors.ts";
-import { normalizeDepSpecifier } from "../deps.ts";
+import { normalizeDepSpecifier } from "../dep_specifier.ts";
 import {
   compileSass,
   type SassCompiled,

@@ -12,14 +12,9 @@ import type { AppCompilerOptions } from "../import_map.ts";
 import type { Plugin } from "../plugin.ts";
 import { BananaError, codeFrame } from "../errors.ts";
 
-/** Extensions the browser gets as JavaScript modules. */
-export const SCRIPT_EXTENSIONS = [".ts", ".tsx", ".jsx", ".mts", ".js", ".mjs"];
+import { isScriptPath, SCRIPT_EXTENSIONS } from "./script_path.ts";
 
-/** True for a path whose extension is a script (query ignored). */
-export function isScriptPath(path: string): boolean {
-  const clean = path.replace(/[?#].*$/, "");
-  return SCRIPT_EXTENSIONS.some((ext) => clean.endsWith(ext));
-}
+export { isScriptPath, SCRIPT_EXTENSIONS };
 
 /** esbuild JSX options from Deno's `compilerOptions`. */
 export function jsxOptionsFrom(

@@ -42,22 +42,26 @@ import {
 import type { Plugin } from "../plugin.ts";
 import { fileToUrl } from "../resolver.ts";
 import { isInside } from "../path_safety.ts";
-import {
-  compileSfc,
-  compileSfcStyle,
-  parseSfc,
-  sfcChanges,
-  type SfcFile,
-  type StyleBlock,
-} from "../vue_compile.ts";
+import type { SfcFile, StyleBlock } from "../vue_compile.ts";
 import { relative } from "node:path";
 import { BananaError, codeFrame } from "../errors.ts";
-import { normalizeDepSpecifier } from "../deps.ts";
+import { normalizeDepSpecifier } from "../dep_specifier.ts";
 import { compileSass, SassCompileError } from "../sass_compiler.ts";
 import { splitId } from "./assets.ts";
 import { SUGGESTED_SASS } from "./css_preprocess.ts";
-import { CSS_CLIENT_URL } from "./css.ts";
+import { CSS_CLIENT_URL } from "./css_client_url.ts";
 import { compileCss } from "./css_compile.ts";
+
+let vueCompile: Promise<typeof import("../vue_compile.ts")> | null = null;
+
+/**
+ * The SFC compiler glue (with `source-map-js`), loaded with the first `.vue`
+ * file: `mod.ts` exports this plugin, and a process that only imports
+ * `mod.ts` (the CLI's launcher, a config) loads no npm package.
+ */
+function loadVueCompile(): Promise<typeof import("../vue_compile.ts")> {
+  return vueCompile ??= import("../vue_compile.ts");
+}
 
 /** The name of this plugin. */
 export const VUE_PLUGIN_NAME = "banana:vue";
@@ -245,6 +249,7 @@ export function vue(options: VuePluginOptions = {}): Plugin {
       if (!isComponent(path)) return null;
       const where = sfcFile(path);
       if (!params.has("vue")) {
+        const { compileSfc } = await loadVueCompile();
         const compiled = await compileSfc(code, where, {
           define: config!.define,
         });
@@ -254,6 +259,7 @@ export function vue(options: VuePluginOptions = {}): Plugin {
       if (params.get("type") !== "style") return null;
       // `code` is the component file as it is now (a style block's module
       // is rebuilt without its main module when only the CSS changed).
+      const { compileSfcStyle, parseSfc } = await loadVueCompile();
       const descriptor = await parseSfc(code, where);
       const index = Number(params.get("index"));
       const style = await compileSfcStyle(descriptor, index, where, {
@@ -286,6 +292,7 @@ export function vue(options: VuePluginOptions = {}): Plugin {
       const prev = descriptors.get(ctx.file);
       let next: SFCDescriptor;
       try {
+        const { parseSfc } = await loadVueCompile();
         next = await parseSfc(await ctx.read(), sfcFile(ctx.file));
       } catch {
         // The main module's build reports the error.
@@ -293,6 +300,7 @@ export function vue(options: VuePluginOptions = {}): Plugin {
       }
       descriptors.set(ctx.file, next);
       if (!prev) return;
+      const { sfcChanges } = await loadVueCompile();
       const changes = sfcChanges(prev, next);
       const affected = ctx.modules.filter((node) => {
         if (!node.url.includes("&vue&")) return true;

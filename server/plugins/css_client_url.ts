@@ -1,0 +1,10 @@
+/**
+ * The URL of the client module that injects, replaces and removes
+ * `<style>`s, in a module of its own: the Vue plugin names it without
+ * loading the CSS plugin (and the module pipeline behind it).
+ *
+ * @module
+ */
+
+/** The client module that injects, replaces and removes `<style>`s. */
+export const CSS_CLIENT_URL = "/@banana/client/css.ts";
