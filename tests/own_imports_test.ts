@@ -19,6 +19,7 @@ const fromFileUrl = (url: string) => fileURLToPath(url);
 
 interface InfoDependency {
   specifier: string;
+  isDynamic?: boolean;
   code?: { specifier?: string; error?: string };
   type?: { specifier?: string; error?: string };
 }
@@ -178,4 +179,38 @@ Deno.test("each npm package has one version across server/, client/, mod.ts and 
   }
   assert.deepEqual(problems, []);
   assert.ok(versions.has("esbuild"));
+});
+
+Deno.test("mod.ts evaluates no npm package until createServer() is called (the CLI's launcher stays small)", async () => {
+  const modUrl = toFileUrl(join(REPO_ROOT, "mod.ts"));
+  const modules = new Map(
+    (await ownGraph([join(REPO_ROOT, "mod.ts")])).map((m) => [m.specifier, m]),
+  );
+  // Static, non-type imports from mod.ts: what evaluating it evaluates.
+  const seen = new Set<string>();
+  const path: Map<string, string> = new Map();
+  const queue = [modUrl];
+  const npm: string[] = [];
+  while (queue.length > 0) {
+    const url = queue.shift()!;
+    if (seen.has(url)) continue;
+    seen.add(url);
+    for (const dep of modules.get(url)?.dependencies ?? []) {
+      const target = dep.code?.specifier;
+      if (!target || dep.isDynamic) continue;
+      if (!path.has(target)) path.set(target, url);
+      if (target.startsWith("npm:")) {
+        const chain = [target];
+        for (let at = url; at; at = path.get(at)!) {
+          chain.unshift(relative(REPO_ROOT, fromFileUrl(at)));
+          if (at === modUrl) break;
+        }
+        npm.push(chain.join(" → "));
+      } else if (target.startsWith("file:")) {
+        queue.push(target);
+      }
+    }
+  }
+  assert.deepEqual(npm, []);
+  assert.ok(seen.size > 3, [...seen].join(", "));
 });
