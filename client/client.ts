@@ -33,6 +33,7 @@ import {
   inlineModulesSupported,
   registerInlineModules,
 } from "./inline_modules.ts";
+import { recordDisposed, reportAll, startRecording } from "./page_modules.ts";
 
 const PREFIX = "[banana]";
 const RELOAD_NOTE_KEY = "banana:reload-note";
@@ -75,6 +76,13 @@ function connect(): void {
   socket = new WebSocket(socketUrl());
   socket.addEventListener("open", () => {
     wasConnected = true;
+    // First what the page runs: the server decides per page from it.
+    const opened = socket;
+    reportAll((event, data) => {
+      if (opened.readyState !== WebSocket.OPEN) return false;
+      opened.send(JSON.stringify({ type: "custom", event, data }));
+      return true;
+    });
     notifyListeners("banana:ws:connect", { webSocket: socket });
     for (const message of outbox.splice(0)) socket.send(message);
   });
@@ -180,8 +188,13 @@ function handlePayload(payload: HotPayload): void {
   }
 }
 
+/** The page's HTML file, in the server's one form (decoded, NFC). */
 function pageHtmlPath(): string {
-  const path = location.pathname;
+  let path = location.pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch { /* kept as it is */ }
+  path = path.normalize("NFC");
   if (path.endsWith("/")) return path + "index.html";
   return path.endsWith(".html") ? path : "/index.html";
 }
@@ -507,8 +520,10 @@ async function prune(paths: string[]): Promise<void> {
     hotModules.delete(path);
     hotData.delete(path);
   }
+  recordDisposed(paths);
 }
 
+startRecording();
 connect();
 // Probe before the first update needs the answer.
 if (document.readyState === "complete") inlineModulesSupported();

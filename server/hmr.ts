@@ -4,9 +4,12 @@
  *
  * changed files → modules built from them (smart change detection skips
  * saves that did not change the content) → `handleHotUpdate` plugins →
- * rebuild (errors go to the overlay, the page keeps running) →
- * {@linkcode propagateUpdate} → new timestamps for the refreshed chain →
- * `update` (or `full-reload` with the reason) → `prune` for orphans.
+ * rebuild (errors go to the overlay, the page keeps running) → modules that
+ * lost their last importer are pruned from the graph → per connected page,
+ * {@linkcode decideForPage} over the modules that page runs (see
+ * `server/pages.ts`) → new timestamps for the refreshed chains → each page
+ * gets its `update`, its `full-reload` with the reason, or nothing → `prune`
+ * to the pages that ran the orphans.
  *
  * @module
  */
@@ -15,8 +18,19 @@ import { relative } from "node:path";
 import type { InlineModule, Update } from "../client/payload.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
 import { type ModulePipeline, withParam } from "./module_pipeline.ts";
-import type { HotChannel } from "./hot_channel.ts";
-import { propagateUpdate } from "./propagation.ts";
+import type { HotChannel, HotClient } from "./hot_channel.ts";
+import {
+  type Boundary,
+  decideForPage,
+  htmlEditReloads,
+  invalidatedWithoutImporter,
+} from "./propagation.ts";
+import {
+  htmlFilePagePath,
+  type Page,
+  type PageRegistry,
+  pagesSuffix,
+} from "./pages.ts";
 import { contentHash } from "./hash.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import type { FileChangeKind } from "./watcher.ts";
@@ -35,6 +49,13 @@ export interface HmrEngineOptions {
   graph: ModuleGraph;
   pipeline: ModulePipeline;
   channel: HotChannel;
+  /** The connected pages and what each runs: who gets which payload. */
+  pages: PageRegistry<HotClient>;
+  /**
+   * Resolves once the modules pages reported are built (after a restart
+   * the graph learns them from the reports): a batch waits for it.
+   */
+  pagesSettled?: () => Promise<void>;
   plugins: Plugin[];
   /** `false` with `--no-hmr`: every change reloads the page. */
   hmr: boolean;
@@ -96,9 +117,9 @@ export class HmrEngine {
     return this.#queue;
   }
 
-  /** Queues an invalidation from a page. */
-  onInvalidate(data: InvalidateData): Promise<void> {
-    const run = this.#queue.then(() => this.#handleInvalidate(data));
+  /** Queues an invalidation from the page on `client`. */
+  onInvalidate(data: InvalidateData, client: HotClient): Promise<void> {
+    const run = this.#queue.then(() => this.#handleInvalidate(data, client));
     this.#queue = run.catch((err) => {
       this.#o.log(`hmr invalidate failed: ${err}`);
     });
@@ -106,7 +127,8 @@ export class HmrEngine {
   }
 
   async #handleChanges(changes: Map<string, FileChangeKind>): Promise<void> {
-    const { graph, pipeline, channel } = this.#o;
+    const { graph, pipeline, channel, pages } = this.#o;
+    await this.#o.pagesSettled?.();
     const restartFiles = new Set(this.#o.restartFiles());
     for (const file of changes.keys()) {
       if (restartFiles.has(file)) {
@@ -129,7 +151,7 @@ export class HmrEngine {
     const htmlPages: string[] = [];
     for (const [file, kind] of changes) {
       if (file.endsWith(".html")) {
-        htmlPages.push("/" + this.#rel(file));
+        htmlPages.push(htmlFilePagePath(this.#o.root, file));
         continue;
       }
       // Modules that failed because this file was missing can now build.
@@ -193,7 +215,7 @@ export class HmrEngine {
         for (const node of modules) {
           for (const importer of node.importers) {
             pipeline.invalidate(importer.url);
-            if (importer.loadedByClient) changed.add(importer);
+            if (pages.isRunning(importer.url)) changed.add(importer);
           }
         }
         for (const node of modules) pipeline.invalidate(node.url);
@@ -205,12 +227,7 @@ export class HmrEngine {
       }
     }
 
-    if (htmlPages.length > 0) {
-      this.#o.log(`page reload ${htmlPages.join(", ")}`);
-      for (const path of htmlPages) {
-        channel.send({ type: "full-reload", path, reason: `${path} changed` });
-      }
-    }
+    if (htmlPages.length > 0) this.#reloadHtmlPages(htmlPages);
     if (changed.size > 0) await this.#updateModules([...changed], timestamp);
   }
 
@@ -236,13 +253,47 @@ export class HmrEngine {
     return current;
   }
 
-  /** Rebuilds `changed`, propagates, and sends the payloads. */
+  /**
+   * Reloads the pages showing the HTML files at `paths` (page paths in the
+   * one normalised form). With no page connected, the reload waits for the
+   * next page (a tab reconnecting after a restart).
+   */
+  #reloadHtmlPages(paths: string[]): void {
+    const { channel, pages } = this.#o;
+    if (pages.size === 0) {
+      this.#o.log(`page reload ${paths.join(", ")}`);
+      for (const path of paths) {
+        channel.send({ type: "full-reload", path, reason: `${path} changed` });
+      }
+      return;
+    }
+    const showing = pages.all().filter((page) =>
+      htmlEditReloads(page.htmlPath, paths)
+    );
+    this.#o.log(
+      `page reload ${paths.join(", ")}${pagesSuffix(showing, pages.size)}`,
+    );
+    for (const page of showing) {
+      channel.sendTo([page.connection], {
+        type: "full-reload",
+        path: page.htmlPath,
+        reason: `${page.htmlPath} changed`,
+      });
+    }
+  }
+
+  /**
+   * Rebuilds `changed`, prunes what lost its last importer, decides per
+   * page, and sends each page its payloads (`only`: just these pages, for
+   * an invalidation).
+   */
   async #updateModules(
     changed: ModuleNode[],
     timestamp: number,
-    firstInvalidatedBy?: string,
+    options: { firstInvalidatedBy?: string; only?: Page<HotClient>[] } = {},
   ): Promise<void> {
-    const { pipeline, channel } = this.#o;
+    const { pipeline, channel, graph, pages } = this.#o;
+    const { firstInvalidatedBy } = options;
     const built: ModuleNode[] = [];
     const orphans = new Set<ModuleNode>();
     await Promise.all(changed.map(async (node) => {
@@ -259,85 +310,135 @@ export class HmrEngine {
         channel.send({ type: "error", err: { ...body, id: node.url } });
       }
     }));
-    if (built.length === 0) return;
-    await this.#o.depsIdle();
-
-    // A module a page failed to load has no running instance to update:
-    // now that it builds, the page must load it again.
-    const failed = built.find((node) => node.failedInPage);
-    if (failed) {
-      this.#markRefreshed(built, timestamp);
-      const reason =
-        `${failed.url} failed to load in the page and builds again`;
-      this.#o.log(`page reload: ${reason}`);
-      channel.send({ type: "full-reload", path: "*", reason });
-      return;
+    // A module that lost its last importer leads nowhere any more: its own
+    // imports must not count it as an importer in this batch's walk. A
+    // `<link>`ed stylesheet (a `css` node) and a page's entry have no
+    // importer and stay.
+    const pruned = graph.prune(
+      orphans,
+      (node) => node.type === "css" || pages.isEntryOfAnyPage(node.url),
+    );
+    // Its build is dropped: importing it again rebuilds its edges.
+    for (const node of pruned) pipeline.invalidate(node.url);
+    if (built.length > 0) {
+      await this.#o.depsIdle();
+      await this.#sendDecisions(built, timestamp, options.only, {
+        firstInvalidatedBy,
+      });
     }
-    const result = propagateUpdate(built);
-    if (result.kind === "none") return;
-    if (result.kind === "full-reload") {
-      this.#markRefreshed(built, timestamp);
-      this.#o.log(`page reload: ${result.reason}`);
-      channel.send({
+    this.#prune(pruned);
+  }
+
+  /** Decides for every page and sends what each gets. */
+  async #sendDecisions(
+    built: ModuleNode[],
+    timestamp: number,
+    only: Page<HotClient>[] | undefined,
+    options: { firstInvalidatedBy?: string },
+  ): Promise<void> {
+    const { channel, graph, pages } = this.#o;
+    const { firstInvalidatedBy } = options;
+    const reloads = new Map<string, Page<HotClient>[]>();
+    const updates = new Map<
+      string,
+      { pages: Page<HotClient>[]; boundaries: Boundary[]; fresh: ModuleNode[] }
+    >();
+    for (const page of only ?? pages.all()) {
+      const decision = decideForPage(built, page, { firstInvalidatedBy });
+      if (decision.kind === "none") continue;
+      if (decision.kind === "full-reload") {
+        const group = reloads.get(decision.reason);
+        if (group) group.push(page);
+        else reloads.set(decision.reason, [page]);
+        continue;
+      }
+      graph.recordHotUpdate(decision.refreshed, timestamp);
+      // Every module of the changed chains gets a fresh instance: the page
+      // fetches them all at once (they are built already).
+      const fresh = [...decision.refreshed].filter((node) =>
+        page.runs(node.url) && node.type === "js"
+      );
+      // Pages that run the same chains get the same payload, serialised once.
+      const key = decision.boundaries.map((b) =>
+        `${b.boundary.url}\0${b.acceptedVia.url}`
+      ).join("\n") + "\n\n" + fresh.map((node) =>
+        node.url
+      ).join("\n");
+      const group = updates.get(key);
+      if (group) group.pages.push(page);
+      else {
+        updates.set(key, {
+          pages: [page],
+          boundaries: decision.boundaries,
+          fresh,
+        });
+      }
+    }
+    if (reloads.size > 0) graph.recordHotUpdate(built, timestamp);
+    for (const [reason, targets] of reloads) {
+      this.#o.log(`page reload: ${reason}${pagesSuffix(targets, pages.size)}`);
+      channel.sendTo(targets.map((page) => page.connection), {
         type: "full-reload",
         path: "*",
-        reason: result.reason,
+        reason,
         triggeredBy: built[0].url,
       });
-      return;
     }
-    if (
-      firstInvalidatedBy &&
-      result.boundaries.some((b) => b.acceptedVia.url === firstInvalidatedBy)
-    ) {
-      const reason =
-        `${firstInvalidatedBy} invalidated itself and the update came back to it through an import cycle`;
-      this.#o.log(`page reload: ${reason}`);
-      channel.send({ type: "full-reload", path: "*", reason });
-      return;
+    const rendered = new Map<ModuleNode, Promise<InlineModule | null>>();
+    for (const { pages: targets, boundaries, fresh } of updates.values()) {
+      const list: Update[] = boundaries.map((b) => ({
+        type: b.boundary.type === "css" && b.acceptedVia === b.boundary
+          ? "css-update"
+          : "js-update",
+        path: b.boundary.url,
+        acceptedPath: b.acceptedVia.url,
+        timestamp,
+        isWithinCircularImport: b.isWithinCircularImport,
+        ...(firstInvalidatedBy ? { firstInvalidatedBy } : {}),
+      }));
+      this.#o.log(
+        `hmr update ${[...new Set(list.map((u) => u.path))].join(", ")}${
+          pagesSuffix(targets, pages.size)
+        }`,
+      );
+      const modules = await this.#inlineModules(fresh, rendered);
+      channel.sendTo(targets.map((page) => page.connection), {
+        type: "update",
+        updates: list,
+        preload: fresh.map((node) => withParam(node.url, `t=${timestamp}`)),
+        importEarly: formsSimpleChains(fresh),
+        ...(modules.length > 0 ? { modules } : {}),
+      });
     }
-    this.#markRefreshed(result.refreshed, timestamp);
-    const updates: Update[] = result.boundaries.map((b) => ({
-      type: b.boundary.type === "css" && b.acceptedVia === b.boundary
-        ? "css-update"
-        : "js-update",
-      path: b.boundary.url,
-      acceptedPath: b.acceptedVia.url,
-      timestamp,
-      isWithinCircularImport: b.isWithinCircularImport,
-      ...(firstInvalidatedBy ? { firstInvalidatedBy } : {}),
-    }));
-    // Every module of the changed chains gets a fresh instance: tell the
-    // page to fetch them all at once (they are built already).
-    const fresh = [...result.refreshed].filter((node) =>
-      node.loadedByClient && node.type === "js"
-    );
-    this.#o.log(
-      `hmr update ${[...new Set(updates.map((u) => u.path))].join(", ")}`,
-    );
-    const modules = await this.#inlineModules(fresh);
-    channel.send({
-      type: "update",
-      updates,
-      preload: fresh.map((node) => withParam(node.url, `t=${timestamp}`)),
-      importEarly: formsSimpleChains(fresh),
-      ...(modules.length > 0 ? { modules } : {}),
-    });
+  }
 
-    // A `<link>`ed stylesheet (a `css` node) is not an import: a sheet that
-    // stops `@import`ing it does not remove it from the page.
-    const pruned = [...orphans].filter((node) =>
-      node.importers.size === 0 && node.loadedByClient && node.type !== "css"
-    );
-    if (pruned.length > 0) {
-      // The page disposes its instance of a pruned module; should an import
-      // of it come back, a new timestamp makes the page run a fresh one.
-      const prunedAt = this.#timestamp();
-      for (const node of pruned) {
-        node.loadedByClient = false;
-        node.lastHMRTimestamp = prunedAt;
-      }
-      channel.send({ type: "prune", paths: pruned.map((node) => node.url) });
+  /**
+   * Tells the pages that ran `pruned` modules to dispose them. Should an
+   * import of one come back, a new timestamp makes the page run a fresh
+   * instance.
+   */
+  #prune(pruned: ModuleNode[]): void {
+    const { channel, graph, pages } = this.#o;
+    const run = pruned.filter((node) => pages.isRunning(node.url));
+    if (run.length === 0) return;
+    graph.recordHotUpdate(run, this.#timestamp());
+    const byPaths = new Map<string, Page<HotClient>[]>();
+    for (const page of pages.all()) {
+      const paths = run.filter((node) => page.runs(node.url)).map((node) =>
+        node.url
+      );
+      if (paths.length === 0) continue;
+      pages.forget(page, paths);
+      const key = paths.join("\n");
+      const group = byPaths.get(key);
+      if (group) group.push(page);
+      else byPaths.set(key, [page]);
+    }
+    for (const [key, targets] of byPaths) {
+      channel.sendTo(targets.map((page) => page.connection), {
+        type: "prune",
+        paths: key.split("\n"),
+      });
     }
   }
 
@@ -347,12 +448,18 @@ export class HmrEngine {
    * run from a `data:` URL, fails to render, or would make the message too
    * large is left out: the page fetches it.
    */
-  async #inlineModules(fresh: ModuleNode[]): Promise<InlineModule[]> {
-    const rendered = await Promise.all(
-      fresh.map((node) =>
-        this.#o.pipeline.renderInline(node.url).catch(() => null)
-      ),
-    );
+  async #inlineModules(
+    fresh: ModuleNode[],
+    cache: Map<ModuleNode, Promise<InlineModule | null>>,
+  ): Promise<InlineModule[]> {
+    const rendered = await Promise.all(fresh.map((node) => {
+      let module = cache.get(node);
+      if (!module) {
+        module = this.#o.pipeline.renderInline(node.url).catch(() => null);
+        cache.set(node, module);
+      }
+      return module;
+    }));
     const modules: InlineModule[] = [];
     let size = 0;
     for (const module of rendered) {
@@ -363,35 +470,39 @@ export class HmrEngine {
     return modules;
   }
 
-  #markRefreshed(nodes: Iterable<ModuleNode>, timestamp: number): void {
-    for (const node of nodes) {
-      node.lastHMRTimestamp = timestamp;
-      node.lastHMRInvalidationReceived = false;
-    }
-  }
-
-  async #handleInvalidate(data: InvalidateData): Promise<void> {
-    const node = this.#o.graph.get(data.path);
-    if (!node || node.lastHMRInvalidationReceived) return;
-    node.lastHMRInvalidationReceived = true;
+  async #handleInvalidate(
+    data: InvalidateData,
+    client: HotClient,
+  ): Promise<void> {
+    const { graph, pages, channel } = this.#o;
+    const node = graph.get(data.path);
+    const page = pages.get(client);
+    if (!node || !page) return;
+    // Each page invalidates the update it ran, once per version.
+    if (!page.recordInvalidation(node.url, node.lastHMRTimestamp)) return;
     this.#o.log(
-      `hmr invalidate ${data.path}${data.message ? ` (${data.message})` : ""}`,
+      `hmr invalidate ${data.path}${data.message ? ` (${data.message})` : ""}${
+        pagesSuffix([page], pages.size)
+      }`,
     );
-    const importers = [...node.importers].filter((i) => i.loadedByClient);
-    if (importers.length === 0) {
-      const reason =
-        `${data.path} invalidated its update and no module imports it`;
-      this.#o.log(`page reload: ${reason}`);
-      this.#o.channel.send({ type: "full-reload", path: "*", reason });
+    const next = invalidatedWithoutImporter(node, page);
+    if ("reason" in next) {
+      this.#o.log(
+        `page reload: ${next.reason}${pagesSuffix([page], pages.size)}`,
+      );
+      channel.sendTo([client], {
+        type: "full-reload",
+        path: "*",
+        reason: next.reason,
+      });
       return;
     }
     // The same timestamp: importers re-import the instance the page has.
     const timestamp = node.lastHMRTimestamp || this.#timestamp();
-    await this.#updateModules(
-      importers,
-      timestamp,
-      data.firstInvalidatedBy ?? data.path,
-    );
+    await this.#updateModules(next.importers, timestamp, {
+      firstInvalidatedBy: data.firstInvalidatedBy ?? data.path,
+      only: [page],
+    });
   }
 }
 

@@ -53,6 +53,10 @@ export interface HotChannelOptions {
  * channel.on("my:event", (data, client) => client.send("my:reply", data));
  * channel.send({ type: "full-reload" });
  * ```
+ *
+ * Besides the custom events of pages, listeners hear
+ * `banana:client-connect` and `banana:client-disconnect` (data: undefined)
+ * when a page's socket opens and closes.
  */
 export class HotChannel {
   /** Random per server; the client must present it. */
@@ -102,12 +106,12 @@ export class HotChannel {
       }
       this.#emit("banana:client-connect", undefined, client);
     };
-    socket.onclose = () => {
-      this.clients.delete(client);
+    const gone = () => {
+      if (!this.clients.delete(client)) return;
+      this.#emit("banana:client-disconnect", undefined, client);
     };
-    socket.onerror = () => {
-      this.clients.delete(client);
-    };
+    socket.onclose = gone;
+    socket.onerror = gone;
     socket.onmessage = (event) => {
       let message: ClientMessage;
       try {
@@ -138,6 +142,17 @@ export class HotChannel {
       return;
     }
     this.#broadcast(payload);
+  }
+
+  /**
+   * Sends `payload` to `targets` only (serialised once, however many):
+   * updates and reloads that concern some pages and not others.
+   */
+  sendTo(targets: Iterable<HotClient>, payload: HotPayload): void {
+    const text = JSON.stringify(payload);
+    for (const client of targets) {
+      if (client.socket.readyState === WebSocket.OPEN) client.socket.send(text);
+    }
   }
 
   /** Forgets the error of `id` (it was fixed); pages are told to hide it. */

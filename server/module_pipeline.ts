@@ -60,6 +60,13 @@ import {
 /** URL of the HMR client runtime. */
 export const CLIENT_URL = "/@banana/client/client.ts";
 
+/**
+ * The global each module served with HMR pushes its URL (with version) to
+ * when it runs: the HMR client's record of what the page runs
+ * (`client/page_modules.ts`).
+ */
+export const RAN_MODULES_GLOBAL = "__bananaRan";
+
 /** What an import site points at after resolution. */
 export type ImportTarget =
   | { kind: "module"; node: ModuleNode }
@@ -582,7 +589,7 @@ export class ModulePipeline {
       analysis.isSelfAccepting,
       analysis.isDeclined,
     );
-    node.sourceHash = contentHash(source);
+    this.options.graph.recordSource(node, contentHash(source));
     // The env values are part of what the page runs: a new `.env` value
     // must not be taken from the browser's cache of the old version.
     const version = contentHash(
@@ -817,7 +824,7 @@ export class ModulePipeline {
    * of every module's code would double the server's memory.
    */
   async render(url: string): Promise<RenderedModule> {
-    const { built, edits } = await this.#renderEdits(url);
+    const { built, edits } = await this.#renderEdits(url, "import.meta.url");
     return {
       code: spliceEdits(built.code, edits).code,
       // Taken after the dependency URLs were awaited (a bundle may be new).
@@ -835,14 +842,17 @@ export class ModulePipeline {
    * kept as written).
    */
   async renderInline(url: string): Promise<InlineModule | null> {
-    const { built, edits } = await this.#renderEdits(url);
+    const ts = this.options.graph.get(url)?.lastHMRTimestamp;
+    const versioned = ts ? withParam(url, `t=${ts}`) : url;
+    const { built, edits } = await this.#renderEdits(
+      url,
+      JSON.stringify(versioned),
+    );
     if (built.analysis.resolvesAtRuntime) return null;
     const relativeKept = built.analysis.imports.some((site, i) =>
       built.targets[i].kind === "keep" && /^\.\.?\//.test(site.specifier)
     );
     if (relativeKept) return null;
-    const ts = built.node.lastHMRTimestamp;
-    const versioned = ts ? withParam(url, `t=${ts}`) : url;
     for (const range of built.analysis.metaUrls) {
       edits.push({ ...range, text: JSON.stringify(versioned), urlAt: 1 });
     }
@@ -857,9 +867,15 @@ export class ModulePipeline {
     return { url: versioned, ...spliceEdits(built.code, edits) };
   }
 
-  /** The build of `url` and the edits that make it browser-ready. */
+  /**
+   * The build of `url` and the edits that make it browser-ready. `ranUrl`
+   * is the expression of the URL the module runs under (with its version):
+   * the module reports it to the HMR client when it runs, and the client
+   * tells the server which modules its page runs (`server/pages.ts`).
+   */
   async #renderEdits(
     url: string,
+    ranUrl: string,
   ): Promise<{ built: BuiltModule; edits: TextEdit[] }> {
     const built = await this.build(url);
 
@@ -889,6 +905,15 @@ export class ModulePipeline {
     }
     // The header goes on the first line, so line numbers stay valid.
     const edits: TextEdit[] = [];
+    if (this.options.hmr) {
+      // Optional: a module that runs without the client (a server
+      // environment, a worker) reports nothing.
+      edits.push({
+        start: 0,
+        end: 0,
+        text: `globalThis.${RAN_MODULES_GLOBAL}?.push(${ranUrl});`,
+      });
+    }
     if (built.analysis.usesHot && this.options.hmr) {
       const before = `import { createHotContext as __bananaHot } from "`;
       edits.push({
@@ -929,7 +954,10 @@ export class ModulePipeline {
 
   /** What a render depends on: the build, dependency URLs, import timestamps. */
   #renderKey(built: BuiltModule): string {
-    return built.version + "|" + (this.options.deps.generation?.key ?? "") +
+    // `ran:` versions the render's own header: a browser that cached a
+    // module rendered without it fetches it again.
+    return (this.options.hmr ? "ran:" : "") + built.version + "|" +
+      (this.options.deps.generation?.key ?? "") +
       "|" +
       built.targets.map((t) =>
         t.kind === "module" ? t.node.lastHMRTimestamp : ""

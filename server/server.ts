@@ -35,6 +35,11 @@ import {
 } from "./package_files.ts";
 import { HotChannel, type HotClient, type HotListener } from "./hot_channel.ts";
 import { HmrEngine, type InvalidateData } from "./hmr.ts";
+import {
+  PAGE_MODULES_EVENT,
+  type PageModulesReport,
+  PageRegistry,
+} from "./pages.ts";
 import { type FileWatcher, watchFiles } from "./watcher.ts";
 import {
   type BrowserImportMap,
@@ -95,6 +100,11 @@ export interface DevServer {
   readonly url: string | null;
   /** The module graph. */
   readonly moduleGraph: ModuleGraph;
+  /**
+   * The connected pages and which modules each runs (as each page reports
+   * it). Read it; the HMR client and the server keep it current.
+   */
+  readonly pages: PageRegistry<HotClient>;
   /** Sends payloads and custom events to pages; listens to theirs. */
   readonly hot: HotApi;
   /** Alias of `hot`, for Vite plugins that use `server.ws`. */
@@ -203,6 +213,9 @@ class BananaDevServer implements DevServer {
   #inline: InlineConfig;
   #state!: ServerState;
   #channel!: HotChannel;
+  #pages: PageRegistry<HotClient> = new PageRegistry();
+  /** Builds of modules pages reported and the graph lacked. */
+  #reportedBuilds: Promise<unknown> = Promise.resolve();
   #httpServer: Deno.HttpServer | null = null;
   #hmrServer: Deno.HttpServer | null = null;
   #watcher: FileWatcher | null = null;
@@ -224,6 +237,9 @@ class BananaDevServer implements DevServer {
   }
   get moduleGraph(): ModuleGraph {
     return this.#state.graph;
+  }
+  get pages(): PageRegistry<HotClient> {
+    return this.#pages;
   }
   get hot(): HotApi {
     return this.#channel;
@@ -247,8 +263,26 @@ class BananaDevServer implements DevServer {
       this.#channel = new HotChannel({
         isAllowedOrigin: (origin) => this.#isAllowedOrigin(origin),
       });
-      this.#channel.on("vite:invalidate", (data) => this.#onInvalidate(data));
-      this.#channel.on("banana:invalidate", (data) => this.#onInvalidate(data));
+      this.#channel.on(
+        "vite:invalidate",
+        (data, client) => this.#onInvalidate(data, client),
+      );
+      this.#channel.on(
+        "banana:invalidate",
+        (data, client) => this.#onInvalidate(data, client),
+      );
+      this.#channel.on(
+        "banana:client-connect",
+        (_, client) => this.#pages.connect(client),
+      );
+      this.#channel.on(
+        "banana:client-disconnect",
+        (_, client) => this.#pages.remove(client),
+      );
+      this.#channel.on(
+        PAGE_MODULES_EVENT,
+        (data, client) => this.#onPageReport(data, client),
+      );
       this.#channel.on("banana:ssr-reload", (data) => {
         const { path, reason } = (data ?? {}) as {
           path?: string;
@@ -275,10 +309,28 @@ class BananaDevServer implements DevServer {
     }
   }
 
-  #onInvalidate(data: unknown): void {
+  #onInvalidate(data: unknown, client: HotClient): void {
     const payload = data as InvalidateData;
     if (typeof payload?.path !== "string") return;
-    this.#state.engine.onInvalidate(payload);
+    this.#state.engine.onInvalidate(payload, client);
+  }
+
+  /**
+   * Records what a page runs, and builds the modules it runs that the graph
+   * does not hold (after a process restart: all of them, from the
+   * browser's cache), so the next edit finds their importers and
+   * boundaries. A batch of edits waits for these builds.
+   */
+  #onPageReport(data: unknown, client: HotClient): void {
+    if (typeof data !== "object" || data === null) return;
+    const { added } = this.#pages.report(client, data as PageModulesReport);
+    const { pipeline } = this.#state;
+    const missing = added.filter((url) => !pipeline.getBuilt(url));
+    if (missing.length === 0) return;
+    const builds = Promise.all(
+      missing.map((url) => pipeline.build(url).catch(() => {})),
+    );
+    this.#reportedBuilds = Promise.all([this.#reportedBuilds, builds]);
   }
 
   async #createState(): Promise<ServerState> {
@@ -410,6 +462,8 @@ class BananaDevServer implements DevServer {
       graph,
       pipeline,
       channel: this.#channel,
+      pages: this.#pages,
+      pagesSettled: () => this.#reportedBuilds.then(() => {}),
       plugins: ordered,
       hmr: config.hmr !== null,
       depsIdle: () => deps.idle(),
@@ -994,10 +1048,7 @@ class BananaDevServer implements DevServer {
       const rendered = await state.pipeline.render(moduleUrl);
       this.#lastLogged.delete(moduleUrl);
       const node = state.graph.get(moduleUrl);
-      if (node) {
-        node.loadedByClient = true;
-        node.failedInPage = false;
-      }
+      if (node) state.graph.recordServed(node);
       state.pipeline.warmup(moduleUrl);
       const immutable = version !== null && `"${version}"` === rendered.etag;
       const headers = {
@@ -1016,10 +1067,7 @@ class BananaDevServer implements DevServer {
     } catch (err) {
       if (err instanceof UnsafePathError) throw err;
       const node = state.graph.get(moduleUrl);
-      if (node) {
-        node.loadedByClient = true;
-        node.failedInPage = true;
-      }
+      if (node) state.graph.recordServeFailure(node);
       const body = toErrorBody(err, moduleUrl);
       const referer = request.headers.get("referer");
       const importer = referer ? new URL(referer).pathname : null;

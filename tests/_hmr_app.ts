@@ -188,8 +188,13 @@ export async function hotTokenOf(url: string): Promise<string> {
 /**
  * Connects to the hot channel of the server at `url` (default path) with
  * its token and records the payloads; resolves once `connected` arrived.
+ * With `runs`, it reports those module URLs as a page running them would
+ * (the server sends updates only to pages that run the module).
  */
-export async function openRawHotSocket(url: string): Promise<RawHotSocket> {
+export async function openRawHotSocket(
+  url: string,
+  options: { runs?: string[] } = {},
+): Promise<RawHotSocket> {
   const token = await hotTokenOf(url);
   const socketUrl = new URL(`/@banana/hmr?token=${token}`, url);
   socketUrl.protocol = "ws:";
@@ -201,6 +206,13 @@ export async function openRawHotSocket(url: string): Promise<RawHotSocket> {
     await waitFor(() => messages.some((m) => m.type === "connected"), {
       message: "the hot channel to say connected",
     });
+    if (options.runs) {
+      socket.send(JSON.stringify({
+        type: "custom",
+        event: "banana:page-modules",
+        data: { page: "/", reset: true, loaded: options.runs },
+      }));
+    }
   } catch (error) {
     close();
     throw error;

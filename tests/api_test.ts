@@ -28,7 +28,7 @@ Deno.test("createServer(): started and closed twice in one process, leaking noth
       ok((await page.text()).includes("/@banana/client/client.ts"));
       const mod = await fetch(new URL("/src/main.ts", server.url!));
       ok((await mod.text()).includes("const n = 1"));
-      equal(server.moduleGraph.get("/src/main.ts")?.loadedByClient, true);
+      equal(server.moduleGraph.get("/src/main.ts")?.lastServeFailed, false);
       equal(server.config.root, await Deno.realPath(root));
       await server.close();
     }

@@ -184,7 +184,10 @@ import.meta.hot?.on("vite:afterUpdate", (payload) => {
     });
     const { app, dev, tracked } = s;
     await waitForText(tracked, "#out", "busy 0");
-    using socket = await openRawHotSocket(dev.url);
+    // The socket says it runs busy.ts, as a page would: it gets its updates.
+    using socket = await openRawHotSocket(dev.url, {
+      runs: ["/src/busy.ts"],
+    });
     const updates = () =>
       socket.messages.flatMap((m) => m.type === "update" ? m.updates : []);
 

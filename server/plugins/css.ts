@@ -182,9 +182,7 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
     // (also after a failed load, so that the fix reaches the page).
     const markLoaded = () => {
       const node = devServer.moduleGraph.get(moduleUrl);
-      if (!node) return;
-      node.type = "css";
-      node.loadedByClient = true;
+      if (node) devServer.moduleGraph.markStylesheet(node);
     };
     try {
       await server.transformRequest(moduleUrl);
@@ -298,7 +296,7 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
         // show is built again through it.
         postcssConfig = null;
         return [...ctx.server.moduleGraph.urlToModule.values()].filter(
-          (node) => isCssUrl(node.url) && node.loadedByClient,
+          (node) => isCssUrl(node.url) && ctx.server.pages.isRunning(node.url),
         );
       }
       // The stylesheets that include the changed file (`@import`, `url()`,
@@ -316,7 +314,7 @@ export function cssPlugin(options: CssPluginOptions): Plugin {
       // A file that only other sheets read (no page loaded it by itself)
       // is not rebuilt on its own.
       const own = ctx.modules.filter((node) =>
-        node.loadedByClient ||
+        ctx.server.pages.isRunning(node.url) ||
         ![...node.importers].some((importer) => isCssUrl(importer.url))
       );
       return [...new Set([...own, ...including])];

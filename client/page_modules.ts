@@ -1,0 +1,146 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * What this page runs, as the server needs to know it: every module served
+ * with HMR pushes its URL (with its `?v=` / `?t=` version) to
+ * `globalThis.__bananaRan` when it runs; this file keeps the newest version
+ * per module and reports to the server — everything on each (re)connect,
+ * then what ran or was pruned since, batched per task. The server decides
+ * per page from it (`server/pages.ts`): after a server restart, modules
+ * the browser took from its cache are known all the same.
+ *
+ * @module
+ */
+
+/** The report's shape (the server's `PageModulesReport`). */
+interface PageModulesReport {
+  page: string;
+  reset?: boolean;
+  entries?: string[];
+  loaded?: string[];
+  disposed?: string[];
+}
+
+/** The custom event of the report (the server's `PAGE_MODULES_EVENT`). */
+const PAGE_MODULES_EVENT = "banana:page-modules";
+
+/** Module URL without version → the URL it runs under (with version). */
+const running = new Map<string, string>();
+let pendingLoaded: string[] = [];
+let pendingDisposed: string[] = [];
+let flushQueued = false;
+let sendReport: ((event: string, data: PageModulesReport) => boolean) | null =
+  null;
+
+function withoutVersion(url: string): string {
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  params.delete("t");
+  params.delete("v");
+  const rest = params.toString().replace(/=(?=&|$)/g, "");
+  return rest ? `${url.slice(0, q)}?${rest}` : url.slice(0, q);
+}
+
+/** A same-origin URL as root-relative `path?query`; null for others. */
+function rootRelative(url: string): string | null {
+  if (url.startsWith("/") && !url.startsWith("//")) return url;
+  try {
+    const parsed = new URL(url, location.href);
+    if (parsed.origin !== location.origin) return null;
+    return parsed.pathname + parsed.search;
+  } catch {
+    return null;
+  }
+}
+
+function recordRan(url: string): void {
+  const ran = rootRelative(url);
+  if (!ran) return;
+  const key = withoutVersion(ran);
+  if (running.get(key) === ran) return;
+  running.set(key, ran);
+  pendingLoaded.push(ran);
+  queueFlush();
+}
+
+function queueFlush(): void {
+  if (flushQueued || !sendReport) return;
+  flushQueued = true;
+  // After the task: a whole module graph runs in one, and is one report.
+  setTimeout(flush, 0);
+}
+
+function flush(): void {
+  flushQueued = false;
+  if (!sendReport) return;
+  if (pendingLoaded.length === 0 && pendingDisposed.length === 0) return;
+  const report: PageModulesReport = { page: location.pathname };
+  if (pendingLoaded.length > 0) report.loaded = pendingLoaded;
+  if (pendingDisposed.length > 0) report.disposed = pendingDisposed;
+  // Sent or queued by the transport; a reconnect reports everything anyway.
+  if (sendReport(PAGE_MODULES_EVENT, report)) {
+    pendingLoaded = [];
+    pendingDisposed = [];
+  }
+}
+
+/** Root-relative URLs of the page's module scripts and linked stylesheets. */
+function pageResources(): { entries: string[]; stylesheets: string[] } {
+  const entries: string[] = [];
+  for (const script of document.querySelectorAll("script[type=module][src]")) {
+    const url = rootRelative(script.getAttribute("src")!);
+    if (url) entries.push(withoutVersion(url));
+  }
+  const stylesheets: string[] = [];
+  for (const link of document.querySelectorAll("link[rel~=stylesheet][href]")) {
+    const url = rootRelative(link.getAttribute("href")!);
+    if (url) stylesheets.push(url);
+  }
+  return { entries, stylesheets };
+}
+
+/**
+ * Starts recording what runs: modules that ran before the client did are
+ * taken over from the global's array.
+ */
+export function startRecording(): void {
+  const global = globalThis as { __bananaRan?: { push(url: string): void } };
+  const earlier = Array.isArray(global.__bananaRan) ? global.__bananaRan : [];
+  global.__bananaRan = { push: recordRan };
+  for (const url of earlier as string[]) recordRan(url);
+}
+
+/**
+ * Reports everything this page runs over a freshly opened connection:
+ * `send` delivers a custom event (true when sent). Later changes are
+ * reported through it as they happen.
+ */
+export function reportAll(
+  send: (event: string, data: PageModulesReport) => boolean,
+): void {
+  sendReport = send;
+  const { entries, stylesheets } = pageResources();
+  pendingLoaded = [];
+  pendingDisposed = [];
+  send(PAGE_MODULES_EVENT, {
+    page: location.pathname,
+    reset: true,
+    entries,
+    loaded: [...running.values(), ...stylesheets],
+  });
+}
+
+/** The page no longer runs the modules at `paths` (it pruned them). */
+export function recordDisposed(paths: string[]): void {
+  for (const path of paths) {
+    if (!running.delete(path)) continue;
+    pendingDisposed.push(path);
+  }
+  queueFlush();
+}
+
+/** True when the page runs the module at `path` (any version). */
+export function isRunning(path: string): boolean {
+  return running.has(path);
+}

@@ -1,0 +1,333 @@
+/**
+ * The page registry: which pages are connected, which HTML file each shows,
+ * and which module versions each one runs — as the page itself reports it.
+ *
+ * The browser's cache decides what a page fetches (a module with an
+ * immutable `?v=` URL is never requested again, not even from a new server
+ * process), so only the page knows what it runs. The HMR client tells the
+ * server on every (re)connect (`reset`: the whole set), then as modules run
+ * later (dynamic imports, hot updates) and as they are pruned. A closed
+ * socket removes its page. One {@linkcode PageRegistry} owns all of it.
+ *
+ * @module
+ */
+
+import { stripFreshness } from "./module_pipeline.ts";
+
+/** What the HMR client sends as `banana:page-modules` (see `client/page_modules.ts`). */
+export interface PageModulesReport {
+  /** `location.pathname` of the page (encoded, as the browser has it). */
+  page: string;
+  /** True when `loaded` is everything the page runs (on every connect). */
+  reset?: boolean;
+  /** Root-relative URLs of the page's `<script type="module" src>`. */
+  entries?: string[];
+  /**
+   * Root-relative URLs of modules that ran (and `<link>`ed stylesheets),
+   * with their version query: `/src/a.ts?v=3f2a`, `/src/a.ts?t=1712`.
+   */
+  loaded?: string[];
+  /** URLs (without version) of modules the page disposed (prune). */
+  disposed?: string[];
+}
+
+/** The custom event that carries a {@linkcode PageModulesReport}. */
+export const PAGE_MODULES_EVENT = "banana:page-modules";
+
+/** Most URLs one report may carry: a hostile page cannot fill the memory. */
+const MAX_REPORTED_URLS = 200_000;
+
+/**
+ * The one form a page path is compared in: percent-decoded, Unicode NFC,
+ * with the HTML file a URL shows (`/a/` → `/a/index.html`; a path that
+ * is no `.html` file is a client-side route of `/index.html`, as the server
+ * answers it).
+ *
+ * @example
+ * ```ts
+ * normalizePagePath("/pages/%C3%BCn%C3%AF/"); // "/pages/ünï/index.html"
+ * normalizePagePath("/settings/profile"); // "/index.html"
+ * ```
+ */
+export function normalizePagePath(pathname: string): string {
+  let path = pathname.split(/[?#]/, 1)[0];
+  try {
+    path = decodeURIComponent(path);
+  } catch { /* not valid percent-encoding: compare it as it is */ }
+  path = path.normalize("NFC");
+  if (!path.startsWith("/")) path = "/" + path;
+  if (path.endsWith("/")) return path + "index.html";
+  return path.endsWith(".html") ? path : "/index.html";
+}
+
+/**
+ * The page path of an HTML file under `root`, in the form of
+ * {@linkcode normalizePagePath}.
+ *
+ * @example
+ * ```ts
+ * htmlFilePagePath("/app", "/app/pages/ünï/index.html"); // "/pages/ünï/index.html"
+ * ```
+ */
+export function htmlFilePagePath(root: string, file: string): string {
+  const rel = file.startsWith(root + "/") ? file.slice(root.length) : file;
+  return rel.replaceAll("\\", "/").normalize("NFC");
+}
+
+/** What the registry needs of a page's connection. */
+export interface PageConnection {
+  /** Whether the connection is still open (a closed one is skipped). */
+  readonly socket?: { readonly readyState: number };
+}
+
+/** One connected page, as its HMR client reported it. */
+export class Page<C extends PageConnection = PageConnection> {
+  /** Number of the page in this server process (1, 2, …), for logs. */
+  readonly id: number;
+  /** The connection its payloads go through. */
+  readonly connection: C;
+  /** The HTML file it shows, normalised ({@linkcode normalizePagePath}). */
+  htmlPath = "";
+  readonly #modules = new Map<string, string>();
+  readonly #entries = new Set<string>();
+  /** Invalidations already handled, as `url@timestamp`. */
+  readonly #invalidations = new Set<string>();
+
+  constructor(id: number, connection: C) {
+    this.id = id;
+    this.connection = connection;
+  }
+
+  /** Module URL (without version) → the version it runs (`v=…`, `t=…`, `""`). */
+  get modules(): ReadonlyMap<string, string> {
+    return this.#modules;
+  }
+
+  /** URLs of its `<script type="module" src>` entries. */
+  get entries(): ReadonlySet<string> {
+    return this.#entries;
+  }
+
+  /** True when the page runs the module at `url` (any version). */
+  runs(url: string): boolean {
+    return this.#modules.has(url);
+  }
+
+  /** True when `url` is one of the page's module script entries. */
+  isEntry(url: string): boolean {
+    return this.#entries.has(url);
+  }
+
+  /**
+   * Records that the page invalidated the update of `url` at `timestamp`;
+   * false when it already had (a page may send it twice).
+   */
+  recordInvalidation(url: string, timestamp: number): boolean {
+    const key = `${url}@${timestamp}`;
+    if (this.#invalidations.has(key)) return false;
+    this.#invalidations.add(key);
+    if (this.#invalidations.size > 1000) {
+      this.#invalidations.delete(this.#invalidations.values().next().value!);
+    }
+    return true;
+  }
+
+  /** @internal Written by the registry only. */
+  _set(url: string, version: string): boolean {
+    const isNew = !this.#modules.has(url);
+    this.#modules.set(url, version);
+    return isNew;
+  }
+
+  /** @internal Written by the registry only. */
+  _delete(url: string): boolean {
+    return this.#modules.delete(url);
+  }
+
+  /** @internal Written by the registry only. */
+  _clear(): string[] {
+    const urls = [...this.#modules.keys()];
+    this.#modules.clear();
+    this.#entries.clear();
+    return urls;
+  }
+
+  /** @internal Written by the registry only. */
+  _addEntry(url: string): void {
+    this.#entries.add(url);
+  }
+}
+
+function versionOf(url: string): string {
+  const q = url.indexOf("?");
+  if (q < 0) return "";
+  const params = new URLSearchParams(url.slice(q + 1));
+  const t = params.get("t");
+  if (t !== null) return `t=${t}`;
+  const v = params.get("v");
+  return v !== null ? `v=${v}` : "";
+}
+
+function urlsOf(value: unknown, left: { count: number }): string[] {
+  if (!Array.isArray(value)) return [];
+  const out: string[] = [];
+  for (const item of value) {
+    if (left.count <= 0) break;
+    if (typeof item !== "string" || !item.startsWith("/")) continue;
+    left.count--;
+    out.push(item);
+  }
+  return out;
+}
+
+/**
+ * The pages connected to this server and what each runs.
+ *
+ * @example
+ * ```ts
+ * const pages = new PageRegistry<HotClient>();
+ * const { added } = pages.report(client, {
+ *   page: "/",
+ *   reset: true,
+ *   loaded: ["/src/main.ts?v=1a2b"],
+ * });
+ * pages.pagesRunning("/src/main.ts").length; // 1
+ * pages.remove(client); // the socket closed
+ * ```
+ */
+export class PageRegistry<C extends PageConnection = PageConnection> {
+  readonly #pages = new Map<C, Page<C>>();
+  /** URL → how many pages run it: "does any page run it?" in O(1). */
+  readonly #running = new Map<string, number>();
+  #nextId = 1;
+
+  /** How many pages are connected. */
+  get size(): number {
+    return this.#pages.size;
+  }
+
+  /** Every connected page, in the order they connected. */
+  all(): Page<C>[] {
+    return [...this.#pages.values()];
+  }
+
+  /** The page of `connection`, if it connected. */
+  get(connection: C): Page<C> | undefined {
+    return this.#pages.get(connection);
+  }
+
+  /** The page of `connection`, registering it (running nothing) when new. */
+  connect(connection: C): Page<C> {
+    let page = this.#pages.get(connection);
+    if (!page) {
+      page = new Page(this.#nextId++, connection);
+      this.#pages.set(connection, page);
+    }
+    return page;
+  }
+
+  /**
+   * Applies a report of the page on `connection` (creating the page when
+   * new). Returns the URLs (without version) no page ran before: the
+   * modules the server may not have built yet.
+   */
+  report(connection: C, report: PageModulesReport): { added: string[] } {
+    const page = this.connect(connection);
+    if (typeof report?.page === "string") {
+      page.htmlPath = normalizePagePath(report.page);
+    }
+    const left = { count: MAX_REPORTED_URLS };
+    if (report?.reset) {
+      for (const url of page._clear()) this.#release(url);
+    }
+    for (const entry of urlsOf(report?.entries, left)) {
+      page._addEntry(stripFreshness(entry));
+    }
+    const added: string[] = [];
+    for (const reported of urlsOf(report?.loaded, left)) {
+      const url = stripFreshness(reported);
+      if (page._set(url, versionOf(reported))) {
+        const count = this.#running.get(url) ?? 0;
+        this.#running.set(url, count + 1);
+        if (count === 0) added.push(url);
+      }
+    }
+    for (const url of urlsOf(report?.disposed, left)) {
+      this.forget(page, [stripFreshness(url)]);
+    }
+    return { added };
+  }
+
+  /** `page` no longer runs `urls` (the server pruned them). */
+  forget(page: Page<C>, urls: Iterable<string>): void {
+    for (const url of urls) {
+      if (page._delete(url)) this.#release(url);
+    }
+  }
+
+  /** Removes the page of a closed connection. */
+  remove(connection: C): void {
+    const page = this.#pages.get(connection);
+    if (!page) return;
+    this.#pages.delete(connection);
+    for (const url of page._clear()) this.#release(url);
+  }
+
+  /** True when at least one connected page runs `url`. */
+  isRunning(url: string): boolean {
+    return this.#running.has(url);
+  }
+
+  /** True when `url` is a module script entry of a connected page. */
+  isEntryOfAnyPage(url: string): boolean {
+    for (const page of this.#pages.values()) {
+      if (page.isEntry(url)) return true;
+    }
+    return false;
+  }
+
+  /** The pages that run `url`. */
+  pagesRunning(url: string): Page<C>[] {
+    if (!this.#running.has(url)) return [];
+    return this.all().filter((page) => page.runs(url));
+  }
+
+  /** The pages showing the HTML file at `htmlPath` (normalised first). */
+  pagesShowing(htmlPath: string): Page<C>[] {
+    const path = normalizePagePath(htmlPath);
+    return this.all().filter((page) => page.htmlPath === path);
+  }
+
+  #release(url: string): void {
+    const count = this.#running.get(url) ?? 0;
+    if (count <= 1) this.#running.delete(url);
+    else this.#running.set(url, count - 1);
+  }
+}
+
+/**
+ * The suffix of a terminal line for a payload that went to `targets` of the
+ * `connected` pages: empty with one page connected, else the count and the
+ * pages by HTML path, e.g. ` (1 of 2 pages: /b/index.html)`.
+ *
+ * @example
+ * ```ts
+ * `hmr update /src/b.ts${pagesSuffix(targets, pages.size)}`;
+ * ```
+ */
+export function pagesSuffix(
+  targets: readonly Page<PageConnection>[],
+  connected: number,
+): string {
+  if (connected <= 1) return "";
+  const counts = new Map<string, number>();
+  for (const page of targets) {
+    const path = page.htmlPath || "?";
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+  }
+  const names = [...counts].map(([path, n]) => n > 1 ? `${path} ×${n}` : path);
+  const noun = connected === 1 ? "page" : "pages";
+  return ` (${targets.length} of ${connected} ${noun}${
+    names.length > 0 ? `: ${names.join(", ")}` : ""
+  })`;
+}
