@@ -310,6 +310,11 @@ export class HmrEngine {
         channel.send({ type: "error", err: { ...body, id: node.url } });
       }
     }));
+    // Imports that are new or were pruned before are built now, so their
+    // edges exist: a module imported again through one of them (main.ts
+    // back on reexport.ts, which re-exports display.ts) has an importer.
+    const warmed = new Set<string>();
+    await Promise.all(built.map((node) => pipeline.warmup(node.url, warmed)));
     // A module that lost its last importer leads nowhere any more: its own
     // imports must not count it as an importer in this batch's walk. A
     // `<link>`ed stylesheet (a `css` node) and a page's entry have no

@@ -1,7 +1,9 @@
 /**
  * Runs the dev server as users do: the CLI as a subprocess in the app's
  * folder. Server code of the app then runs in that process, never in the
- * test's (the app's packages stay out of our lockfile: `--no-lock`).
+ * test's (the app's packages stay out of our lockfile: `--no-lock`). A
+ * server can be killed like a crashed process and started again on the
+ * same port.
  *
  * @module
  */
@@ -15,6 +17,8 @@ const REPO = join(import.meta.dirname!, "..");
 export interface CliServer extends AsyncDisposable {
   /** Base URL, e.g. `http://127.0.0.1:40123/`. */
   url: string;
+  /** The port it listens on. */
+  port: number;
   /** The process id (the same one across edits: no restart). */
   pid: number;
   /** Every line the server printed, oldest first. */
@@ -22,6 +26,14 @@ export interface CliServer extends AsyncDisposable {
   /** Resolves once a printed line matches `pattern` (after `from` lines). */
   waitForLine(pattern: RegExp, from?: number): Promise<string>;
   close(): Promise<void>;
+  /** Kills the process with SIGKILL (no clean shutdown) and waits for it. */
+  kill(): Promise<void>;
+}
+
+/** Options of {@linkcode startCliServer}. */
+export interface CliServerOptions {
+  /** Listen on this port, exiting if it is taken (default: a free one). */
+  port?: number;
 }
 
 /**
@@ -36,6 +48,7 @@ export interface CliServer extends AsyncDisposable {
 export async function startCliServer(
   root: string,
   args: string[] = [],
+  options: CliServerOptions = {},
 ): Promise<CliServer> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -47,7 +60,8 @@ export async function startCliServer(
       join(REPO, "mod.ts"),
       "dev",
       "--port",
-      "0",
+      String(options.port ?? 0),
+      ...(options.port ? ["--strict-port"] : []),
       ...args,
     ],
     cwd: root,
@@ -81,15 +95,16 @@ export async function startCliServer(
     return lines.slice(from).find((line) => pattern.test(line))!;
   };
   let closed = false;
-  const close = async () => {
+  const stop = async (signal: Deno.Signal) => {
     if (closed) return;
     closed = true;
     try {
-      child.kill("SIGTERM");
+      child.kill(signal);
     } catch { /* already gone */ }
     await child.status;
     await pumping;
   };
+  const close = () => stop("SIGTERM");
   try {
     const local = await waitForLine(/Local:\s+http:\/\/\S+/);
     const url = /http:\/\/\S+/.exec(local)![0].replace(
@@ -98,10 +113,12 @@ export async function startCliServer(
     );
     return {
       url,
+      port: Number(new URL(url).port),
       pid: child.pid,
       lines,
       waitForLine,
       close,
+      kill: () => stop("SIGKILL"),
       [Symbol.asyncDispose]: close,
     };
   } catch (err) {

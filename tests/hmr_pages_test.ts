@@ -1,0 +1,371 @@
+/**
+ * Per-page HMR, with the CLI in its own process and real tabs: the server
+ * knows what each page runs because the page tells it (so a restarted
+ * process still finds the modules the browser took from its cache), and each
+ * page gets only what concerns the modules it runs.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { CDPSession } from "playwright-core";
+import {
+  createTempApp,
+  markPage,
+  type TrackedPage,
+  waitForConsole,
+  waitForText,
+} from "./_browser.ts";
+import {
+  assertNotReloaded,
+  countLines,
+  delay,
+  openConnectedPage,
+  waitForReload,
+} from "./_hmr_app.ts";
+import { startCliServer } from "./_cli_server.ts";
+
+const browserTest = { sanitizeOps: false, sanitizeResources: false };
+
+/** Time for a page's report of what it runs to reach the server. */
+const REPORT_MS = 300;
+
+/** A module that shows `text` in `selector` and accepts its own updates. */
+function selfAccepting(selector: string, text: string): string {
+  return `document.querySelector(${JSON.stringify(selector)})!.textContent = ${
+    JSON.stringify(text)
+  };
+console.log(${JSON.stringify(text)});
+import.meta.hot?.accept();
+`;
+}
+
+/** A module that shows `text` in `selector` and accepts nothing. */
+function plain(selector: string, text: string): string {
+  return `document.querySelector(${JSON.stringify(selector)})!.textContent = ${
+    JSON.stringify(text)
+  };
+console.log(${JSON.stringify(text)});
+export {};
+`;
+}
+
+function page(ids: string[], entry: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"></head><body>
+${ids.map((id) => `<p id="${id}"></p>`).join("\n")}
+<script type="module" src="${entry}"></script>
+</body></html>
+`;
+}
+
+/** An entry that logs every `vite:beforeUpdate` it hears. */
+function entry(imports: string[]): string {
+  return `${imports.map((i) => `import "${i}";`).join("\n")}
+import.meta.hot?.on("vite:beforeUpdate", (payload) => {
+  console.log("beforeUpdate " + (payload as { updates: { path: string }[] })
+    .updates.map((u) => u.path).join(","));
+});
+`;
+}
+
+/** Records the WebSocket frames a tab receives, over CDP. */
+async function recordFrames(
+  tracked: TrackedPage,
+): Promise<{ frames: string[]; cdp: CDPSession }> {
+  const cdp = await tracked.context.newCDPSession(tracked.page);
+  const frames: string[] = [];
+  cdp.on("Network.webSocketFrameReceived", (event) => {
+    frames.push(event.response.payloadData);
+  });
+  await cdp.send("Network.enable");
+  return { frames, cdp };
+}
+
+function beforeUpdates(tracked: TrackedPage): string[] {
+  return tracked.consoleLines.filter((l) => l.startsWith("beforeUpdate"));
+}
+
+Deno.test({
+  ...browserTest,
+  name:
+    "after the server process is killed and started again on the same port, the first edit of a cached module hot-applies, and an edit with no boundary reloads with the new content",
+  async fn() {
+    await using app = await createTempApp({
+      "index.html": page(["widget", "label"], "/src/main.ts"),
+      "src/main.ts": `import "./widget.ts";\nimport "./label.ts";\n`,
+      "src/widget.ts": selfAccepting("#widget", "widget v1"),
+      "src/label.ts": plain("#label", "label v1"),
+    });
+    const first = await startCliServer(app.root);
+    await using tracked = await openConnectedPage(first.url);
+    await waitForText(tracked, "#widget", "widget v1");
+    // A reload served by this process: the import map now gives widget.ts
+    // and label.ts immutable `?v=` URLs, which the browser caches.
+    await tracked.page.reload();
+    await waitForText(tracked, "#widget", "widget v1");
+    await markPage(tracked);
+
+    await first.kill();
+    await waitForConsole(tracked, "[banana] server connection lost");
+    await using second = await startCliServer(app.root, [], { port: first.port });
+    await waitForReload(tracked, 20_000);
+    await waitForText(tracked, "#widget", "widget v1");
+    await delay(REPORT_MS);
+
+    await app.write("src/widget.ts", selfAccepting("#widget", "widget v2"));
+    await waitForText(tracked, "#widget", "widget v2");
+    await second.waitForLine(/hmr update \/src\/widget\.ts/);
+    await delay(300);
+    await assertNotReloaded(tracked);
+
+    await app.write("src/label.ts", plain("#label", "label v2"));
+    await waitForReload(tracked);
+    await waitForText(tracked, "#label", "label v2");
+    await waitForText(tracked, "#widget", "widget v2");
+    await second.waitForLine(/page reload: .*\/src\/label\.ts/);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "two tabs on /a/ and /b/: a module only /b/ runs updates /b/ and sends /a/ nothing, a shared one updates once in each, and a dead end in /a/ reloads /a/ only",
+  async fn() {
+    await using app = await createTempApp({
+      "a/index.html": page(["a", "shared"], "/src/a-main.ts"),
+      "b/index.html": page(["b", "shared"], "/src/b-main.ts"),
+      "src/a-main.ts": entry(["./a-only.ts", "./shared.ts"]),
+      "src/b-main.ts": entry(["./b-only.ts", "./shared.ts"]),
+      "src/a-only.ts": plain("#a", "a v1"),
+      "src/b-only.ts": selfAccepting("#b", "b v1"),
+      "src/shared.ts": selfAccepting("#shared", "shared v1"),
+    });
+    await using cli = await startCliServer(app.root);
+    await using a = await openConnectedPage(cli.url, "/a/");
+    await using b = await openConnectedPage(cli.url, "/b/");
+    await waitForText(a, "#a", "a v1");
+    await waitForText(b, "#b", "b v1");
+    const aFrames = await recordFrames(a);
+    const bFrames = await recordFrames(b);
+    await delay(REPORT_MS);
+
+    // A module only /b/ runs.
+    let from = cli.lines.length;
+    await app.write("src/b-only.ts", selfAccepting("#b", "b v2"));
+    await waitForText(b, "#b", "b v2");
+    assert.equal(
+      await cli.waitForLine(/hmr update \/src\/b-only\.ts/, from),
+      await cli.waitForLine(
+        /hmr update \/src\/b-only\.ts \(1 of 2 pages: \/b\/index\.html\)$/,
+        from,
+      ),
+    );
+    assert.ok(bFrames.frames.some((f) => f.includes('"update"')));
+    await delay(500);
+    assert.equal(
+      aFrames.frames.length,
+      0,
+      `/a/ receives no frame at all: ${aFrames.frames}`,
+    );
+    assert.deepEqual(beforeUpdates(a), []);
+    assert.deepEqual(beforeUpdates(b), ["beforeUpdate /src/b-only.ts"]);
+
+    // A module both run: once in each.
+    from = cli.lines.length;
+    await app.write("src/shared.ts", selfAccepting("#shared", "shared v2"));
+    await waitForText(a, "#shared", "shared v2");
+    await waitForText(b, "#shared", "shared v2");
+    await cli.waitForLine(
+      /hmr update \/src\/shared\.ts \(2 of 2 pages: \/a\/index\.html, \/b\/index\.html\)$/,
+      from,
+    );
+    await delay(300);
+    for (const tab of [a, b]) {
+      assert.equal(countLines(tab, "shared v2"), 1);
+      assert.deepEqual(
+        beforeUpdates(tab).filter((l) => l.includes("shared")),
+        ["beforeUpdate /src/shared.ts"],
+      );
+      await assertNotReloaded(tab);
+    }
+    assert.equal(
+      aFrames.frames.filter((f) => f.includes('"update"')).length,
+      1,
+    );
+
+    // A dead end in /a/: /a/ reloads, /b/ keeps its window (and gets nothing).
+    const bBefore = bFrames.frames.length;
+    from = cli.lines.length;
+    await app.write("src/a-only.ts", plain("#a", "a v2"));
+    await waitForReload(a);
+    await waitForText(a, "#a", "a v2");
+    await cli.waitForLine(
+      /page reload: .*\/src\/a-only\.ts.*\(1 of 2 pages: \/a\/index\.html\)$/,
+      from,
+    );
+    await delay(300);
+    await assertNotReloaded(b);
+    assert.deepEqual(bFrames.frames.slice(bBefore), []);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a page at a non-ASCII path reloads when its HTML file changes; another page does not",
+  async fn() {
+    const dir = "pages/ünï-中文";
+    await using app = await createTempApp({
+      "index.html": page(["out"], "/src/main.ts"),
+      [`${dir}/index.html`]: `<!doctype html><html><head></head><body><h1>v1</h1></body></html>`,
+      "src/main.ts": `export {};\n`,
+    });
+    await using cli = await startCliServer(app.root);
+    await using special = await openConnectedPage(cli.url, `/${dir}/`);
+    await using other = await openConnectedPage(cli.url, "/");
+    assert.match(special.page.url(), /%C3%BCn%C3%AF-%E4%B8%AD%E6%96%87/);
+    await delay(REPORT_MS);
+
+    await app.write(
+      `${dir}/index.html`,
+      `<!doctype html><html><head></head><body><h1>v2</h1></body></html>`,
+    );
+    await waitForReload(special);
+    await waitForText(special, "h1", "v2");
+    await cli.waitForLine(
+      /page reload \/pages\/ünï-中文\/index\.html \(1 of 2 pages: \/pages\/ünï-中文\/index\.html\)/,
+    );
+    await assertNotReloaded(other);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "rewiring an import off a re-export and editing the module right after (within 50 ms, and 300 ms apart), 20 times each: always a hot update with the new text, never a reload",
+  async fn() {
+    const main = (from: string, run: string) =>
+      `import { show } from "${from}";
+show(${JSON.stringify(run)});
+import.meta.hot?.accept();
+`;
+    const display = (version: string) =>
+      `export function show(run: string): void {
+  document.querySelector("#out")!.textContent = ${
+        JSON.stringify(version)
+      } + " " + run;
+}
+`;
+    await using app = await createTempApp({
+      "index.html": page(["out"], "/src/main.ts"),
+      "src/main.ts": main("./reexport.ts", "start"),
+      "src/reexport.ts": `export * from "./display.ts";\n`,
+      "src/display.ts": display("display v0"),
+    });
+    await using cli = await startCliServer(app.root);
+    await using tracked = await openConnectedPage(cli.url);
+    await waitForText(tracked, "#out", "display v0 start");
+    await delay(REPORT_MS);
+
+    let version = 0;
+    for (const gap of [0, 300]) {
+      for (let run = 1; run <= 20; run++) {
+        const label = `gap ${gap} run ${run}`;
+        // Back to the re-export (hot: main accepts itself).
+        await app.write("src/main.ts", main("./reexport.ts", `via ${label}`));
+        await waitForText(
+          tracked,
+          "#out",
+          `display v${version} via ${label}`,
+          10_000,
+        );
+        version++;
+        if (gap === 0) {
+          // Both saves at once: well within 50 ms of each other.
+          await Promise.all([
+            app.write("src/main.ts", main("./display.ts", label)),
+            app.write("src/display.ts", display(`display v${version}`)),
+          ]);
+        } else {
+          await app.write("src/main.ts", main("./display.ts", label));
+          await delay(gap);
+          await app.write("src/display.ts", display(`display v${version}`));
+        }
+        await waitForText(
+          tracked,
+          "#out",
+          `display v${version} ${label}`,
+          10_000,
+        );
+        assert.equal(
+          cli.lines.filter((l) => l.includes("page reload")).length,
+          0,
+          `${label}: ${cli.lines.join("\n")}`,
+        );
+      }
+    }
+    await assertNotReloaded(tracked);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "after the only tab that ran a module closes (or navigates away), an edit of it sends nothing and reloads nothing",
+  async fn() {
+    await using app = await createTempApp({
+      "a/index.html": page(["a", "shared"], "/src/a-main.ts"),
+      "b/index.html": page(["b", "shared"], "/src/b-main.ts"),
+      "src/a-main.ts": entry(["./a-only.ts"]),
+      "src/b-main.ts": entry(["./b-only.ts"]),
+      "src/a-only.ts": plain("#a", "a v1"),
+      "src/b-only.ts": selfAccepting("#b", "b v1"),
+    });
+    await using cli = await startCliServer(app.root);
+    const a = await openConnectedPage(cli.url, "/a/");
+    await using b = await openConnectedPage(cli.url, "/b/");
+    await waitForText(a, "#a", "a v1");
+    const bFrames = await recordFrames(b);
+    await a.close();
+    await delay(REPORT_MS);
+
+    let from = cli.lines.length;
+    await app.write("src/a-only.ts", plain("#a", "a v2"));
+    // Batches run in order: once b-only.ts's update arrived, a-only.ts's
+    // batch was handled.
+    await delay(300);
+    await app.write("src/b-only.ts", selfAccepting("#b", "b v2"));
+    await waitForText(b, "#b", "b v2");
+    await delay(200);
+    const updates = bFrames.frames.filter((f) => !f.includes('"ping"'));
+    assert.equal(updates.length, 1, `${updates}`);
+    assert.match(updates[0], /"path":"\/src\/b-only\.ts"/);
+    assert.deepEqual(
+      cli.lines.slice(from).filter((l) => /a-only|page reload/.test(l)),
+      [],
+    );
+    await assertNotReloaded(b);
+
+    // The /b/ tab navigates to /a/: the /b/ document and its modules are
+    // gone; the /a/ document runs a-only.ts.
+    await b.page.goto(new URL("/a/", cli.url).href);
+    await waitForText(b, "#a", "a v2");
+    await waitForConsole(b, "[banana] connected.");
+    await markPage(b);
+    await delay(REPORT_MS);
+    from = cli.lines.length;
+    const framesBefore = bFrames.frames.length;
+    await app.write("src/b-only.ts", selfAccepting("#b", "b v3"));
+    await delay(300);
+    await app.write("src/a-only.ts", plain("#a", "a v3"));
+    await waitForReload(b);
+    await waitForText(b, "#a", "a v3");
+    assert.deepEqual(
+      cli.lines.slice(from).filter((l) => l.includes("b-only")),
+      [],
+    );
+    assert.ok(
+      !bFrames.frames.slice(framesBefore).some((f) => f.includes("b-only")),
+    );
+  },
+});
