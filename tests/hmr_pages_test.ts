@@ -217,7 +217,8 @@ Deno.test({
     const dir = "pages/ünï-中文";
     await using app = await createTempApp({
       "index.html": page(["out"], "/src/main.ts"),
-      [`${dir}/index.html`]: `<!doctype html><html><head></head><body><h1>v1</h1></body></html>`,
+      [`${dir}/index.html`]:
+        `<!doctype html><html><head></head><body><h1>v1</h1></body></html>`,
       "src/main.ts": `export {};\n`,
     });
     await using cli = await startCliServer(app.root);
