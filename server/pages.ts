@@ -86,8 +86,7 @@ export class Page<C extends PageConnection = PageConnection> {
   readonly id: number;
   /** The connection its payloads go through. */
   readonly connection: C;
-  /** The HTML file it shows, normalised ({@linkcode normalizePagePath}). */
-  htmlPath = "";
+  #htmlPath = "";
   readonly #modules = new Map<string, string>();
   readonly #entries = new Set<string>();
   /** Invalidations already handled, as `url@timestamp`. */
@@ -96,6 +95,11 @@ export class Page<C extends PageConnection = PageConnection> {
   constructor(id: number, connection: C) {
     this.id = id;
     this.connection = connection;
+  }
+
+  /** The HTML file it shows, normalised ({@linkcode normalizePagePath}). */
+  get htmlPath(): string {
+    return this.#htmlPath;
   }
 
   /** Module URL (without version) → the version it runs (`v=…`, `t=…`, `""`). */
@@ -130,6 +134,11 @@ export class Page<C extends PageConnection = PageConnection> {
       this.#invalidations.delete(this.#invalidations.values().next().value!);
     }
     return true;
+  }
+
+  /** @internal Written by the registry only. */
+  _show(htmlPath: string): void {
+    this.#htmlPath = htmlPath;
   }
 
   /** @internal Written by the registry only. */
@@ -228,13 +237,16 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
 
   /**
    * Applies a report of the page on `connection` (creating the page when
-   * new). Returns the URLs (without version) no page ran before: the
-   * modules the server may not have built yet.
+   * new). Returns the URLs (without version) it reported running
+   * (`loaded`), and those of them no page ran before (`added`).
    */
-  report(connection: C, report: PageModulesReport): { added: string[] } {
+  report(
+    connection: C,
+    report: PageModulesReport,
+  ): { loaded: string[]; added: string[] } {
     const page = this.connect(connection);
     if (typeof report?.page === "string") {
-      page.htmlPath = normalizePagePath(report.page);
+      page._show(normalizePagePath(report.page));
     }
     const left = { count: MAX_REPORTED_URLS };
     if (report?.reset) {
@@ -244,8 +256,10 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
       page._addEntry(stripFreshness(entry));
     }
     const added: string[] = [];
+    const loaded: string[] = [];
     for (const reported of urlsOf(report?.loaded, left)) {
       const url = stripFreshness(reported);
+      loaded.push(url);
       if (page._set(url, versionOf(reported))) {
         const count = this.#running.get(url) ?? 0;
         this.#running.set(url, count + 1);
@@ -255,7 +269,7 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
     for (const url of urlsOf(report?.disposed, left)) {
       this.forget(page, [stripFreshness(url)]);
     }
-    return { added };
+    return { loaded, added };
   }
 
   /** `page` no longer runs `urls` (the server pruned them). */

@@ -215,7 +215,7 @@ class BananaDevServer implements DevServer {
   #channel!: HotChannel;
   #pages: PageRegistry<HotClient> = new PageRegistry();
   /** Builds of modules pages reported and the graph lacked. */
-  #reportedBuilds: Promise<unknown> = Promise.resolve();
+  #reportedBuilds: Promise<void> = Promise.resolve();
   #httpServer: Deno.HttpServer | null = null;
   #hmrServer: Deno.HttpServer | null = null;
   #watcher: FileWatcher | null = null;
@@ -323,14 +323,18 @@ class BananaDevServer implements DevServer {
    */
   #onPageReport(data: unknown, client: HotClient): void {
     if (typeof data !== "object" || data === null) return;
-    const { added } = this.#pages.report(client, data as PageModulesReport);
+    const { loaded } = this.#pages.report(client, data as PageModulesReport);
     const { pipeline } = this.#state;
-    const missing = added.filter((url) => !pipeline.getBuilt(url));
+    // Every reported module, not only those new to the registry: after an
+    // in-process restart the graph is new while the pages are not.
+    const missing = loaded.filter((url) => !pipeline.getBuilt(url));
     if (missing.length === 0) return;
     const builds = Promise.all(
       missing.map((url) => pipeline.build(url).catch(() => {})),
     );
-    this.#reportedBuilds = Promise.all([this.#reportedBuilds, builds]);
+    this.#reportedBuilds = Promise.all([this.#reportedBuilds, builds]).then(
+      () => {},
+    );
   }
 
   async #createState(): Promise<ServerState> {
@@ -463,7 +467,7 @@ class BananaDevServer implements DevServer {
       pipeline,
       channel: this.#channel,
       pages: this.#pages,
-      pagesSettled: () => this.#reportedBuilds.then(() => {}),
+      pagesSettled: () => this.#reportedBuilds,
       plugins: ordered,
       hmr: config.hmr !== null,
       depsIdle: () => deps.idle(),

@@ -370,3 +370,39 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a module that failed to load in one tab and builds again reloads that tab; the tab that ran it before gets the hot update",
+  async fn() {
+    await using app = await createTempApp({
+      "index.html": page(["widget"], "/src/main.ts"),
+      "src/main.ts": entry(["./widget.ts"]),
+      "src/widget.ts": selfAccepting("#widget", "widget v1"),
+    });
+    await using cli = await startCli(app.root);
+    await using before = await openConnectedPage(cli.url);
+    await waitForText(before, "#widget", "widget v1");
+
+    await app.write("src/widget.ts", "export const broken = ;\n");
+    await waitForText(before, "banana-error-overlay .message", /widget\.ts/);
+    // This tab loads while widget.ts is broken: its entry never runs.
+    await using after = await openConnectedPage(cli.url);
+    await waitForText(after, "banana-error-overlay .message", /widget\.ts/);
+    assert.equal(await after.page.locator("#widget").textContent(), "");
+    await delay(REPORT_MS);
+
+    const from = cli.lines.length;
+    await app.write("src/widget.ts", selfAccepting("#widget", "widget v2"));
+    await waitForReload(after);
+    await waitForText(after, "#widget", "widget v2");
+    await waitForText(before, "#widget", "widget v2");
+    await assertNotReloaded(before);
+    await cli.waitForLine(
+      /page reload: \/src\/widget\.ts failed to load in the page and builds again \(1 of 2 pages/,
+      from,
+    );
+    await cli.waitForLine(/hmr update \/src\/widget\.ts \(1 of 2 pages/, from);
+  },
+});
