@@ -188,6 +188,10 @@ import.meta.hot?.on("vite:afterUpdate", (payload) => {
     using socket = await openRawHotSocket(dev.url, {
       runs: ["/src/busy.ts"],
     });
+    await waitFor(
+      () => dev.server.pages.pagesRunning("/src/busy.ts").length === 2,
+      { message: "the server to know what the socket runs" },
+    );
     const updates = () =>
       socket.messages.flatMap((m) => m.type === "update" ? m.updates : []);
 
