@@ -17,7 +17,7 @@
 import { parseArgs } from "node:util";
 import { chromium, type Page } from "playwright-core";
 import { BROWSER_ARGS } from "../tests/_browser.ts";
-import { startCli } from "../tests/_cli_server.ts";
+import { startCliServer } from "../tests/_cli_server.ts";
 import { waitFor } from "../tests/_wait.ts";
 import { CHROMIUM_PATH, median } from "./measure.ts";
 
@@ -54,7 +54,7 @@ import.meta.hot?.on("vite:beforeUpdate", () => {
 );
 await Deno.writeTextFile(`${root}/src/widget.ts`, widget(0));
 
-const cli = await startCli(root);
+const cli = await startCliServer(root);
 const browser = await chromium.launch({
   executablePath: CHROMIUM_PATH,
   args: [...BROWSER_ARGS],

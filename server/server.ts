@@ -498,7 +498,7 @@ class BananaDevServer implements DevServer {
         logError: (id, message) => this.#logErrorOnce(id, message, true),
         finishHtml: (html, options) => this.#finishFreshHtml(html, options),
         loadedInBrowser: (file) =>
-          graph.byFile(file).some((node) => node.loadedByClient),
+          graph.byFile(file).some((node) => this.#pages.isRunning(node.url)),
         invalidateBrowserModules: (prefix) => {
           for (const url of graph.urlToModule.keys()) {
             if (url.startsWith(prefix)) pipeline.invalidate(url);

@@ -382,10 +382,8 @@ export class SsrEnvironment {
     }
     this.#generation++;
     for (const node of changed) this.pipeline.invalidate(node.url);
-    for (const node of refreshed) {
-      node.lastHMRTimestamp = this.#lastStamp;
-      this.#written.delete(node.url);
-    }
+    this.graph.recordHotUpdate(refreshed, this.#lastStamp);
+    for (const node of refreshed) this.#written.delete(node.url);
     this.#ready.clear();
     return { changed, refreshed };
   }

@@ -107,7 +107,9 @@ Deno.test({
 
     await first.kill();
     await waitForConsole(tracked, "[banana] server connection lost");
-    await using second = await startCliServer(app.root, [], { port: first.port });
+    await using second = await startCliServer(app.root, [], {
+      port: first.port,
+    });
     await waitForReload(tracked, 20_000);
     await waitForText(tracked, "#widget", "widget v1");
     await delay(REPORT_MS);
@@ -381,7 +383,7 @@ Deno.test({
       "src/main.ts": entry(["./widget.ts"]),
       "src/widget.ts": selfAccepting("#widget", "widget v1"),
     });
-    await using cli = await startCli(app.root);
+    await using cli = await startCliServer(app.root);
     await using before = await openConnectedPage(cli.url);
     await waitForText(before, "#widget", "widget v1");
 
