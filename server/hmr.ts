@@ -424,9 +424,12 @@ export class HmrEngine {
    */
   #prune(pruned: ModuleNode[]): void {
     const { channel, graph, pages } = this.#o;
+    if (pruned.length === 0) return;
+    // Every pruned module, run or not: a page whose report of it is still
+    // on its way would otherwise import its old instance again.
+    graph.recordHotUpdate(pruned, this.#timestamp());
     const run = pruned.filter((node) => pages.isRunning(node.url));
     if (run.length === 0) return;
-    graph.recordHotUpdate(run, this.#timestamp());
     const byPaths = new Map<string, Page<HotClient>[]>();
     for (const page of pages.all()) {
       const paths = run.filter((node) => page.runs(node.url)).map((node) =>
