@@ -314,8 +314,10 @@ export interface ViteModuleGraph {
   /** Drops the module's build: the next request builds it again. */
   invalidateModule(node: ModuleNode): void;
   invalidateAll(): void;
-  readonly urlToModuleMap: Map<string, ModuleNode>;
-  readonly fileToModulesMap: Map<string, Set<ModuleNode>>;
+  /** Read-only: the graph is the only writer of module state. */
+  readonly urlToModuleMap: ReadonlyMap<string, ModuleNode>;
+  /** Read-only: the graph is the only writer of module state. */
+  readonly fileToModulesMap: ReadonlyMap<string, ReadonlySet<ModuleNode>>;
 }
 
 /** The browser environment (`server.environments.client`). */
