@@ -91,12 +91,22 @@ type Handler = (
   ctx: FreshContext,
 ) => Response | Promise<Response>;
 
-/** True when `root` holds a Fresh-style app (a `routes/` folder). */
+/**
+ * True when `root` holds a Fresh-style app: a `routes/` folder and no
+ * `index.html` (an app with one is a browser app whose `routes/` may hold
+ * client-side route modules).
+ */
 export async function isFreshApp(root: string): Promise<boolean> {
   try {
-    return (await Deno.stat(join(root, "routes"))).isDirectory;
+    if (!(await Deno.stat(join(root, "routes"))).isDirectory) return false;
   } catch {
     return false;
+  }
+  try {
+    await Deno.stat(join(root, "index.html"));
+    return false;
+  } catch {
+    return true;
   }
 }
 

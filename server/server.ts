@@ -40,7 +40,11 @@ import {
   type PageModulesReport,
   PageRegistry,
 } from "./pages.ts";
-import { type FileWatcher, watchFiles } from "./watcher.ts";
+import {
+  type FileChangeKind,
+  type FileWatcher,
+  watchFiles,
+} from "./watcher.ts";
 import {
   type BrowserImportMap,
   injectIntoHtml,
@@ -743,14 +747,36 @@ class BananaDevServer implements DevServer {
           );
         }
         const state = this.#state;
-        const server = state.fresh
-          ? state.fresh.onFileChanges(changes)
-          : state.ssr.onFileChanges(changes);
-        server.catch((err) => this.log(`ssr update failed: ${err}`));
-        return state.engine.onFileChanges(changes);
+        // A routes/ folder that appears makes the app a Fresh-style one.
+        const routesDir = join(state.config.root, "routes");
+        if (
+          !state.fresh &&
+          [...changes].some(([file, kind]) =>
+            kind === "update" && file.startsWith(routesDir + "/")
+          )
+        ) {
+          return isFreshApp(state.config.root).then((fresh) =>
+            fresh
+              ? this.#restartFor("routes/ appeared")
+              : this.#feedChanges(state, changes)
+          );
+        }
+        return this.#feedChanges(state, changes);
       },
       onError: (err) => this.log(`watcher: ${err}`),
     });
+  }
+
+  /** Hands a batch of file changes to the server environment and HMR. */
+  #feedChanges(
+    state: ServerState,
+    changes: Map<string, FileChangeKind>,
+  ): Promise<void> {
+    const server = state.fresh
+      ? state.fresh.onFileChanges(changes)
+      : state.ssr.onFileChanges(changes);
+    server.catch((err) => this.log(`ssr update failed: ${err}`));
+    return state.engine.onFileChanges(changes);
   }
 
   async #restartFor(reason: string): Promise<void> {

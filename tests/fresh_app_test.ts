@@ -526,3 +526,42 @@ Deno.test({
     }, { timeout: 20_000, message: "/ to render after deno.json was fixed" });
   },
 });
+
+Deno.test({
+  name:
+    "fresh app detection: a routes/ folder created while the server runs makes it serve routes; with an index.html, routes/ stays the browser's",
+  async fn() {
+    const denoJson = JSON.stringify({
+      lock: false,
+      imports: {
+        "preact": "npm:preact@10.29.8",
+        "preact-render-to-string": "npm:preact-render-to-string@6.6.1",
+      },
+      compilerOptions: { jsx: "react-jsx", jsxImportSource: "preact" },
+    });
+    await using app = await createTempApp({ "deno.json": denoJson });
+    await using dev = await startCliServer(app.root);
+    await app.write(
+      "routes/index.tsx",
+      'export default function Home() { return <h1 id="t">Routed</h1>; }\n',
+    );
+    await waitFor(async () => {
+      const response = await fetch(dev.url);
+      const text = await response.text();
+      return response.status === 200 && text.includes('<h1 id="t">Routed</h1>');
+    }, { timeout: 20_000, message: "/ to be rendered from routes/" });
+    await dev.waitForLine(/routes\/ appeared: restarting/);
+
+    await using spa = await createTempApp({
+      "deno.json": denoJson,
+      "index.html": '<h1 id="t">Browser app</h1>',
+      "routes/about.ts": "export const about = 1;\n",
+    });
+    await using spaDev = await startCliServer(spa.root);
+    const about = await fetch(new URL("/about", spaDev.url), {
+      headers: { accept: "text/html" },
+    });
+    // The SPA fallback: index.html, not a server-rendered route.
+    assert.match(await about.text(), /Browser app/);
+  },
+});
