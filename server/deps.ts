@@ -14,7 +14,7 @@ import {
   init as initLexer,
   parse as parseModule,
 } from "./npm/es_module_lexer.ts";
-import { isDepSpecifier, normalizeDepSpecifier } from "./dep_specifier.ts";
+import { normalizeDepSpecifier } from "./dep_specifier.ts";
 import { BananaError } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 
