@@ -539,3 +539,61 @@ import Sassy from "./Sassy.vue";
     await assertNotReloaded(tracked);
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "vue: the app's PostCSS config runs on .vue styles (postcss-nested), and an edit of the config rebuilds them",
+  async fn() {
+    const nested =
+      `<template><div class="card"><b id="nested">nested</b></div></template>
+<style scoped>
+.card {
+  & b { color: rgb(0, 128, 0); }
+}
+</style>
+`;
+    await using s = await openHmrApp({
+      ...FILES,
+      "deno.json": JSON.stringify({
+        imports: {
+          vue: "npm:vue@3.5.45",
+          pinia: "npm:pinia@4.1.0",
+          "postcss-nested": "npm:postcss-nested@7.0.2",
+        },
+      }),
+      "postcss.config.js":
+        `export default { plugins: { "postcss-nested": {} } };\n`,
+      "src/App.vue": `<script setup lang="ts">
+import Nested from "./Nested.vue";
+</script>
+<template><Nested /></template>
+`,
+      "src/Nested.vue": nested,
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#nested", "nested");
+    await waitForStyle(tracked, "#nested", "color", "rgb(0, 128, 0)");
+    const css = await tracked.page.evaluate(() =>
+      [...document.querySelectorAll("style")].map((s) => s.textContent).join(
+        "\n",
+      )
+    );
+    assert.match(css, /\.card b\[data-v-\w+\]|\.card\[data-v-\w+\] b/);
+
+    // Without the plugin the nesting is left to the browser: the sheet as
+    // written, not flattened.
+    await app.write("postcss.config.js", `export default { plugins: {} };\n`);
+    await waitFor(async () => {
+      const text = await tracked.page.evaluate(() =>
+        [...document.querySelectorAll("style")].map((s) => s.textContent)
+          .join("\n")
+      );
+      return /& b/.test(text);
+    }, {
+      timeout: 10_000,
+      message: "the style rebuilt without postcss-nested",
+    });
+    await assertNotReloaded(tracked);
+  },
+});

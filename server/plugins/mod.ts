@@ -94,9 +94,11 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
   }
   // Vue: when the app imports it, unless a Vue plugin of the config does.
   const userNames = new Set(context.userPluginNames ?? []);
-  if (usesVue(app) && !VUE_PLUGIN_NAMES.some((name) => userNames.has(name))) {
-    plugins.push(vue({ app }));
-  }
+  const vuePlugins =
+    usesVue(app) && !VUE_PLUGIN_NAMES.some((name) => userNames.has(name))
+      ? vue({ app })
+      : null;
+  if (vuePlugins) plugins.push(vuePlugins[0]);
   plugins.push(
     globPlugin({ root: config.root, exclude: [config.cacheDir] }),
     publicAssetsPlugin(),
@@ -116,5 +118,6 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
     cssPlugin({ config, app, logError, packages: context.packages }),
     jsonPlugin({ root: config.root }),
   );
+  if (vuePlugins) plugins.push(vuePlugins[1]);
   return plugins;
 }

@@ -20,7 +20,9 @@
  * (`/src/App.vue?import&vue&type=style&index=0&lang.css`) that injects a
  * `<style>` element, like an imported CSS file. `<style module>` blocks are
  * CSS modules with the app's `css.modules` settings; `lang="scss"` and
- * `lang="sass"` blocks are compiled with the app's `sass` package first.
+ * `lang="sass"` blocks are compiled with the app's `sass` package first;
+ * the app's PostCSS config (`postcss.config.*` or `css.postcss`) runs on
+ * every block, as on `.css` files.
  *
  * It turns itself on when the app's import map resolves `vue`, unless the
  * config has its own Vue plugin (`@vitejs/plugin-vue`, named `vite:vue`, or
@@ -51,6 +53,7 @@ import { splitId } from "./assets.ts";
 import { SUGGESTED_SASS } from "./css_preprocess.ts";
 import { CSS_CLIENT_URL } from "./css_client_url.ts";
 import { compileCss } from "./css_compile.ts";
+import { loadPostcssConfig, type PostcssConfig } from "./postcss_config.ts";
 
 let vueCompile: Promise<typeof import("../vue_compile.ts")> | null = null;
 
@@ -65,6 +68,8 @@ function loadVueCompile(): Promise<typeof import("../vue_compile.ts")> {
 
 /** The name of this plugin. */
 export const VUE_PLUGIN_NAME = "banana:vue";
+/** The name of its part that runs after the CSS plugin (style rebuilds). */
+export const VUE_STYLES_PLUGIN_NAME = "banana:vue-styles";
 /** Names of Vue plugins that replace the built-in one when configured. */
 export const VUE_PLUGIN_NAMES: readonly string[] = [
   VUE_PLUGIN_NAME,
@@ -203,7 +208,9 @@ export interface VuePluginOptions {
 }
 
 /**
- * The Vue plugin. Built in (see the module doc); add it yourself in
+ * The Vue plugin: the compiler and HMR, and a second part that goes after
+ * the CSS plugin (it rebuilds the `.vue` styles when the PostCSS config is
+ * saved). Built in (see the module doc); add it yourself in
  * `banana.config.ts` to have it on an app whose import map does not name
  * `vue` itself.
  *
@@ -213,13 +220,36 @@ export interface VuePluginOptions {
  * export default defineConfig({ plugins: [vue()] });
  * ```
  */
-export function vue(options: VuePluginOptions = {}): Plugin {
+export function vue(options: VuePluginOptions = {}): [Plugin, Plugin] {
   let config: ResolvedConfig | null = null;
   let app: AppDenoConfig | null = options.app ?? null;
   /** The descriptor each component was last compiled or edited to. */
   const descriptors = new Map<string, SFCDescriptor>();
   /** The class map each `<style module>` block was last built with (JSON). */
   const classMaps = new Map<string, string>();
+  /** The app's PostCSS config (as the CSS plugin loads it), once loaded. */
+  let postcss: Promise<PostcssConfig | null> | null = null;
+  let postcssFile: string | null = null;
+
+  function loadPostcss(): Promise<PostcssConfig | null> {
+    if (!postcss) {
+      const loading = loadPostcssConfig({
+        root: config!.root,
+        importMap: app!.importMap,
+        cacheDir: config!.cacheDir,
+        inline: config!.css.postcss,
+      }).then((loaded) => {
+        postcssFile = loaded?.file ?? null;
+        return loaded;
+      });
+      postcss = loading;
+      // A broken config is loaded again on the next build.
+      loading.catch(() => {
+        if (postcss === loading) postcss = null;
+      });
+    }
+    return postcss;
+  }
 
   function sfcFile(file: string): SfcFile {
     const root = config!.root;
@@ -231,7 +261,7 @@ export function vue(options: VuePluginOptions = {}): Plugin {
       !isInside(config.cacheDir, path);
   }
 
-  return {
+  const main: Plugin = {
     name: VUE_PLUGIN_NAME,
 
     async configResolved(resolved) {
@@ -265,12 +295,15 @@ export function vue(options: VuePluginOptions = {}): Plugin {
       const style = await compileSfcStyle(descriptor, index, where, {
         preprocess: (block) => compileSassBlock(block, where, app!, this),
       });
+      const postcssConfig = await loadPostcss();
+      // Saving the config rebuilds the styles (see handleHotUpdate).
+      if (postcssConfig?.file) this.addWatchFile(postcssConfig.file);
       const compiled = await compileCss(path, style.css, {
         root: config!.root,
         fsAllow: config!.server.fs.allow,
         importMap: app!.importMap,
         alias: config!.alias,
-        plugins: [],
+        plugins: postcssConfig?.plugins ?? [],
         modules: style.module ? config!.css.modules : null,
         addWatchFile: (file) => this.addWatchFile(file),
       });
@@ -318,4 +351,23 @@ export function vue(options: VuePluginOptions = {}): Plugin {
       return injectFlags(html);
     },
   };
+  const styles: Plugin = {
+    name: VUE_STYLES_PLUGIN_NAME,
+    // After the CSS plugin, whose list for a PostCSS config edit (the
+    // sheets it rebuilds) would replace this one.
+    handleHotUpdate(ctx) {
+      if (ctx.file !== postcssFile) return;
+      postcss = null;
+      // From the graph: an earlier plugin may have narrowed ctx.modules.
+      const configNodes = ctx.server.moduleGraph.byFile(ctx.file);
+      const built = configNodes.flatMap((node) =>
+        [...node.importers].filter((importer) =>
+          importer.url.includes("&vue&type=style") && importer.loadedByClient
+        )
+      );
+      if (built.length === 0) return;
+      return [...new Set([...ctx.modules, ...built])];
+    },
+  };
+  return [main, styles];
 }
