@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ImportMap, resolveWithImportMap } from "./import_map.ts";
 import { PackageFiles } from "./package_files.ts";
 import { SASS_ENTRY } from "./package_exports.ts";
+import { relativeImporter } from "./sass_relative_importer.ts";
 
 interface CompileRequest {
   id: number;
@@ -100,6 +101,8 @@ async function compile(
   try {
     const result = await sass.compileStringAsync(request.source, {
       url: pathToFileURL(request.file),
+      // Partials' url()s are rebased onto the entry's folder.
+      importer: relativeImporter(request.file),
       syntax: request.syntax,
       loadPaths: request.loadPaths,
       importers: [{

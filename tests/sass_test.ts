@@ -209,3 +209,27 @@ Deno.test("Sass: an error answers 500 with the file, line and frame, the app's p
   // (Deno writes a lockfile as soon as a run resolves something new).
   assert.deepEqual(await ownLockfile(), lockBefore);
 });
+
+Deno.test("Sass: a url() written in a partial in another folder points where the partial meant", async () => {
+  await using app = await createTempApp({
+    "deno.json": JSON.stringify({ imports: { "sass": SASS } }),
+    "index.html": pageHtml(),
+    "src/app.scss":
+      `@use "styles/hero";\n.app { background: url(./img/dot.svg); }\n`,
+    "src/styles/_hero.scss":
+      `.hero { background: url(../img/dot.svg) no-repeat; }\n`,
+    "src/img/dot.svg": `<svg xmlns="http://www.w3.org/2000/svg"/>`,
+  });
+  await using dev = await startServer(app.root);
+  const res = await fetch(new URL("/src/app.scss", dev.url));
+  const css = await res.text();
+  assert.equal(res.status, 200, css);
+  const urls = [...css.matchAll(/url\("([^"]+)"\)/g)].map((m) => m[1]);
+  assert.equal(urls.length, 2, css);
+  for (const url of urls) {
+    assert.match(url, /^\/src\/img\/dot\.svg\?v=[\w-]+$/);
+    const asset = await fetch(new URL(url, dev.url));
+    assert.equal(asset.status, 200, url);
+    await asset.body?.cancel();
+  }
+});
