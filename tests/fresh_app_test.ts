@@ -257,6 +257,23 @@ Deno.test({
       return body.joke === "What do you call two bananas? A pair of slippers.";
     }, { timeout: 10_000, message: "the API to answer the new joke" });
 
+    // New props for an island from a route edit: it renders with them in
+    // place, its own state and the shared signal kept.
+    await tracked.page.click("#add-to-cart");
+    await tracked.page.click("#add-to-cart");
+    await waitForText(tracked, "#added", "Added 2 times");
+    await edit(
+      app,
+      "routes/index.tsx",
+      'product="Cavendish"',
+      'product="Plantain"',
+    );
+    await waitForText(tracked, "#add-to-cart", "Add Plantain to cart", 10_000);
+    await waitForText(tracked, "#added", "Added 2 times");
+    await waitForText(tracked, "#cart-badge", "Cart: 2");
+    await tracked.page.click("#add-to-cart");
+    await waitForText(tracked, "#cart-badge", "Cart: 3");
+
     // An island: hot-swapped by Fast Refresh, its state kept.
     await edit(app, "islands/Counter.tsx", "Bunches:", "Bunches on shelf:");
     await waitForText(tracked, "#counter", "Bunches on shelf: 3", 10_000);
@@ -283,7 +300,7 @@ Deno.test({
       "<b>›</b> {children}",
     );
     await waitForText(tracked, "#counter", "› Bunches on shelf: 3", 10_000);
-    await waitForText(tracked, "#add-to-cart", "› Add Cavendish to cart");
+    await waitForText(tracked, "#add-to-cart", "› Add Plantain to cart");
     await waitForText(about, "#about-button", "› Hi", 10_000);
     assert.equal(await wasReloaded(tracked), false);
 
