@@ -362,7 +362,8 @@ export function vue(options: VuePluginOptions = {}): [Plugin, Plugin] {
       const configNodes = ctx.server.moduleGraph.byFile(ctx.file);
       const built = configNodes.flatMap((node) =>
         [...node.importers].filter((importer) =>
-          importer.url.includes("&vue&type=style") && importer.loadedByClient
+          importer.url.includes("&vue&type=style") &&
+          ctx.server.pages.isRunning(importer.url)
         )
       );
       if (built.length === 0) return;
