@@ -19,10 +19,8 @@
 
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import * as esbuild from "./npm/esbuild.ts";
-import { init, parse } from "./npm/es_module_lexer.ts";
 import { type ImportMap, resolveWithImportMap } from "./import_map.ts";
-import { isDepSpecifier } from "./deps.ts";
+import { isDepSpecifier } from "./dep_specifier.ts";
 import { contentHash } from "./hash.ts";
 
 /**
@@ -107,6 +105,13 @@ export async function importAppModule(
   options: AppModuleOptions,
 ): Promise<unknown> {
   const { importMap, cacheDir } = options;
+  // Loaded here, not with this module: modules that import it (config.ts,
+  // the Vue plugin that mod.ts exports) load no npm package until an app
+  // module is imported.
+  const [esbuild, { init, parse }] = await Promise.all([
+    import("./npm/esbuild.ts"),
+    import("./npm/es_module_lexer.ts"),
+  ]);
   let source = await Deno.readTextFile(file);
   if (/\.m?ts$/.test(file)) {
     source = (await esbuild.transform(source, {
