@@ -172,7 +172,7 @@ Deno.test({
     await waitFor(async () => {
       await tracked.page.click("#counter");
       return (await tracked.page.textContent("#counter")) !== "Bunches: 0";
-    }, { timeout: 10_000, message: "the counter island to hydrate" });
+    }, { timeout: 20_000, message: "the counter island to hydrate" });
     await waitForText(tracked, "#counter", "Bunches: 1");
     await tracked.page.click("#add-to-cart");
     await tracked.page.click("#add-to-cart");
@@ -203,7 +203,7 @@ Deno.test({
     await waitFor(async () => {
       await shop.page.click("#peel");
       return (await shop.page.textContent("#peel")) === "Peeled";
-    }, { timeout: 10_000, message: "the (_islands) island to hydrate" });
+    }, { timeout: 20_000, message: "the (_islands) island to hydrate" });
   },
 });
 
@@ -218,7 +218,7 @@ Deno.test({
     await waitFor(async () => {
       await tracked.page.click("#counter");
       return (await tracked.page.textContent("#counter")) === "Bunches: 1";
-    }, { timeout: 10_000, message: "the counter island to hydrate" });
+    }, { timeout: 20_000, message: "the counter island to hydrate" });
     await tracked.page.click("#counter");
     await tracked.page.click("#counter");
     await waitForText(tracked, "#counter", "Bunches: 3");
@@ -238,7 +238,7 @@ Deno.test({
       tracked,
       "#blurb",
       "Sweet, creamy and picked at dawn.",
-      10_000,
+      20_000,
     );
     await waitForText(tracked, "#counter", "Bunches: 3");
     assert.equal(await wasReloaded(tracked), false);
@@ -255,7 +255,7 @@ Deno.test({
     await waitFor(async () => {
       const body = await (await fetch(new URL("/api/joke", dev.url))).json();
       return body.joke === "What do you call two bananas? A pair of slippers.";
-    }, { timeout: 10_000, message: "the API to answer the new joke" });
+    }, { timeout: 20_000, message: "the API to answer the new joke" });
 
     // New props for an island from a route edit: it renders with them in
     // place, its own state and the shared signal kept.
@@ -268,7 +268,7 @@ Deno.test({
       'product="Cavendish"',
       'product="Plantain"',
     );
-    await waitForText(tracked, "#add-to-cart", "Add Plantain to cart", 10_000);
+    await waitForText(tracked, "#add-to-cart", "Add Plantain to cart", 20_000);
     await waitForText(tracked, "#added", "Added 2 times");
     await waitForText(tracked, "#cart-badge", "Cart: 2");
     await tracked.page.click("#add-to-cart");
@@ -276,7 +276,7 @@ Deno.test({
 
     // An island: hot-swapped by Fast Refresh, its state kept.
     await edit(app, "islands/Counter.tsx", "Bunches:", "Bunches on shelf:");
-    await waitForText(tracked, "#counter", "Bunches on shelf: 3", 10_000);
+    await waitForText(tracked, "#counter", "Bunches on shelf: 3", 20_000);
 
     // A component used by a route (server) and by islands (browser).
     await edit(
@@ -299,9 +299,9 @@ Deno.test({
       "{children}",
       "<b>›</b> {children}",
     );
-    await waitForText(tracked, "#counter", "› Bunches on shelf: 3", 10_000);
+    await waitForText(tracked, "#counter", "› Bunches on shelf: 3", 20_000);
     await waitForText(tracked, "#add-to-cart", "› Add Plantain to cart");
-    await waitForText(about, "#about-button", "› Hi", 10_000);
+    await waitForText(about, "#about-button", "› Hi", 20_000);
     assert.equal(await wasReloaded(tracked), false);
 
     // Routes created and deleted while the server runs.
@@ -313,13 +313,13 @@ Deno.test({
       const response = await fetch(new URL("/new", dev.url));
       const text = await response.text();
       return response.status === 200 && text.includes("Brand new");
-    }, { timeout: 10_000, message: "/new to be served" });
+    }, { timeout: 20_000, message: "/new to be served" });
     await app.remove("routes/new.tsx");
     await waitFor(async () => {
       const response = await fetch(new URL("/new", dev.url));
       await response.body?.cancel();
       return response.status === 404;
-    }, { timeout: 10_000, message: "/new to answer 404" });
+    }, { timeout: 20_000, message: "/new to answer 404" });
 
     // One process all along.
     assert.ok(
@@ -355,7 +355,7 @@ Deno.test({
       const response = await fetch(dev.url);
       const text = await response.text();
       return response.status === 500 && text.includes("banana-error-frame");
-    }, { timeout: 10_000, message: "/ to answer 500" });
+    }, { timeout: 20_000, message: "/ to answer 500" });
     const broken = await (await fetch(dev.url)).text();
     assert.match(broken, /routes\/index\.tsx:\d+:\d+/);
     assert.match(broken, /&gt; +\d+ \|.*signal\(0;/);
@@ -366,7 +366,7 @@ Deno.test({
       tracked,
       `${OVERLAY} .message`,
       /routes\/index\.tsx/,
-      10_000,
+      20_000,
     );
     // A page opened while the route is broken gets the error page, and the
     // page itself once the route is fixed.
@@ -383,11 +383,11 @@ Deno.test({
     await waitFor(
       async () => (await tracked.page.locator(OVERLAY).count()) === 0,
       {
-        timeout: 10_000,
+        timeout: 20_000,
         message: "the overlay to close",
       },
     );
-    await waitForText(opened, "#title", "Banana Fruit Stand", 10_000);
+    await waitForText(opened, "#title", "Banana Fruit Stand", 20_000);
 
     // A throw while rendering: 500 with the .tsx line (source-mapped).
     await edit(
@@ -404,11 +404,11 @@ Deno.test({
       const response = await fetch(dev.url);
       const text = await response.text();
       return response.status === 500 && text.includes("Out of bananas");
-    }, { timeout: 10_000, message: "/ to answer 500 for the throw" });
+    }, { timeout: 20_000, message: "/ to answer 500 for the throw" });
     const thrown = await (await fetch(dev.url)).text();
     assert.match(thrown, new RegExp(`routes/index\\.tsx:${throwLine}:\\d+`));
     assert.match(thrown, new RegExp(`&gt; +${throwLine} \\|.*Out of bananas`));
-    await waitForText(tracked, `${OVERLAY} .message`, /Out of bananas/, 10_000);
+    await waitForText(tracked, `${OVERLAY} .message`, /Out of bananas/, 20_000);
 
     // With a _500 page, the app's page shows, the details below it.
     await app.write(
@@ -419,7 +419,7 @@ Deno.test({
       const response = await fetch(dev.url);
       const text = await response.text();
       return response.status === 500 && text.includes("Oops: Out of bananas");
-    }, { timeout: 10_000, message: "the _500 page to show" });
+    }, { timeout: 20_000, message: "the _500 page to show" });
     const withPage = await (await fetch(dev.url)).text();
     assert.match(withPage, /<nav class="bar">/);
     assert.match(
@@ -431,7 +431,7 @@ Deno.test({
     await waitFor(
       async () => (await tracked.page.locator(OVERLAY).count()) === 0,
       {
-        timeout: 10_000,
+        timeout: 20_000,
         message: "the overlay to close after the fix",
       },
     );
@@ -462,7 +462,7 @@ Deno.test({
       tracked,
       "#blurb",
       "Sweet, creamy and picked today.",
-      10_000,
+      20_000,
     );
     assert.equal(await tracked.page.evaluate("scrollY"), 1500);
     assert.equal(await wasReloaded(tracked), false);
@@ -481,7 +481,7 @@ Deno.test({
       tracked,
       "#blurb",
       "Sweet, creamy and picked at noon.",
-      10_000,
+      20_000,
     );
     assert.equal(await wasReloaded(tracked), false);
 
@@ -494,13 +494,13 @@ Deno.test({
     );
     await dev.waitForLine(/page reload \/: the page's <head> changed/, from);
     await waitFor(() => wasReloaded(tracked), {
-      timeout: 10_000,
+      timeout: 20_000,
       message: "the page to reload",
     });
     await waitFor(
       async () =>
         (await tracked.page.locator('meta[name="description"]').count()) === 1,
-      { timeout: 10_000, message: "the new <head>" },
+      { timeout: 20_000, message: "the new <head>" },
     );
   },
 });

@@ -69,7 +69,7 @@ Deno.test({
       await waitFor(async () => {
         await tracked.page.click("#counter");
         return (await tracked.page.textContent("#counter")) === "Bunches: 1";
-      }, { timeout: 10_000, message: "the counter island to hydrate" });
+      }, { timeout: 20_000, message: "the counter island to hydrate" });
       await markPage(tracked);
       // HMR runs through the handler too: a route edit reaches the page.
       const index = await app.read("routes/index.tsx");
@@ -81,7 +81,7 @@ Deno.test({
         tracked,
         "#blurb",
         "Sweet, creamy and picked by hand.",
-        10_000,
+        20_000,
       );
       await waitForText(tracked, "#counter", "Bunches: 1");
       assert.equal(await wasReloaded(tracked), false);
@@ -91,7 +91,7 @@ Deno.test({
       await waitFor(async () => {
         const text = await (await fetch(new URL("/own/joke", base))).text();
         return text.includes("A pair of slippers.");
-      }, { timeout: 10_000, message: "ssrLoadModule to load the edit" });
+      }, { timeout: 20_000, message: "ssrLoadModule to load the edit" });
     } finally {
       child.kill("SIGTERM");
       await child.status;
