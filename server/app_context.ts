@@ -220,7 +220,7 @@ function signalNumber(signal: Deno.Signal): number {
 
 /**
  * Stops the re-run CLI when its launcher is gone (killed by SIGKILL, say,
- * which it cannot pass on): checks once a second whether this process's
+ * which it cannot pass on): checks every 250 ms whether this process's
  * parent changed, then calls `stop`.
  */
 export function stopWhenLauncherExits(stop: () => void): void {
@@ -229,6 +229,6 @@ export function stopWhenLauncherExits(stop: () => void): void {
     if (Deno.ppid === launcher) return;
     clearInterval(timer);
     stop();
-  }, 1000);
+  }, 250);
   Deno.unrefTimer(timer);
 }
