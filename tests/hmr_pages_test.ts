@@ -28,7 +28,7 @@ import { startCliServer } from "./_cli_server.ts";
 const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** Time for a page's report of what it runs to reach the server. */
-const REPORT_MS = 300;
+const REPORT_MS = 1000;
 
 /** A module that shows `text` in `selector` and accepts its own updates. */
 function selfAccepting(selector: string, text: string): string {
