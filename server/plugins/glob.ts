@@ -10,7 +10,7 @@
  * @module
  */
 
-import { dirname, relative, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { init, parse } from "../npm/es_module_lexer.ts";
 import type { Plugin } from "../plugin.ts";
 import type { ModuleNode } from "../module_graph.ts";
@@ -320,7 +320,11 @@ export function globPlugin(options: GlobPluginOptions): Plugin {
       const file = id.split("?")[0];
       // Any module that is JavaScript by now (a `.ts` file, or a `.vue`
       // file a plugin compiled); a `?raw` string or CSS is left alone.
-      if (!code.includes("import.meta.glob") || file.startsWith("\0")) return;
+      // A file that no longer has a glob stops being rebuilt for new files.
+      if (!code.includes("import.meta.glob") || !isAbsolute(file)) {
+        globsOf.delete(file);
+        return;
+      }
       let calls: GlobCall[];
       const dir = dirname(file);
       const matchers: GlobMatcher[] = [];
@@ -343,7 +347,10 @@ export function globPlugin(options: GlobPluginOptions): Plugin {
         if (!(err instanceof GlobSyntaxError)) return;
         throw located(err, err.offset);
       }
-      if (calls.length === 0) return;
+      if (calls.length === 0) {
+        globsOf.delete(file);
+        return;
+      }
       const imports: string[] = [];
       const replacements: { start: number; end: number; text: string }[] = [];
       for (const [index, call] of calls.entries()) {

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { globPlugin } from "./glob.ts";
 import type { PluginContext, TransformResult } from "../plugin.ts";
 import { BananaError } from "../errors.ts";
+import type { ModuleNode } from "../module_graph.ts";
+import type { DevServer } from "../server.ts";
 
 async function withApp(
   files: string[],
@@ -87,5 +89,35 @@ Deno.test("import.meta.glob: calls in strings and comments are left alone; a non
       () => transform(root, `import.meta.glob("./*.ts", { base: "./pages" });`),
       /"base" is not supported/,
     );
+  });
+});
+
+Deno.test("import.meta.glob: a created file a glob matches rebuilds its importer, until the importer drops the glob", async () => {
+  await withApp(FILES, async (root) => {
+    const plugin = globPlugin({ root });
+    const id = `${root}/src/main.ts`;
+    const node = { url: "/src/main.ts" } as unknown as ModuleNode;
+    const server = {
+      moduleGraph: {
+        byFile: (file: string) => file === id ? [node] : [],
+      },
+    } as unknown as DevServer;
+    const created = (file: string) =>
+      plugin.handleHotUpdate!({
+        file,
+        timestamp: 1,
+        modules: [],
+        read: () => Promise.resolve(""),
+        server,
+      });
+    await plugin.transform!.call(
+      {} as PluginContext,
+      `import.meta.glob("./pages/*.ts")`,
+      id,
+    );
+    assert.deepEqual(await created(`${root}/src/pages/c.ts`), [node]);
+    assert.equal(await created(`${root}/src/other/c.ts`), undefined);
+    await plugin.transform!.call({} as PluginContext, `export {}`, id);
+    assert.equal(await created(`${root}/src/pages/d.ts`), undefined);
   });
 });
