@@ -100,7 +100,8 @@ Deno.test({
       "src/App.tsx": APP,
     });
     await using dev = await startServer(app.root);
-    await using tracked = await openPage(dev.url);
+    // The first load bundles React: slow when the machine is busy.
+    await using tracked = await openPage(dev.url, { timeout: 60_000 });
     await waitForText(tracked, "h1", "Vite + React + TS", 30_000);
     assert.equal(await tracked.page.title(), "Vite + React + TS");
     const logos = await tracked.page.evaluate(() =>
@@ -124,9 +125,9 @@ Deno.test({
     );
     await tracked.page.click("button");
     await tracked.page.click("button");
-    await waitForText(tracked, "button", "count is 2");
+    await waitForText(tracked, "button", "count is 2", 10_000);
     await app.write("src/App.tsx", APP.replace("count is", "clicks:"));
-    await waitForText(tracked, "button", "clicks: 2", 10_000);
+    await waitForText(tracked, "button", "clicks: 2", 20_000);
     assert.equal(tracked.loads, 0, "the page did not reload");
     assert.deepEqual(tracked.pageErrors, []);
   },
