@@ -78,6 +78,7 @@ import { fileToUrl } from "./resolver.ts";
 import {
   createClientEnvironment,
   type DevEnvironment,
+  type ViteModuleGraph,
   WatcherEvents,
 } from "./vite_compat.ts";
 
@@ -103,7 +104,8 @@ export interface DevServer {
   /** `http://localhost:5173/` once listening, else null. */
   readonly url: string | null;
   /** The module graph. */
-  readonly moduleGraph: ModuleGraph;
+  /** The module graph (with Vite's method names: `getModuleById`…). */
+  readonly moduleGraph: ModuleGraph & ViteModuleGraph;
   /**
    * The connected pages and which modules each runs (as each page reports
    * it). Read it; the HMR client and the server keep it current.
@@ -239,8 +241,8 @@ class BananaDevServer implements DevServer {
   get url(): string | null {
     return this.#url;
   }
-  get moduleGraph(): ModuleGraph {
-    return this.#state.graph;
+  get moduleGraph(): ModuleGraph & ViteModuleGraph {
+    return this.#state.environment.moduleGraph;
   }
   get pages(): PageRegistry<HotClient> {
     return this.#pages;

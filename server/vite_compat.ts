@@ -306,7 +306,10 @@ export function viteConfigFields(input: ViteConfigInput): ViteConfigFields {
   };
 }
 
-/** The module graph as Vite plugins use it (`environment.moduleGraph`). */
+/**
+ * The module graph as Vite plugins use it (`environment.moduleGraph`,
+ * `server.moduleGraph`): Vite's names over the server's graph.
+ */
 export interface ViteModuleGraph {
   getModuleById(id: string): ModuleNode | undefined;
   getModuleByUrl(url: string): Promise<ModuleNode | undefined>;
@@ -326,7 +329,8 @@ export interface DevEnvironment {
   mode: "dev";
   /** The resolved config, with `consumer: "client"`. */
   config: ResolvedConfig & { consumer: "client" };
-  moduleGraph: ViteModuleGraph;
+  /** The server's module graph, with Vite's method names. */
+  moduleGraph: ModuleGraph & ViteModuleGraph;
   /** The server's hot channel (`send`, `on`, `off`). */
   hot: {
     send(...args: unknown[]): void;
@@ -365,7 +369,7 @@ export function createClientEnvironment(
   input: ClientEnvironmentInput,
 ): DevEnvironment {
   const { graph } = input;
-  const moduleGraph: ViteModuleGraph = {
+  const methods: ViteModuleGraph = {
     getModuleById: (id) => graph.get(input.urlForId(id)),
     getModuleByUrl: (url) =>
       Promise.resolve(graph.get(input.normalizeUrl(url))),
@@ -384,11 +388,14 @@ export function createClientEnvironment(
       return graph.fileToModules;
     },
   };
+  // The server's own graph gets Vite's method names too: plugins reach it
+  // as `server.moduleGraph` as often as through the environment.
+  Object.defineProperties(graph, Object.getOwnPropertyDescriptors(methods));
   return {
     name: "client",
     mode: "dev",
     config: { ...input.config, consumer: "client" },
-    moduleGraph,
+    moduleGraph: graph as ModuleGraph & ViteModuleGraph,
     hot: input.hot,
     logger: input.config.logger,
     transformRequest: input.transformRequest,

@@ -113,6 +113,15 @@ Deno.test("Vite plugin context: environment, meta, config fields, filters, hook 
     client.moduleGraph.getModulesByFile(`${app.root}/src/main.ts`)?.size,
     1,
   );
+  // The server's graph answers to Vite's names too.
+  equal(
+    server!.moduleGraph.getModuleById(`${app.root}/src/main.ts`),
+    node,
+  );
+  equal(
+    (await server!.moduleGraph.getModuleByUrl("/src/main.ts?t=123"))?.url,
+    "/src/main.ts",
+  );
 
   // createResolver resolves relative files, aliases and extensions.
   const resolveTs = config!.createResolver({ extensions: [".ts"] });
