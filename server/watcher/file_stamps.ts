@@ -1,0 +1,161 @@
+/**
+ * File stamps (mtime, size, inode): what tells that a file's content changed
+ * without reading it. {@linkcode FileStamps} keeps the last known stamp of
+ * every file of the tree, so that changes whose events were lost can still
+ * be found, and checks the paths of a batch on disk.
+ *
+ * @module
+ */
+
+import { sep as SEPARATOR } from "node:path";
+import type { FileChangeKind } from "./types.ts";
+
+/** What tells a file's content changed without reading it. */
+export interface FileStamp {
+  /** Last modification, in ms since the epoch (0 if unknown). */
+  mtimeMs: number;
+  /** Size in bytes. */
+  size: number;
+  /** Inode, where the platform has one: an atomic save makes a new one. */
+  ino: number | null;
+}
+
+/** The stamp of a file from its `Deno.stat`. */
+export function stampOf(info: Deno.FileInfo): FileStamp {
+  return {
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    size: info.size,
+    ino: info.ino,
+  };
+}
+
+/** True when two stamps describe the same content. */
+export function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
+}
+
+/** Stats in flight at once while stamping a tree. */
+const STAT_CONCURRENCY = 8;
+
+/**
+ * The stamps of every file under `root` that `isIgnored` lets through.
+ * Symlinked directories are not followed; paths that vanish are skipped.
+ * A few stats at a time: Deno runs each on a pool thread, and a thousand at
+ * once grew the server by up to 15 MB of threads.
+ */
+export async function stampTree(
+  root: string,
+  isIgnored: (path: string) => boolean,
+): Promise<Map<string, FileStamp>> {
+  const files: string[] = [];
+  const list = async (dir: string) => {
+    const subdirs: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        const path = `${dir}${SEPARATOR}${entry.name}`;
+        if (isIgnored(path)) continue;
+        if (entry.isDirectory) subdirs.push(path);
+        else if (entry.isFile) files.push(path);
+      }
+    } catch { /* removed meanwhile */ }
+    for (const subdir of subdirs) await list(subdir);
+  };
+  await list(root);
+  const stamps = new Map<string, FileStamp>();
+  let next = 0;
+  const stampRest = async () => {
+    while (next < files.length) {
+      const path = files[next++];
+      try {
+        stamps.set(path, stampOf(await Deno.stat(path)));
+      } catch { /* removed meanwhile */ }
+    }
+  };
+  await Promise.all(Array.from({ length: STAT_CONCURRENCY }, stampRest));
+  return stamps;
+}
+
+/**
+ * The last known stamp of every file under a root. It starts with a walk of
+ * the tree ({@linkcode FileStamps.ready}); each checked batch and each tree
+ * check brings it up to date.
+ */
+export class FileStamps {
+  #root: string;
+  #isIgnored: (path: string) => boolean;
+  #stamps = new Map<string, FileStamp>();
+  /** Resolves once the first walk of the tree is recorded. */
+  readonly ready: Promise<void>;
+
+  /** Starts the first walk of `root`. */
+  constructor(root: string, isIgnored: (path: string) => boolean) {
+    this.#root = root;
+    this.#isIgnored = isIgnored;
+    this.ready = stampTree(root, isIgnored).then((tree) => {
+      // Batches checked meanwhile stamped their files more recently.
+      for (const [path, stamp] of tree) {
+        if (!this.#stamps.has(path)) this.#stamps.set(path, stamp);
+      }
+    });
+  }
+
+  /**
+   * Checks `paths` on disk: a file is an update, a missing path a delete. A
+   * directory (created or moved in) reports its files whose stamps differ
+   * (files written into it before its watch was set up have no events of
+   * their own); a removed directory reports the files known inside it as
+   * deletes (it is one event: its files went with it).
+   */
+  async check(paths: Iterable<string>): Promise<Map<string, FileChangeKind>> {
+    const changes = new Map<string, FileChangeKind>();
+    for (const path of paths) {
+      try {
+        const info = await Deno.stat(path);
+        if (info.isFile) {
+          changes.set(path, "update");
+          this.#stamps.set(path, stampOf(info));
+        } else if (info.isDirectory) {
+          for (const [file, stamp] of await stampTree(path, this.#isIgnored)) {
+            const known = this.#stamps.get(file);
+            if (known && sameStamp(known, stamp)) continue;
+            changes.set(file, "update");
+            this.#stamps.set(file, stamp);
+          }
+        }
+      } catch {
+        changes.set(path, "delete");
+        this.#stamps.delete(path);
+        const inside = path + SEPARATOR;
+        for (const file of [...this.#stamps.keys()]) {
+          if (!file.startsWith(inside)) continue;
+          changes.set(file, "delete");
+          this.#stamps.delete(file);
+        }
+      }
+    }
+    return changes;
+  }
+
+  /**
+   * Walks the tree and returns what differs on disk from the known stamps,
+   * except paths `skip` accepts (paths whose events are pending: their own
+   * batch reports them); the walk becomes the known stamps.
+   */
+  async unreported(
+    skip: (path: string) => boolean,
+  ): Promise<Map<string, FileChangeKind>> {
+    const changes = new Map<string, FileChangeKind>();
+    await this.ready;
+    const tree = await stampTree(this.#root, this.#isIgnored);
+    for (const [path, stamp] of tree) {
+      const known = this.#stamps.get(path);
+      if (skip(path) || (known && sameStamp(known, stamp))) continue;
+      changes.set(path, "update");
+    }
+    for (const path of this.#stamps.keys()) {
+      if (!tree.has(path) && !skip(path)) changes.set(path, "delete");
+    }
+    this.#stamps = tree;
+    return changes;
+  }
+}
