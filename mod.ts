@@ -18,14 +18,14 @@
  * @module
  */
 
-import type { DevServer, InlineConfig } from "./server/server.ts";
+import type { DevServer, InlineConfig } from "./server/types.ts";
 
 export type {
   DevServer,
   HotApi,
   InlineConfig,
   Middleware,
-} from "./server/server.ts";
+} from "./server/types.ts";
 export { defineConfig } from "./server/define_config.ts";
 export { vue } from "./server/plugins/vue.ts";
 export type { VuePluginOptions } from "./server/plugins/vue.ts";
@@ -34,7 +34,7 @@ export type {
   ResolvedConfig,
   ServerOptions,
   UserConfig,
-} from "./server/config.ts";
+} from "./server/types.ts";
 export type {
   ConfigEnv,
   HmrContext,
@@ -45,7 +45,7 @@ export type {
   PluginOption,
   ResolveIdResult,
   TransformResult,
-} from "./server/plugin.ts";
+} from "./server/types.ts";
 export type { ModuleGraph, ModuleNode } from "./server/module_graph.ts";
 export type {
   BananaHotContext,

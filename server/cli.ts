@@ -13,8 +13,8 @@ import {
   runAppContextCommand,
   stopWhenLauncherExits,
 } from "./app_context.ts";
-import type { UserConfig } from "./config.ts";
-import type { DevServer } from "./server.ts";
+import type { UserConfig } from "./types.ts";
+import type { DevServer } from "./types.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** The package version. */

@@ -6,7 +6,7 @@
  */
 
 import { transformWithRefresh } from "./refresh_transform.ts";
-import type { ResolvedConfig } from "./config.ts";
+import type { ResolvedConfig } from "./types.ts";
 import type { ClientEnv } from "../client/env.ts";
 import { contentHash } from "./hash.ts";
 import { matchesEtag } from "./static.ts";

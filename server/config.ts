@@ -8,179 +8,19 @@
 
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Plugin, PluginOption } from "./plugin.ts";
 import { DEFAULT_FS_DENY } from "./fs_deny.ts";
 import type { ImportMap } from "./import_map.ts";
 import type { PackageFiles } from "./package_files.ts";
-import { type ViteConfigFields, viteConfigFields } from "./vite_compat.ts";
+import { viteConfigFields } from "./vite_compat.ts";
 import { importAppModule } from "./app_module.ts";
 
-/** HMR options (`server.hmr`). */
-export interface HmrOptions {
-  /** Port of a separate WebSocket server. Default: the HTTP server's port. */
-  port?: number;
-  /** Host the separate WebSocket server listens on. Default: `server.host`. */
-  host?: string;
-  /** Protocol the client connects with. Default: `ws` (`wss` on https pages). */
-  protocol?: "ws" | "wss";
-  /** Port the client connects to (behind a proxy). Default: `port`. */
-  clientPort?: number;
-  /** WebSocket path. Default: `/@banana/hmr`. */
-  path?: string;
-  /** Show the error overlay. Default: `true`. */
-  overlay?: boolean;
-  /** Show the update status badge. Default: `true`. */
-  indicator?: boolean;
-  /**
-   * Reload the page when an update cannot be applied (a `dispose` handler
-   * or accept callback threw, or it timed out). New code that throws while
-   * it is evaluated (a top-level throw, an import failing at run time)
-   * never reloads: the old instance keeps running and the overlay shows
-   * the error. Default: `true`.
-   */
-  reload?: boolean;
-  /**
-   * Fast Refresh (Preact, React) only. When a component module is edited
-   * and one of its exports that is not a component changed value (a
-   * constant, a helper, a context), or an export was added or removed:
-   * with `false`, the module invalidates itself and the update propagates
-   * to its importers, which re-run with the new values (a page reload when
-   * no importer accepts it), as React Fast Refresh does; with `true`, the
-   * module is hot-swapped anyway: its components are replaced in place and
-   * keep their state, while the modules that imported its other exports
-   * keep the old values until they are edited or the page reloads. Edits
-   * that touch components only are hot-swapped either way. Default:
-   * `false`.
-   */
-  preserveState?: boolean;
-  /** An update not applied within this many ms falls back to a reload. Default: 30000. */
-  timeout?: number;
-}
-
-/** Server options (`server`). */
-export interface ServerOptions {
-  /** Default: 5173 (the next free port when taken, unless `strictPort`). */
-  port?: number;
-  /** Default: `localhost`. */
-  host?: string;
-  /** Fail instead of trying the next port. Default: `false`. */
-  strictPort?: boolean;
-  /** Open the browser on start. Default: `false`. */
-  open?: boolean;
-  /** Extra `Host` header values to accept (DNS-rebinding guard). */
-  allowedHosts?: string[];
-  /**
-   * Do not listen: the app's own server calls `server.handler(request)`
-   * (as Vite's middleware mode). The watcher and HMR run as usual; the
-   * HMR WebSocket upgrade goes through the handler too. Default: `false`.
-   */
-  middlewareMode?: boolean;
-  /** Which files may be read for the browser. */
-  fs?: {
-    /** Directories outside the root that may be served (`fs.allow`). */
-    allow?: string[];
-    /**
-     * Files never served, even inside the root; replaces the default list.
-     * Each pattern is matched against the path of the file a request reads
-     * (after decoding, `..` and symlinks), relative to the root, segment by
-     * segment and case-insensitively: `*`, `?`, `{a,b}` within a segment,
-     * `**` across segments; a pattern matches at any depth unless it starts
-     * with `/`, and denies everything below a folder it matches. A refused
-     * request gets 403 naming the pattern. Default ({@linkcode
-     * DEFAULT_FS_DENY}): `.env`, `.env.*`, `*.{crt,pem}`, `**\/.git/**`,
-     * `*.key`, `*.p12`, `*.pfx`, `id_rsa*`, `id_dsa*`, `id_ecdsa*`,
-     * `id_ed25519*`, `.npmrc`, `.netrc`, `.ssh/**`, `.aws/**`,
-     * `.docker/config.json`.
-     */
-    deny?: string[];
-  };
-  /** `false` for live reload; an object to tune HMR. Default: `true`. */
-  hmr?: boolean | HmrOptions;
-}
-
-/** The contents of `banana.config.ts`. */
-export interface UserConfig {
-  /** App root. Default: the directory given on the command line, else cwd. */
-  root?: string;
-  /** Static files served at `/`. Default: `public`. */
-  publicDir?: string | false;
-  /** Cache directory. Default: `<root>/.banana`. */
-  cacheDir?: string;
-  server?: ServerOptions;
-  /** Plugins; Vite plugins (typed against Vite's own types) are accepted. */
-  plugins?: PluginOption[];
-  resolve?: { alias?: Record<string, string> };
-  /** Global constant replacements, as in Vite (`{ __APP__: '"x"' }`). */
-  define?: Record<string, string>;
-  css?: { modules?: Record<string, unknown>; postcss?: string | object };
-  /** `silent` hides the server's log lines. Default: `info`. */
-  logLevel?: "info" | "silent";
-  /**
-   * What compiles TypeScript/JSX: `oxc` (in process, ~0.1 ms a module) or
-   * `esbuild` (its service process, ~1 ms a module). Default: `oxc`.
-   */
-  compiler?: "oxc" | "esbuild";
-  /** Mode string exposed as `import.meta.env.MODE`. Default: `development`. */
-  mode?: string;
-  /**
-   * The folder of the `.env`, `.env.local`, `.env.[mode]` and
-   * `.env.[mode].local` files, relative to the root. Default: the root.
-   */
-  envDir?: string;
-  /**
-   * Variables whose name starts with one of these reach `import.meta.env`;
-   * replaces the default `["VITE_", "BANANA_"]`. An empty prefix is refused
-   * (it would send every variable, secrets included, to the browser).
-   */
-  envPrefix?: string | string[];
-  /** The config file to read (CLI `--config`); `false` skips config files. */
-  configFile?: string | false;
-}
-
-/**
- * Config after defaults, with absolute paths. It also carries the fields of
- * Vite's resolved config that Vite plugins read ({@linkcode ViteConfigFields}).
- */
-export interface ResolvedConfig extends ViteConfigFields {
-  root: string;
-  publicDir: string | null;
-  cacheDir: string;
-  configFile: string | null;
-  server: {
-    port: number;
-    host: string;
-    strictPort: boolean;
-    open: boolean;
-    allowedHosts: string[];
-    middlewareMode: boolean;
-    fs: { allow: string[]; deny: readonly string[] };
-    /** Vite's spelling of {@linkcode ResolvedConfig.hmr}: `false` when off. */
-    hmr: ResolvedConfig["hmr"] | false;
-  };
-  /** `null` when HMR is off (`--no-hmr`): any change reloads the page. */
-  hmr:
-    | Required<Omit<HmrOptions, "port" | "host" | "clientPort">> & {
-      port: number | null;
-      host: string | null;
-      clientPort: number | null;
-    }
-    | null;
-  plugins: Plugin[];
-  alias: Record<string, string>;
-  define: Record<string, string>;
-  css: {
-    modules: Record<string, unknown>;
-    postcss: string | object | null;
-    /** Vite's option; CSS gets no source maps here. */
-    devSourcemap: false;
-  };
-  logLevel: "info" | "silent";
-  compiler: "oxc" | "esbuild";
-  mode: string;
-  /** Absolute folder of the `.env` files. */
-  envDir: string;
-  envPrefix: string[];
-}
+export type {
+  HmrOptions,
+  ResolvedConfig,
+  ServerOptions,
+  UserConfig,
+} from "./types.ts";
+import type { Plugin, ResolvedConfig, UserConfig } from "./types.ts";
 
 export { defineConfig } from "./define_config.ts";
 

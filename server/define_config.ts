@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { UserConfig } from "./config.ts";
+import type { UserConfig } from "./types.ts";
 
 /**
  * Types a config object for `banana.config.ts`.

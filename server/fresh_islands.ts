@@ -13,7 +13,7 @@
  */
 
 import { join, relative } from "node:path";
-import type { Plugin } from "./plugin.ts";
+import type { Plugin } from "./types.ts";
 import { isScriptPath } from "./plugins/esbuild.ts";
 import { fileToUrl } from "./resolver.ts";
 

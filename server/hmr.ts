@@ -34,8 +34,8 @@ import {
 import { contentHash } from "./hash.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import type { FileChangeKind } from "./watcher.ts";
-import type { HmrContext, Plugin } from "./plugin.ts";
-import type { DevServer } from "./server.ts";
+import type { HmrContext, Plugin } from "./types.ts";
+import type { DevServer } from "./types.ts";
 
 /**
  * Most code (in UTF-16 units) an update carries inline; modules past it

@@ -23,12 +23,8 @@ import {
   type TextEdit,
 } from "./import_analysis.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
-import {
-  type LoadResult,
-  type Plugin,
-  type PluginContext,
-  toTransformResult,
-} from "./plugin.ts";
+import { toTransformResult } from "./plugin.ts";
+import type { LoadResult, Plugin, PluginContext } from "./types.ts";
 import { BananaError, codeFrame, offsetToLineColumn } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 import type { DepBundler } from "./deps.ts";
@@ -51,14 +47,16 @@ import {
   suggestSpecifier,
 } from "./sloppy_imports.ts";
 import type { InlineModule } from "../client/payload.ts";
-import {
-  type DevEnvironment,
-  ROLLUP_VERSION,
-  VITE_VERSION,
-} from "./vite_compat.ts";
+import { ROLLUP_VERSION, VITE_VERSION } from "./vite_compat.ts";
+import type { DevEnvironment } from "./types.ts";
 
-/** URL of the HMR client runtime. */
-export const CLIENT_URL = "/@banana/client/client.ts";
+export {
+  CLIENT_URL,
+  isModuleRequest,
+  stripFreshness,
+  withParam,
+} from "./module_urls.ts";
+import { CLIENT_URL, withParam } from "./module_urls.ts";
 
 /**
  * The global each module served with HMR pushes its URL (with version) to
@@ -142,27 +140,6 @@ function hookOptions(): { ssr: boolean } {
   return { ssr: false };
 }
 
-const FRESHNESS_PARAMS = /(?:^|&)(?:t|v)=[^&]*/g;
-
-/** Removes the `t=` / `v=` freshness params: the graph's key for a URL. */
-export function stripFreshness(url: string): string {
-  const q = url.indexOf("?");
-  if (q < 0) return url;
-  const query = url.slice(q + 1).replace(FRESHNESS_PARAMS, "").replace(
-    /^&/,
-    "",
-  );
-  return query ? `${url.slice(0, q)}?${query}` : url.slice(0, q);
-}
-
-/** True when a request URL is for a module the pipeline serves as JS. */
-export function isModuleRequest(url: string): boolean {
-  const [path, query = ""] = url.split("?", 2);
-  if (path.startsWith("/@id/")) return true;
-  if (/(?:^|&)(?:import|raw|url|inline)(?:[=&]|$)/.test(query)) return true;
-  return isScriptPath(path);
-}
-
 /**
  * The query of a file's id as plugins see it, as in Vite: the `import`
  * marker of URLs is dropped (`/abs/a.css` is CSS imported from JS), and a
@@ -176,11 +153,6 @@ function idQuery(file: string, query: string | undefined): string {
   if (!imported && !special && !isScriptPath(file)) params.set("direct", "");
   const text = params.toString().replace(/=(?=&|$)/g, "");
   return text ? `?${text}` : "";
-}
-
-/** Appends `param` (`name=value`) to `url`'s query. */
-export function withParam(url: string, param: string): string {
-  return url + (url.includes("?") ? "&" : "?") + param;
 }
 
 /**

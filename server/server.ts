@@ -13,9 +13,8 @@ import {
   findConfigFile,
   loadConfigFile,
   mergeConfig,
-  type ResolvedConfig,
-  type UserConfig,
 } from "./config.ts";
+import type { ResolvedConfig, UserConfig } from "./types.ts";
 import { type AppDenoConfig, loadAppDenoConfig } from "./import_map.ts";
 import { loadEnvFiles } from "./env_files.ts";
 import { ModuleGraph } from "./module_graph.ts";
@@ -33,7 +32,7 @@ import {
   PackageFiles,
   servePackageFile,
 } from "./package_files.ts";
-import { HotChannel, type HotClient, type HotListener } from "./hot_channel.ts";
+import { HotChannel, type HotClient } from "./hot_channel.ts";
 import { HmrEngine, type InvalidateData } from "./hmr.ts";
 import {
   PAGE_MODULES_EVENT,
@@ -62,11 +61,11 @@ import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
 import { oxcPlugin } from "./plugins/oxc.ts";
 import { stopSassCompilers } from "./sass_compiler.ts";
-import { normalizePlugins, type Plugin, sortPlugins } from "./plugin.ts";
+import { normalizePlugins, sortPlugins } from "./plugin.ts";
+import type { Plugin } from "./types.ts";
 import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
 import { serveClientFile } from "./client_files.ts";
 import { OPEN_IN_EDITOR_PATH, openInEditor } from "./open_in_editor.ts";
-import type { HotPayload } from "../client/payload.ts";
 import { SsrEnvironment } from "./ssr_environment.ts";
 import { FreshApp, freshPluginOptions, isFreshApp } from "./fresh_app.ts";
 import {
@@ -75,84 +74,11 @@ import {
   ISLANDS_MODULE_URL,
 } from "./fresh_islands.ts";
 import { fileToUrl } from "./resolver.ts";
-import {
-  createClientEnvironment,
-  type DevEnvironment,
-  type ViteModuleGraph,
-  WatcherEvents,
-} from "./vite_compat.ts";
+import { createClientEnvironment, WatcherEvents } from "./vite_compat.ts";
+import type { DevEnvironment, ViteModuleGraph } from "./types.ts";
 
-/** A request handler added with `server.middlewares.use()`. */
-export type Middleware = (
-  request: Request,
-  next: () => Promise<Response>,
-) => Response | Promise<Response>;
-
-/** The server's hot channel as plugins and tools see it. */
-export interface HotApi {
-  send(payload: HotPayload): void;
-  send(event: string, data?: unknown): void;
-  on(event: string, listener: HotListener): void;
-  off(event: string, listener: HotListener): void;
-  readonly clients: Set<HotClient>;
-}
-
-/** A running (or ready to run) dev server. */
-export interface DevServer {
-  /** The resolved configuration. */
-  readonly config: ResolvedConfig;
-  /** `http://localhost:5173/` once listening, else null. */
-  readonly url: string | null;
-  /** The module graph. */
-  /** The module graph (with Vite's method names: `getModuleById`…). */
-  readonly moduleGraph: ModuleGraph & ViteModuleGraph;
-  /**
-   * The connected pages and which modules each runs (as each page reports
-   * it). Read it; the HMR client and the server keep it current.
-   */
-  readonly pages: PageRegistry<HotClient>;
-  /** Sends payloads and custom events to pages; listens to theirs. */
-  readonly hot: HotApi;
-  /** Alias of `hot`, for Vite plugins that use `server.ws`. */
-  readonly ws: HotApi;
-  /** Adds request handlers that run before the built-in ones. */
-  readonly middlewares: { use(handler: Middleware): void };
-  /**
-   * Vite's environments: `client`, the browser's (its `config`,
-   * `moduleGraph`, `hot`), the one every module is built for.
-   */
-  readonly environments: { client: DevEnvironment };
-  /**
-   * File events as Vite plugins expect them (`on("change" | "add" |
-   * "unlink", file => …)`), fed by the server's watcher.
-   */
-  readonly watcher: WatcherEvents;
-  /** Starts listening; resolves once the socket is bound. */
-  listen(): Promise<DevServer>;
-  /** Stops the server, the watcher and every socket. */
-  close(): Promise<void>;
-  /** Reloads the config and plugins in-process (same port), then reloads pages. */
-  restart(): Promise<void>;
-  /** The browser-ready code for a module URL. */
-  transformRequest(url: string): Promise<{ code: string }>;
-  /**
-   * Loads a module of the app in the server environment (Deno, this
-   * process) and returns its namespace, as Vite's `ssrLoadModule`: `url` is
-   * root-relative (`/routes/index.tsx`) or an absolute path in the root.
-   * After an edit of it or of anything it imports, the next call gives a
-   * fresh instance; unchanged modules keep theirs.
-   */
-  ssrLoadModule(url: string): Promise<Record<string, unknown>>;
-  /**
-   * Answers one request as the dev server would (pages, modules, routes,
-   * the HMR WebSocket upgrade): for `server.middlewareMode`, where the
-   * app's own `Deno.serve` (or Hono, …) calls it.
-   */
-  handler(request: Request): Promise<Response>;
-}
-
-/** Config for `createServer`: a user config, plus the CLI's overrides. */
-export type InlineConfig = UserConfig;
+export type { DevServer, HotApi, InlineConfig, Middleware } from "./types.ts";
+import type { DevServer, HotApi, InlineConfig, Middleware } from "./types.ts";
 
 /** Everything that is rebuilt on a restart (config edits). */
 interface ServerState {

@@ -26,7 +26,7 @@ import { type BuiltModule, ModulePipeline } from "./module_pipeline.ts";
 import { importEdits, spliceEdits, type TextEdit } from "./import_analysis.ts";
 import type { AppDenoConfig } from "./import_map.ts";
 import type { DepBundler } from "./deps.ts";
-import type { Plugin } from "./plugin.ts";
+import type { Plugin } from "./types.ts";
 import { fileToUrl, resolveSpecifier } from "./resolver.ts";
 import { isScriptPath } from "./plugins/esbuild.ts";
 import { jsxRuntimeFrom, oxcError } from "./plugins/oxc.ts";

@@ -16,13 +16,29 @@
  * @module
  */
 
-import { EventEmitter } from "node:events";
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { ResolvedConfig } from "./config.ts";
-import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
+import type { ModuleGraph } from "./module_graph.ts";
 import type { ImportMap } from "./import_map.ts";
 import { resolveSpecifier } from "./resolver.ts";
 import type { PackageFiles } from "./package_files.ts";
+import type {
+  DevEnvironment,
+  Logger,
+  ResolvedConfig,
+  ResolveFn,
+  ResolverOptions,
+  ViteConfigFields,
+  ViteModuleGraph,
+} from "./types.ts";
+
+export type {
+  DevEnvironment,
+  Logger,
+  ResolveFn,
+  ResolverOptions,
+  ViteConfigFields,
+  ViteModuleGraph,
+} from "./types.ts";
 
 /**
  * The Vite release whose plugin API this server follows (reported as
@@ -32,20 +48,6 @@ export const VITE_VERSION = "7.1.0";
 
 /** The Rollup release reported as `this.meta.rollupVersion`. */
 export const ROLLUP_VERSION = "4.46.0";
-
-/** Vite's logger (`config.logger`). */
-export interface Logger {
-  info(message: string, options?: object): void;
-  warn(message: string, options?: object): void;
-  /** Logs `message` once per server. */
-  warnOnce(message: string, options?: object): void;
-  error(message: string, options?: { error?: unknown }): void;
-  /** A no-op: the terminal is never cleared. */
-  clearScreen(type: string): void;
-  /** True for an error this logger printed. */
-  hasErrorLogged(error: unknown): boolean;
-  hasWarned: boolean;
-}
 
 /**
  * Creates the logger plugins get as `config.logger`: lines like the
@@ -86,70 +88,6 @@ export function createLogger(logLevel: "info" | "silent"): Logger {
     },
   };
   return logger;
-}
-
-/** Options of a resolver from {@linkcode ViteConfigFields.createResolver}. */
-export interface ResolverOptions {
-  /** Extensions tried on a file given without one. */
-  extensions?: string[];
-  /** `package.json` fields naming a package's entry (`style`, `module`). */
-  mainFields?: string[];
-  /** Export conditions (`style`, `import`…). */
-  conditions?: string[];
-  /** Try `dir/index.<ext>` for a directory. */
-  tryIndex?: boolean;
-  /** A bare name is tried as a relative file first (CSS `@import "a.css"`). */
-  preferRelative?: boolean;
-}
-
-/**
- * `(id, importer, aliasOnly, ssr)` → an absolute file, or undefined: the
- * resolver `config.createResolver()` returns, as in Vite.
- */
-export type ResolveFn = (
-  id: string,
-  importer?: string,
-  aliasOnly?: boolean,
-  ssr?: boolean,
-) => Promise<string | undefined>;
-
-/** The fields of Vite's resolved config that plugins read. */
-export interface ViteConfigFields {
-  command: "serve";
-  isProduction: false;
-  /** The public base path. Always `/`. */
-  base: string;
-  /** `import.meta.env` as plugins see it. */
-  env: Record<string, string | boolean>;
-  /** Build options: this server does not build; values a dev server has. */
-  build: {
-    ssr: false;
-    sourcemap: false;
-    cssMinify: false;
-    minify: false;
-    watch: null;
-    outDir: string;
-    assetsDir: string;
-  };
-  logger: Logger;
-  /** Vite's `resolve` options (aliases, conditions…). */
-  resolve: {
-    alias: { find: string; replacement: string }[];
-    conditions: string[];
-    mainFields: string[];
-    extensions: string[];
-    dedupe: string[];
-    preserveSymlinks: false;
-  };
-  /** Options for Vite's esbuild / Oxc transforms: none here. */
-  esbuild: Record<string, never>;
-  oxc: Record<string, never>;
-  /**
-   * A resolver with Vite's signature, through this server's rules: relative
-   * paths, aliases, the app's import map, and `npm:` packages (their files
-   * picked by `conditions` / `mainFields`).
-   */
-  createResolver(options?: ResolverOptions): ResolveFn;
 }
 
 /** What {@linkcode viteConfigFields} needs. */
@@ -306,41 +244,6 @@ export function viteConfigFields(input: ViteConfigInput): ViteConfigFields {
   };
 }
 
-/**
- * The module graph as Vite plugins use it (`environment.moduleGraph`,
- * `server.moduleGraph`): Vite's names over the server's graph.
- */
-export interface ViteModuleGraph {
-  getModuleById(id: string): ModuleNode | undefined;
-  getModuleByUrl(url: string): Promise<ModuleNode | undefined>;
-  getModulesByFile(file: string): Set<ModuleNode> | undefined;
-  /** Drops the module's build: the next request builds it again. */
-  invalidateModule(node: ModuleNode): void;
-  invalidateAll(): void;
-  /** Read-only: the graph is the only writer of module state. */
-  readonly urlToModuleMap: ReadonlyMap<string, ModuleNode>;
-  /** Read-only: the graph is the only writer of module state. */
-  readonly fileToModulesMap: ReadonlyMap<string, ReadonlySet<ModuleNode>>;
-}
-
-/** The browser environment (`server.environments.client`). */
-export interface DevEnvironment {
-  name: "client";
-  mode: "dev";
-  /** The resolved config, with `consumer: "client"`. */
-  config: ResolvedConfig & { consumer: "client" };
-  /** The server's module graph, with Vite's method names. */
-  moduleGraph: ModuleGraph & ViteModuleGraph;
-  /** The server's hot channel (`send`, `on`, `off`). */
-  hot: {
-    send(...args: unknown[]): void;
-    on(event: string, listener: (...args: never[]) => void): void;
-    off(event: string, listener: (...args: never[]) => void): void;
-  };
-  logger: Logger;
-  transformRequest(url: string): Promise<{ code: string }>;
-}
-
 /** What {@linkcode createClientEnvironment} needs from the server. */
 export interface ClientEnvironmentInput {
   config: ResolvedConfig;
@@ -402,27 +305,4 @@ export function createClientEnvironment(
   };
 }
 
-/**
- * `server.watcher`: Vite's is a chokidar watcher; plugins listen to its
- * `change`, `add` and `unlink` events. This one is fed by the server's own
- * watcher; `add()` and `unwatch()` do nothing (the whole root is watched).
- */
-export class WatcherEvents extends EventEmitter {
-  /** Accepted for compatibility: the whole root is watched already. */
-  add(_paths: string | string[]): this {
-    return this;
-  }
-  /** Accepted for compatibility. */
-  unwatch(_paths: string | string[]): this {
-    return this;
-  }
-  /** Emits `change`/`add`/`unlink` (and `all`) for one changed file. */
-  report(event: "change" | "add" | "unlink", file: string): void {
-    try {
-      this.emit(event, file);
-      this.emit("all", event, file);
-    } catch (err) {
-      console.error(`[banana] a watcher.on("${event}") listener threw:`, err);
-    }
-  }
-}
+export { WatcherEvents } from "./watcher_events.ts";

@@ -11,7 +11,7 @@
  */
 
 import { relative } from "node:path";
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 import { BananaError } from "../errors.ts";
 import { contentHash } from "../hash.ts";
 import { isInside } from "../path_safety.ts";

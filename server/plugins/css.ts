@@ -22,11 +22,11 @@
  */
 
 import { basename, dirname, relative } from "node:path";
-import type { ResolvedConfig } from "../config.ts";
+import type { ResolvedConfig } from "../types.ts";
 import type { ModuleNode } from "../module_graph.ts";
 import type { AppDenoConfig } from "../import_map.ts";
-import type { Plugin } from "../plugin.ts";
-import type { DevServer } from "../server.ts";
+import type { Plugin } from "../types.ts";
+import type { DevServer } from "../types.ts";
 import { isModuleRequest, stripFreshness } from "../module_pipeline.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "../errors.ts";
 import { contentHash } from "../hash.ts";

@@ -17,7 +17,7 @@
 import { relative } from "node:path";
 import type { ImportMap } from "../import_map.ts";
 import { resolveWithImportMap } from "../import_map.ts";
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 import { BananaError, codeFrame } from "../errors.ts";
 import { normalizeDepSpecifier } from "../dep_specifier.ts";
 import {

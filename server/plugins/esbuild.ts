@@ -9,7 +9,7 @@
 import * as esbuild from "../npm/esbuild.ts";
 import { relative } from "node:path";
 import type { AppCompilerOptions } from "../import_map.ts";
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 import { BananaError, codeFrame } from "../errors.ts";
 
 import { isScriptPath, SCRIPT_EXTENSIONS } from "./script_path.ts";

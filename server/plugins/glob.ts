@@ -12,7 +12,7 @@
 
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { init, parse } from "../npm/es_module_lexer.ts";
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 import type { ModuleNode } from "../module_graph.ts";
 import { BananaError, codeFrame, offsetToLineColumn } from "../errors.ts";
 import { type GlobMatcher, globMatcher, walkGlob } from "../glob_pattern.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { globPlugin } from "./glob.ts";
-import type { PluginContext, TransformResult } from "../plugin.ts";
+import type { PluginContext, TransformResult } from "../types.ts";
 import { BananaError } from "../errors.ts";
 import type { ModuleNode } from "../module_graph.ts";
 import type { DevServer } from "../server.ts";

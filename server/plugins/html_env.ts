@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 
 /** Options of {@linkcode htmlEnvPlugin}. */
 export interface HtmlEnvPluginOptions {

@@ -10,7 +10,7 @@
  */
 
 import { relative } from "node:path";
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 import { BananaError, codeFrame, offsetToLineColumn } from "../errors.ts";
 import { splitId } from "./assets.ts";
 

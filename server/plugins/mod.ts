@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { ResolvedConfig } from "../config.ts";
+import type { ResolvedConfig } from "../types.ts";
 import type { AppDenoConfig } from "../import_map.ts";
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 import type { PackageFiles } from "../package_files.ts";
 import { assetsPlugin } from "./assets.ts";
 import { cssPlugin } from "./css.ts";
@@ -41,15 +41,8 @@ export interface BuiltinPluginContext {
   userPluginNames?: string[];
 }
 
-/**
- * A built-in plugin that compiles some script modules itself (instead of
- * esbuild): it runs before the esbuild plugin, which skips the ids it
- * {@linkcode CompilingPlugin.compiles | compiles}.
- */
-export interface CompilingPlugin extends Plugin {
-  /** True for the module ids this plugin compiles. */
-  compiles(id: string): boolean;
-}
+export type { CompilingPlugin } from "../types.ts";
+import type { CompilingPlugin } from "../types.ts";
 
 /** True for a {@linkcode CompilingPlugin}. */
 export function isCompilingPlugin(plugin: Plugin): plugin is CompilingPlugin {

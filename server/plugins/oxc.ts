@@ -11,7 +11,7 @@
 
 import { relative } from "node:path";
 import type { AppCompilerOptions } from "../import_map.ts";
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 import { BananaError, codeFrame } from "../errors.ts";
 import { fileToUrl } from "../resolver.ts";
 import {

@@ -9,7 +9,7 @@
  */
 
 import { join } from "node:path";
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 import { decodeSafePathname } from "../path_safety.ts";
 import { isAssetPath } from "./assets.ts";
 

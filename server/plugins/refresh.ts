@@ -50,7 +50,7 @@ import { isInside } from "../path_safety.ts";
 import { transformWithRefresh } from "../refresh_transform.ts";
 import { isScriptPath } from "./esbuild.ts";
 import { oxcError } from "./oxc.ts";
-import type { CompilingPlugin } from "./mod.ts";
+import type { CompilingPlugin } from "../types.ts";
 
 /** Which refresh runtime an app uses. */
 export type RefreshFramework = "preact" | "react";

@@ -35,13 +35,13 @@
  */
 
 import type { SFCDescriptor } from "../npm/vue_compiler_sfc.ts";
-import type { ResolvedConfig } from "../config.ts";
+import type { ResolvedConfig } from "../types.ts";
 import {
   type AppDenoConfig,
   loadAppDenoConfig,
   resolveWithImportMap,
 } from "../import_map.ts";
-import type { Plugin } from "../plugin.ts";
+import type { Plugin } from "../types.ts";
 import { fileToUrl } from "../resolver.ts";
 import { isInside } from "../path_safety.ts";
 import type { SfcFile, StyleBlock } from "../vue_compile.ts";
