@@ -202,7 +202,8 @@ export async function checkedRoots(repo: string): Promise<string[]> {
       const path = join(dir, entry.name);
       if (entry.isDirectory) await walk(path);
       else if (
-        /\.(ts|tsx|js|mjs)$/.test(entry.name) && !entry.name.endsWith(".d.ts") &&
+        /\.(ts|tsx|js|mjs)$/.test(entry.name) &&
+        !entry.name.endsWith(".d.ts") &&
         !/_test\.(ts|tsx|js)$/.test(entry.name)
       ) roots.push(path);
     }
@@ -223,7 +224,9 @@ if (import.meta.main) {
       console.error(
         `Import cycle of ${cycle.length} modules:\n  ${
           cycle.map(name).join("\n  ")
-        }\n  e.g. ${shortestLoop(graph, cycle, cycle[0]).map(name).join(" → ")}`,
+        }\n  e.g. ${
+          shortestLoop(graph, cycle, cycle[0]).map(name).join(" → ")
+        }`,
       );
     }
     Deno.exit(1);

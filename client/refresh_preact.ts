@@ -114,7 +114,7 @@ function core(): PrefreshCore {
  * and callbacks run again with the new code; refs and signals are kept.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { options } from "preact";
  * import { flush, isComponent } from "npm:@prefresh/utils@1.2.1";
  * export const runtime = createPreactRefresh({ flush, isComponent, options });

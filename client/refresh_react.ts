@@ -39,7 +39,7 @@ const REFRESH_DEBOUNCE_MS = 16;
  * the next good edit recovers without a reload.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import * as runtime from "npm:react-refresh@0.19.0/runtime";
  * export const refresh = createReactRefresh(runtime);
  * ```

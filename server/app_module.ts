@@ -35,7 +35,7 @@ import { contentHash } from "./hash.ts";
  * (and not kept).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * resolveAppImport("@tailwindcss/vite", "/app/banana.config.ts", map);
  * // "npm:@tailwindcss/vite@4.3.5"
  * ```
@@ -94,7 +94,7 @@ export interface AppModuleOptions {
  * default export (or namespace, or `module.exports`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const config = await importAppModule("/app/banana.config.ts", {
  *   importMap, cacheDir: "/app/.banana/config",
  * });

@@ -141,7 +141,7 @@ function isAsyncFunction(value: unknown): boolean {
  * Serves the routes of one app.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const fresh = new FreshApp({ root, ssr, channel, log, logError, finishHtml, loadedInBrowser, invalidateBrowserModules });
  * const response = await fresh.handle(request, () => builtin(request));
  * ```

@@ -66,7 +66,7 @@ export interface IslandRenderResult {
  * Renders with island markers, for one `preact` instance.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const renderer = IslandRenderer.for(preactApi);
  * renderer.register("/islands/Counter.tsx", counterModule);
  * const { html, islands } = renderer.render(vnode);

@@ -84,7 +84,7 @@ export interface InvalidateData {
  * Handles file changes and invalidations.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await engine.onFileChanges(new Map([["/app/src/a.ts", "update"]]));
  * ```
  */

@@ -49,7 +49,7 @@ export interface HotChannelOptions {
  * The server end of HMR messaging.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * channel.on("my:event", (data, client) => client.send("my:reply", data));
  * channel.send({ type: "full-reload" });
  * ```

@@ -185,7 +185,7 @@ async function readSourceFile(file: string): Promise<string> {
  * Builds and renders modules, keeping the {@linkcode ModuleGraph} current.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { code } = await pipeline.render("/src/main.ts");
  * ```
  */

@@ -166,7 +166,7 @@ function editorFromEnv(): string | null {
  * Answers an open-in-editor request.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const response = await openInEditor(request, { root: "/app", allow: ["/app"] });
  * ```
  */

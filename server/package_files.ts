@@ -172,7 +172,7 @@ async function locateWithDenoInfo(spec: string): Promise<NpmPackage> {
  * stylesheets.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const packages = new PackageFiles();
  * const file = await packages.styleFileFor("npm:normalize.css@8.0.1", SCRIPT_ENTRY);
  * packages.urlForFile(file!); // "/@npm/normalize.css@8.0.1/normalize.css"

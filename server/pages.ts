@@ -193,7 +193,7 @@ function urlsOf(value: unknown, left: { count: number }): string[] {
  * The pages connected to this server and what each runs.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const pages = new PageRegistry<HotClient>();
  * const { added } = pages.report(client, {
  *   page: "/",
@@ -325,7 +325,7 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
  * pages by HTML path, e.g. ` (1 of 2 pages: /b/index.html)`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * `hmr update /src/b.ts${pagesSuffix(targets, pages.size)}`;
  * ```
  */

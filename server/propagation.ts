@@ -124,7 +124,7 @@ function walk(
  * - modules the page does not run cause nothing.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const result = propagateUpdate([graph.get("/src/leaf.ts")!], page);
  * if (result.kind === "full-reload") console.log(result.reason);
  * ```
@@ -177,7 +177,7 @@ export function propagateUpdate(
  * page has no instance to update: it must reload.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const failed = moduleFailedInPage(built, page);
  * if (failed) reload(`${failed.url} failed to load in the page and builds again`);
  * ```
@@ -208,7 +208,7 @@ export function moduleFailedInPage(
  * (the update came back to it through an import cycle), else null.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * invalidationCameBack("/src/a.ts", result.boundaries); // "/src/a.ts invalidated itself…"
  * ```
  */
@@ -228,7 +228,7 @@ export function invalidationCameBack(
  * goes to, or the reload reason when the page runs none.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const next = invalidatedWithoutImporter(node, page);
  * if ("reason" in next) reload(next.reason);
  * ```
@@ -273,7 +273,7 @@ export type PageDecision =
  * into a reload when an invalidation came back to its origin.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const decision = decideForPage(built, page, {});
  * if (decision.kind === "update") send(decision.boundaries);
  * ```

@@ -50,7 +50,7 @@ function applyAlias(spec: string, alias: Record<string, string>): string {
  * Local files are checked for existence by the caller.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * resolveSpecifier("./b.ts", "/app/src/a.ts", { root: "/app", importMap, alias: {} });
  * // { kind: "file", file: "/app/src/b.ts", query: "" }
  * ```

@@ -1123,8 +1123,8 @@ class BananaDevServer implements DevServer {
  *
  * @example
  * ```ts
- * import { createServer } from "./mod.ts";
- * const server = await createServer({ root: "./examples/basic", server: { port: 0 } });
+ * import { createServer } from "../mod.ts";
+ * const server = await createServer({ root: "examples/basic", server: { port: 0 } });
  * await server.listen();
  * console.log(server.url);
  * await server.close();

@@ -105,7 +105,7 @@ const serverOnlyPlugin: Plugin = {
  * The server environment of one app.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const ssr = new SsrEnvironment({ root, cacheDir, fsAllow: [], app, alias: {}, define: {}, mode: "development" });
  * const route = await ssr.import("/routes/index.tsx");
  * ```

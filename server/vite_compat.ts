@@ -137,7 +137,7 @@ async function tryFile(
  * Creates the resolver behind `config.createResolver(options)`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const fields = viteConfigFields({ root: "/app", mode: "development",
  *   logLevel: "info", alias: {}, importMap: () => map, packages: () => null });
  * await fields.createResolver({ conditions: ["style"] })("tailwindcss", "/app/a.css");
@@ -199,7 +199,7 @@ function createResolverFor(
  * The Vite fields of the resolved config.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * Object.assign(config, viteConfigFields({
  *   root, mode, logLevel, alias, importMap: () => map, packages: () => null,
  * }));
@@ -262,7 +262,7 @@ export interface ClientEnvironmentInput {
  * `server.environments.client`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const client = createClientEnvironment({ config, graph, hot, urlForId,
  *   normalizeUrl, invalidate, transformRequest });
  * client.moduleGraph.getModuleById("/app/src/main.ts");

@@ -591,7 +591,7 @@ async function compileTemplatePart(
  * @throws {BananaError} at the `.vue` line of the first compile error.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { code } = await compileSfc(source, {
  *   file: "/app/src/App.vue",
  *   root: "/app",

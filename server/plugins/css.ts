@@ -112,7 +112,7 @@ function classExports(classMap: Record<string, string>): string {
  * The CSS plugin.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const plugin = cssPlugin({ config, app, logError: console.error });
  * ```
  */

@@ -79,7 +79,7 @@ function sassError(
  * The CSS preprocessor plugin; it goes before the CSS plugin.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const plugin = cssPreprocessPlugin({ root: "/app", importMap, log: console.log });
  * ```
  */

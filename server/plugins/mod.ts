@@ -58,7 +58,7 @@ export function isCompilingPlugin(plugin: Plugin): plugin is CompilingPlugin {
  * CSS and JSON, which turn their files into modules.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const plugins = builtinPlugins({ config, app });
  * ```
  */

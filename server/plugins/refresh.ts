@@ -129,7 +129,7 @@ const MAP_COMMENT = "\n//# sourceMappingURL=";
  *   the same for every version so that components keep their identity.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const glued = addRefreshGlue(code, "/src/counter.tsx", { preserveState: false });
  * // ... + import * as __banana_refresh from "/@id/banana:refresh/runtime";
  * //       function $RefreshReg$(type, id) { ... }

@@ -216,7 +216,7 @@ export interface VuePluginOptions {
  *
  * @example
  * ```ts
- * import { defineConfig, vue } from "./mod.ts";
+ * import { defineConfig, vue } from "../../mod.ts";
  * export default defineConfig({ plugins: [vue()] });
  * ```
  */
