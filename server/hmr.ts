@@ -24,6 +24,7 @@ import {
   decideForPage,
   htmlEditReloads,
   invalidatedWithoutImporter,
+  ranStaleVersion,
 } from "./propagation.ts";
 import {
   htmlFilePagePath,
@@ -42,6 +43,18 @@ import type { DevServer } from "./types.ts";
  * are fetched by the page. Large enough for any hand-written chain.
  */
 const INLINE_LIMIT_CHARS = 4_000_000;
+
+/** How long a batch's edits are checked against late page reports, in ms. */
+const RECENT_EDIT_MS = 5000;
+
+/** A module a recent batch rebuilt. */
+interface RecentEdit {
+  timestamp: number;
+  /** `performance.now()` of the batch. */
+  at: number;
+  /** The pages that ran it when the batch was decided (they got it). */
+  decidedFor: Set<Page<HotClient>>;
+}
 
 /** What the engine needs from the server. */
 export interface HmrEngineOptions {
@@ -93,6 +106,7 @@ export class HmrEngine {
   /** Serialises batches so updates reach pages in the order of the edits. */
   #queue: Promise<void> = Promise.resolve();
   #lastTimestamp = 0;
+  #recent = new Map<ModuleNode, RecentEdit>();
 
   constructor(options: HmrEngineOptions) {
     this.#o = options;
@@ -115,6 +129,51 @@ export class HmrEngine {
       this.#o.log(`hmr failed: ${err instanceof Error ? err.stack : err}`);
     });
     return this.#queue;
+  }
+
+  /**
+   * Queues a check of modules `page` just reported running for the first
+   * time (`urls`): a report that arrived after a batch was decided names
+   * the version from before the edit, and that page gets the edit now.
+   */
+  onPageReport(page: Page<HotClient>, urls: string[]): Promise<void> {
+    if (this.#recent.size === 0 || urls.length === 0) return this.#queue;
+    const run = this.#queue.then(() => this.#catchUp(page, urls));
+    this.#queue = run.catch((err) => {
+      this.#o.log(`hmr catch-up failed: ${err}`);
+    });
+    return this.#queue;
+  }
+
+  async #catchUp(page: Page<HotClient>, urls: string[]): Promise<void> {
+    const { graph, pipeline, pages } = this.#o;
+    if (pages.get(page.connection) !== page) return;
+    const now = performance.now();
+    for (const [node, edit] of this.#recent) {
+      if (now - edit.at > RECENT_EDIT_MS) this.#recent.delete(node);
+    }
+    const stale: ModuleNode[] = [];
+    let timestamp = 0;
+    for (const url of urls) {
+      const node = graph.get(url);
+      const edit = node && this.#recent.get(node);
+      if (!node || !edit || edit.decidedFor.has(page)) continue;
+      const version = page.modules.get(url) ?? "";
+      const change = {
+        timestamp: edit.timestamp,
+        currentVersion: pipeline.currentVersion(url),
+      };
+      if (!ranStaleVersion(version, change)) continue;
+      stale.push(node);
+      timestamp = Math.max(timestamp, edit.timestamp);
+    }
+    if (stale.length === 0) return;
+    this.#o.log(
+      `hmr catch-up: a page reported ${
+        stale.map((n) => n.url).join(", ")
+      } from before its last edit${pagesSuffix([page], pages.size)}`,
+    );
+    await this.#updateModules(stale, timestamp, { only: [page] });
   }
 
   /** Queues an invalidation from the page on `client`. */
@@ -343,6 +402,16 @@ export class HmrEngine {
   ): Promise<void> {
     const { channel, graph, pages } = this.#o;
     const { firstInvalidatedBy } = options;
+    if (!only) {
+      const at = performance.now();
+      for (const node of built) {
+        this.#recent.set(node, {
+          timestamp,
+          at,
+          decidedFor: new Set(pages.pagesRunning(node.url)),
+        });
+      }
+    }
     const reloads = new Map<string, Page<HotClient>[]>();
     const updates = new Map<
       string,

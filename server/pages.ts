@@ -238,17 +238,19 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
   /**
    * Applies a report of the page on `connection` (creating the page when
    * new). Returns the URLs (without version) it reported running
-   * (`loaded`), and those of them no page ran before (`added`).
+   * (`loaded`), those this page did not run before (`newForPage`), and
+   * those no page ran before (`added`).
    */
   report(
     connection: C,
     report: PageModulesReport,
-  ): { loaded: string[]; added: string[] } {
+  ): { loaded: string[]; newForPage: string[]; added: string[] } {
     const page = this.connect(connection);
     if (typeof report?.page === "string") {
       page._show(normalizePagePath(report.page));
     }
     const left = { count: MAX_REPORTED_URLS };
+    const previous = report?.reset ? new Set(page.modules.keys()) : null;
     if (report?.reset) {
       for (const url of page._clear()) this.#release(url);
     }
@@ -257,10 +259,13 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
     }
     const added: string[] = [];
     const loaded: string[] = [];
+    const newForPage: string[] = [];
     for (const reported of urlsOf(report?.loaded, left)) {
       const url = stripFreshness(reported);
       loaded.push(url);
-      if (page._set(url, versionOf(reported))) {
+      const isNew = page._set(url, versionOf(reported));
+      if (isNew && !previous?.has(url)) newForPage.push(url);
+      if (isNew) {
         const count = this.#running.get(url) ?? 0;
         this.#running.set(url, count + 1);
         if (count === 0) added.push(url);
@@ -269,7 +274,7 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
     for (const url of urlsOf(report?.disposed, left)) {
       this.forget(page, [stripFreshness(url)]);
     }
-    return { loaded, added };
+    return { loaded, newForPage, added };
   }
 
   /** `page` no longer runs `urls` (the server pruned them). */

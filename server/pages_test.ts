@@ -50,7 +50,9 @@ Deno.test("later reports add new versions and disposals; only modules no page ra
     loaded: ["/src/shared.ts?v=1", "/src/lazy.ts"],
   });
   assert.deepEqual(second.added, ["/src/lazy.ts"]);
-  pages.report(a, { page: "/", loaded: ["/src/shared.ts?t=99"] });
+  assert.deepEqual(second.newForPage, ["/src/shared.ts", "/src/lazy.ts"]);
+  const newer = pages.report(a, { page: "/", loaded: ["/src/shared.ts?t=99"] });
+  assert.deepEqual(newer.newForPage, [], "a new version of a module it ran");
   assert.equal(pages.get(a)!.modules.get("/src/shared.ts"), "t=99");
   pages.report(b, { page: "/", disposed: ["/src/lazy.ts"] });
   assert.equal(pages.isRunning("/src/lazy.ts"), false);

@@ -14,6 +14,8 @@
  * - {@linkcode invalidatedWithoutImporter}: an `invalidate()` with no
  *   importer to take it;
  * - {@linkcode htmlEditReloads}: the page's HTML file changed;
+ * - {@linkcode ranStaleVersion}: a page's report, late for an edit, names
+ *   the version from before it;
  * - {@linkcode decideForPage}: all of them for one edit and one page.
  *
  * @module
@@ -259,6 +261,33 @@ export function htmlEditReloads(
   editedPaths: readonly string[],
 ): boolean {
   return editedPaths.includes(pagePath);
+}
+
+/**
+ * True when a page reports running a module at `reportedVersion` (`t=…`,
+ * `v=…`, `""`) that is older than the edit a recent batch made at
+ * `timestamp`: the report was on its way while the batch was decided, so
+ * the page did not get the update. `currentVersion` is the module's `?v=`
+ * version now. A module loaded by its plain URL (`""`) cannot tell.
+ *
+ * @example
+ * ```ts
+ * ranStaleVersion("t=100", { timestamp: 200, currentVersion: "ab" }); // true
+ * ranStaleVersion("v=ab", { timestamp: 200, currentVersion: "ab" }); // false
+ * ```
+ */
+export function ranStaleVersion(
+  reportedVersion: string,
+  change: { timestamp: number; currentVersion: string | null },
+): boolean {
+  if (reportedVersion.startsWith("t=")) {
+    return Number(reportedVersion.slice(2)) < change.timestamp;
+  }
+  if (reportedVersion.startsWith("v=")) {
+    return change.currentVersion !== null &&
+      reportedVersion.slice(2) !== change.currentVersion;
+  }
+  return false;
 }
 
 /** What one page gets for one edit. */

@@ -16,6 +16,7 @@ import {
   type PageView,
   propagateUpdate,
   type Propagation,
+  ranStaleVersion,
 } from "./propagation.ts";
 
 /** How one module of a test graph imports and accepts. */
@@ -420,5 +421,19 @@ Deno.test("an HTML edit reloads only a page showing that file", () => {
       "/pages/ünï-中文/index.html",
     ]),
     true,
+  );
+});
+
+Deno.test("a late report names a stale version: an older t=, another v=; a plain URL cannot tell", () => {
+  const change = { timestamp: 200, currentVersion: "new" };
+  assert.equal(ranStaleVersion("t=100", change), true);
+  assert.equal(ranStaleVersion("t=200", change), false);
+  assert.equal(ranStaleVersion("t=300", change), false);
+  assert.equal(ranStaleVersion("v=old", change), true);
+  assert.equal(ranStaleVersion("v=new", change), false);
+  assert.equal(ranStaleVersion("", change), false);
+  assert.equal(
+    ranStaleVersion("v=old", { timestamp: 200, currentVersion: null }),
+    false,
   );
 });

@@ -255,18 +255,25 @@ class BananaDevServer implements DevServer {
    */
   #onPageReport(data: unknown, client: HotClient): void {
     if (typeof data !== "object" || data === null) return;
-    const { loaded } = this.#pages.report(client, data as PageModulesReport);
-    const { pipeline } = this.#state;
+    const { loaded, newForPage } = this.#pages.report(
+      client,
+      data as PageModulesReport,
+    );
+    const { pipeline, engine } = this.#state;
+    const page = this.#pages.get(client)!;
     // Every reported module, not only those new to the registry: after an
     // in-process restart the graph is new while the pages are not.
     const missing = loaded.filter((url) => !pipeline.getBuilt(url));
-    if (missing.length === 0) return;
-    const builds = Promise.all(
-      missing.map((url) => pipeline.build(url).catch(() => {})),
-    );
-    this.#reportedBuilds = Promise.all([this.#reportedBuilds, builds]).then(
-      () => {},
-    );
+    if (missing.length > 0) {
+      const builds = Promise.all(
+        missing.map((url) => pipeline.build(url).catch(() => {})),
+      );
+      this.#reportedBuilds = Promise.all([this.#reportedBuilds, builds]).then(
+        () => {},
+      );
+    }
+    // A report late for a batch: the page gets the edit it missed.
+    engine.onPageReport(page, newForPage);
   }
 
   async #createState(): Promise<ServerState> {

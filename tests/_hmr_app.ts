@@ -173,6 +173,8 @@ export function delay(ms: number): Promise<void> {
 export interface RawHotSocket extends Disposable {
   /** Every payload received, oldest first. */
   readonly messages: HotPayload[];
+  /** Sends a custom event, as `import.meta.hot.send` would. */
+  send(event: string, data?: unknown): void;
   close(): void;
 }
 
@@ -217,5 +219,7 @@ export async function openRawHotSocket(
     close();
     throw error;
   }
-  return { messages, close, [Symbol.dispose]: close };
+  const send = (event: string, data?: unknown) =>
+    socket.send(JSON.stringify({ type: "custom", event, data }));
+  return { messages, send, close, [Symbol.dispose]: close };
 }

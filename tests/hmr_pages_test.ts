@@ -13,6 +13,7 @@ import {
   createTempApp,
   markPage,
   type TrackedPage,
+  waitFor,
   waitForConsole,
   waitForText,
 } from "./_browser.ts";
@@ -21,6 +22,9 @@ import {
   countLines,
   delay,
   openConnectedPage,
+  openHmrApp,
+  openRawHotSocket,
+  pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
 import { startCliServer } from "./_cli_server.ts";
@@ -416,5 +420,49 @@ Deno.test({
       from,
     );
     await cli.waitForLine(/hmr update \/src\/widget\.ts \(1 of 2 pages/, from);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a page whose report of what it runs arrives after an edit was sent gets that edit: the version it reports is older",
+  async fn() {
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": `import "./widget.ts";\n`,
+      "src/widget.ts": selfAccepting("#out", "widget v1"),
+    });
+    // A page that connected and has not reported yet.
+    using late = await openRawHotSocket(s.dev.url);
+    await delay(REPORT_MS);
+    await s.app.write("src/widget.ts", selfAccepting("#out", "widget v2"));
+    await waitForText(s.tracked, "#out", "widget v2");
+    const updates = () =>
+      late.messages.flatMap((m) => m.type === "update" ? m.updates : []);
+    assert.deepEqual(updates(), []);
+
+    // Its report: widget.ts at the version from before the edit, and
+    // main.ts, which no edit touched.
+    late.send("banana:page-modules", {
+      page: "/",
+      reset: true,
+      loaded: ["/src/main.ts?v=0123", "/src/widget.ts?v=0123"],
+    });
+    await waitFor(() => updates().length > 0, {
+      message: "the late page to get the edit",
+    });
+    await delay(300);
+    assert.deepEqual(updates().map((u) => u.path), ["/src/widget.ts"]);
+    // Reported again at the version it now runs: nothing more.
+    const timestamp = updates()[0].timestamp;
+    late.send("banana:page-modules", {
+      page: "/",
+      reset: true,
+      loaded: [`/src/widget.ts?t=${timestamp}`],
+    });
+    await delay(300);
+    assert.equal(updates().length, 1);
+    await assertNotReloaded(s.tracked);
   },
 });
