@@ -35,7 +35,6 @@ import {
 import { contentHash } from "./hash.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import type { FileChangeKind } from "./watcher.ts";
-import type { HmrContext, Plugin } from "./types.ts";
 import type { DevServer } from "./types.ts";
 
 /**
@@ -69,7 +68,6 @@ export interface HmrEngineOptions {
    * the graph learns them from the reports): a batch waits for it.
    */
   pagesSettled?: () => Promise<void>;
-  plugins: Plugin[];
   /** `false` with `--no-hmr`: every change reloads the page. */
   hmr: boolean;
   /** Files whose edit restarts the server (config, import maps). */
@@ -296,20 +294,13 @@ export class HmrEngine {
     modules: ModuleNode[],
     read: () => Promise<string>,
   ): Promise<ModuleNode[]> {
-    let current = modules;
-    for (const plugin of this.#o.plugins) {
-      if (!plugin.handleHotUpdate) continue;
-      const ctx: HmrContext = {
-        file,
-        timestamp,
-        modules: current,
-        read,
-        server: this.#o.server(),
-      };
-      const result = await plugin.handleHotUpdate(ctx);
-      if (result) current = result;
-    }
-    return current;
+    return await this.#o.pipeline.container.handleHotUpdate({
+      file,
+      timestamp,
+      modules,
+      read,
+      server: this.#o.server(),
+    });
   }
 
   /**

@@ -7,12 +7,7 @@
  * @module
  */
 
-import {
-  isAbsolute,
-  matchesGlob,
-  relative,
-  resolve as resolvePath,
-} from "node:path";
+import { isAbsolute, matchesGlob, relative } from "node:path";
 import {
   AcceptAnalysisError,
   analyzeModule,
@@ -23,8 +18,8 @@ import {
   type TextEdit,
 } from "./import_analysis.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
-import { toTransformResult } from "./plugin.ts";
-import type { LoadResult, Plugin, PluginContext } from "./types.ts";
+import type { Plugin, PluginContext } from "./types.ts";
+import { PluginContainer } from "./plugin_container.ts";
 import { BananaError, codeFrame, offsetToLineColumn } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 import type { DepBundler } from "./deps.ts";
@@ -47,7 +42,6 @@ import {
   suggestSpecifier,
 } from "./sloppy_imports.ts";
 import type { InlineModule } from "../client/payload.ts";
-import { ROLLUP_VERSION, VITE_VERSION } from "./vite_compat.ts";
 import type { DevEnvironment } from "./types.ts";
 
 export {
@@ -135,11 +129,6 @@ function safeMatchesGlob(file: string, glob: string): boolean {
   }
 }
 
-/** The options argument of `load`/`transform`: built for the browser. */
-function hookOptions(): { ssr: boolean } {
-  return { ssr: false };
-}
-
 /**
  * The query of a file's id as plugins see it, as in Vite: the `import`
  * marker of URLs is dropped (`/abs/a.css` is CSS imported from JS), and a
@@ -195,34 +184,20 @@ export class ModulePipeline {
   #inflight = new Map<string, Promise<BuiltModule>>();
   /** Missing file → URLs of modules that failed to import it. */
   readonly missing: Map<string, Set<string>> = new Map();
-  /** `this` of plugin hooks. */
-  #context: PluginContext;
+  /** Calls the plugins' hooks. */
+  readonly container: PluginContainer;
   /** Module URL → the globs its last build watched (`addWatchFile`). */
   #globWatches = new Map<string, string[]>();
 
   constructor(options: ModulePipelineOptions) {
     this.options = options;
-    const message = (m: string | { message: string }) =>
-      typeof m === "string" ? m : m.message;
-    this.#context = {
-      resolve: (source, importer) =>
-        this.#pluginResolve(source, importer, new Set()),
-      warn: (m) => console.warn(`[banana] plugin warning: ${message(m)}`),
-      error: (m) => {
-        throw new BananaError({ message: message(m), plugin: "plugin" });
-      },
-      addWatchFile: () => {},
-      getModuleInfo: () => null,
-      info: (m) => console.log(`[banana] ${message(m)}`),
-      debug: () => {},
+    this.container = new PluginContainer({
+      plugins: options.plugins,
+      root: options.root,
       environment: options.environment,
-      meta: {
-        watchMode: true,
-        framework: "banana",
-        viteVersion: VITE_VERSION,
-        rollupVersion: ROLLUP_VERSION,
-      },
-    };
+      resolve: (source, importer, skipped) =>
+        this.#pluginResolve(source, importer, skipped),
+    });
   }
 
   /**
@@ -237,11 +212,6 @@ export class ModulePipeline {
       if (globs.some((glob) => safeMatchesGlob(file, glob))) nodes.push(node);
     }
     return nodes;
-  }
-
-  /** `this` of plugin hooks that run outside a module's build (`buildStart`). */
-  get pluginContext(): PluginContext {
-    return this.#context;
   }
 
   /** `this.resolve()` of plugins, skipping the resolvers in `skipped`. */
@@ -259,25 +229,6 @@ export class ModulePipeline {
       return { id, external: false };
     }
     return target.kind === "dep" ? { id: target.spec, external: true } : null;
-  }
-
-  /**
-   * `this` of `plugin`'s `resolveId`: its `this.resolve()` skips `plugin`
-   * (and the resolvers already skipped on the way here) unless asked not to.
-   */
-  #resolverContext(
-    plugin: Plugin,
-    skipped: ReadonlySet<Plugin>,
-  ): PluginContext {
-    return {
-      ...this.#context,
-      resolve: (source, importer, options) =>
-        this.#pluginResolve(
-          source,
-          importer,
-          options?.skipSelf === false ? skipped : new Set([...skipped, plugin]),
-        ),
-    };
   }
 
   /** The id and file behind a module URL (without freshness params). */
@@ -406,13 +357,8 @@ export class ModulePipeline {
     file: string | null,
     context: PluginContext,
   ): Promise<string> {
-    for (const plugin of this.options.plugins) {
-      if (!plugin.load) continue;
-      const result = toTransformResult(
-        await plugin.load.call(context, id, hookOptions()) as LoadResult,
-      );
-      if (result) return result.code;
-    }
+    const loaded = await this.container.load(id, context);
+    if (loaded !== null) return loaded;
     if (!file) {
       throw new BananaError({ message: `No plugin can load ${id}`, id });
     }
@@ -473,37 +419,12 @@ export class ModulePipeline {
     // Files a plugin read besides the module (CSS `@import`, `url()`
     // assets): they become imports of the module in the graph, and while
     // the build fails, saving one of them retries it (like a missing import).
-    const watched = new Set<string>();
-    const globs: string[] = [];
-    const context: PluginContext = {
-      ...this.#context,
-      addWatchFile: (watchedFile) => {
-        // A glob (Tailwind's `src/**/*.{ts,tsx}`, relative to the root)
-        // stands for files that may not exist yet.
-        if (/[*{]/.test(watchedFile)) {
-          globs.push(resolvePath(this.options.root, watchedFile));
-        } else {
-          watched.add(resolvePath(this.options.root, watchedFile));
-        }
-      },
-    };
+    const { context, watched, globs } = this.container.buildContext();
     let source: string;
     let code: string;
     try {
       source = await this.#callLoad(id, file, context);
-      code = source;
-      for (const plugin of this.options.plugins) {
-        if (!plugin.transform) continue;
-        const result = toTransformResult(
-          await plugin.transform.call(
-            context,
-            code,
-            id,
-            hookOptions(),
-          ) as LoadResult,
-        );
-        if (result) code = result.code;
-      }
+      code = await this.container.transform(source, id, context);
     } catch (err) {
       for (const watchedFile of watched) {
         let set = this.missing.get(watchedFile);
@@ -603,19 +524,14 @@ export class ModulePipeline {
     source: string,
     skipped: ReadonlySet<Plugin> = new Set(),
   ): Promise<ImportTarget> {
-    for (const plugin of this.options.plugins) {
-      if (!plugin.resolveId || skipped.has(plugin)) continue;
-      const result = await plugin.resolveId.call(
-        this.#resolverContext(plugin, skipped),
-        specifier,
-        importerId,
-        { ssr: false, isEntry: false, attributes: {} },
-      );
-      if (result === null || result === undefined) continue;
-      const resolvedId = typeof result === "string" ? result : result.id;
-      if (typeof result === "object" && result.external) {
-        return { kind: "keep" };
-      }
+    const resolved = await this.container.resolveId(
+      specifier,
+      importerId,
+      skipped,
+    );
+    if (resolved) {
+      if (resolved.external) return { kind: "keep" };
+      const resolvedId = resolved.id;
       const q = resolvedId.search(/[?#]/);
       const path = q < 0 ? resolvedId : resolvedId.slice(0, q);
       const query = q < 0 ? "" : resolvedId.slice(q);

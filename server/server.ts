@@ -61,7 +61,7 @@ import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
 import { oxcPlugin } from "./plugins/oxc.ts";
 import { stopSassCompilers } from "./sass_compiler.ts";
-import { normalizePlugins, sortPlugins } from "./plugin.ts";
+import { normalizePlugins, sortPlugins } from "./plugin_container.ts";
 import type { Plugin } from "./types.ts";
 import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
 import { serveClientFile } from "./client_files.ts";
@@ -225,20 +225,15 @@ class BananaDevServer implements DevServer {
     }
     const state = await this.#createState();
     this.#state = state;
-    for (const plugin of state.plugins) {
-      if (!plugin.configureServer) continue;
-      const after = await plugin.configureServer(this);
-      if (typeof after === "function") {
-        const before = state.preMiddlewares.length;
-        await after();
-        // Handlers added by the returned hook run after ours.
-        state.postMiddlewares.push(...state.preMiddlewares.splice(before));
-      }
-    }
+    const { container } = state.pipeline;
+    await container.configureServer(this, async (after) => {
+      const before = state.preMiddlewares.length;
+      await after();
+      // Handlers added by the returned hook run after ours.
+      state.postMiddlewares.push(...state.preMiddlewares.splice(before));
+    });
     // As Vite does before it serves: plugins load their compilers here.
-    for (const plugin of state.plugins) {
-      await plugin.buildStart?.call(state.pipeline.pluginContext, {});
-    }
+    await container.buildStart();
   }
 
   #onInvalidate(data: unknown, client: HotClient): void {
@@ -362,7 +357,6 @@ class BananaDevServer implements DevServer {
     ];
     config.plugins = ordered;
     for (const plugin of ordered) await plugin.configResolved?.(config);
-    for (const plugin of ordered) await plugin.options?.({});
 
     await markCacheDirIgnored(config.cacheDir);
     const graph = new ModuleGraph();
@@ -400,6 +394,7 @@ class BananaDevServer implements DevServer {
       environment,
       publicDir: config.publicDir,
     });
+    await pipeline.container.options();
     const engine = new HmrEngine({
       root,
       graph,
@@ -407,7 +402,6 @@ class BananaDevServer implements DevServer {
       channel: this.#channel,
       pages: this.#pages,
       pagesSettled: () => this.#reportedBuilds,
-      plugins: ordered,
       hmr: config.hmr !== null,
       depsIdle: () => deps.idle(),
       restartFiles: () => [
@@ -462,8 +456,8 @@ class BananaDevServer implements DevServer {
       scan: () => {
         state.scanning ??=
           (fresh
-            ? this.#scanFreshApp(root, pipeline, ordered)
-            : this.#scanEntries(root, pipeline, ordered))
+            ? this.#scanFreshApp(root, pipeline)
+            : this.#scanEntries(root, pipeline))
             .finally(() => scanned.resolve());
         return state.scanning;
       },
@@ -480,7 +474,6 @@ class BananaDevServer implements DevServer {
   async #scanEntries(
     root: string,
     pipeline: ModulePipeline,
-    plugins: Plugin[],
   ): Promise<void> {
     let html: string;
     const file = join(root, "index.html");
@@ -491,17 +484,12 @@ class BananaDevServer implements DevServer {
     }
     // Scan the page as it is served: plugins add page scripts (the Fast
     // Refresh preamble) whose dependencies belong in the first bundle.
-    for (const plugin of plugins) {
-      if (!plugin.transformIndexHtml) continue;
-      try {
-        const out = await plugin.transformIndexHtml(html, {
-          path: "/index.html",
-          filename: file,
-          server: this,
-        });
-        if (typeof out === "string") html = out;
-      } catch { /* serving the page reports it */ }
-    }
+    // (A plugin that fails is passed over: serving the page reports it.)
+    html = await pipeline.container.transformIndexHtml(html, {
+      path: "/index.html",
+      filename: file,
+      server: this,
+    }, { ignoreErrors: true });
     const seen = new Set<string>();
     await Promise.all(
       moduleScriptsOf(html).filter((src) => !/^[a-z]+:/i.test(src)).map(
@@ -521,20 +509,14 @@ class BananaDevServer implements DevServer {
   async #scanFreshApp(
     root: string,
     pipeline: ModulePipeline,
-    plugins: Plugin[],
   ): Promise<void> {
     let html = "<!DOCTYPE html><html><head></head><body></body></html>";
-    for (const plugin of plugins) {
-      if (!plugin.transformIndexHtml) continue;
-      try {
-        const out = await plugin.transformIndexHtml(html, {
-          path: "/",
-          filename: join(root, "index.html"),
-          server: this,
-        });
-        if (typeof out === "string") html = out;
-      } catch { /* rendering a page reports it */ }
-    }
+    // (A plugin that fails is passed over: rendering a page reports it.)
+    html = await pipeline.container.transformIndexHtml(html, {
+      path: "/",
+      filename: join(root, "index.html"),
+      server: this,
+    }, { ignoreErrors: true });
     const urls = [
       ...moduleScriptsOf(html).filter((src) => src.startsWith("/")),
       ISLANDS_MODULE_URL,
@@ -554,16 +536,13 @@ class BananaDevServer implements DevServer {
     options: { islands: boolean },
   ): Promise<string> {
     const state = this.#state;
-    for (const plugin of state.plugins) {
-      if (!plugin.transformIndexHtml) continue;
-      if (!options.islands && plugin.name === "banana:refresh") continue;
-      const out = await plugin.transformIndexHtml(html, {
-        path: "/",
-        filename: join(state.config.root, "index.html"),
-        server: this,
-      });
-      if (typeof out === "string") html = out;
-    }
+    html = await state.pipeline.container.transformIndexHtml(html, {
+      path: "/",
+      filename: join(state.config.root, "index.html"),
+      server: this,
+    }, {
+      skip: (plugin) => !options.islands && plugin.name === "banana:refresh",
+    });
     return injectIntoHtml(html, {
       importMap: this.#browserImportMap(),
       scripts: [CLIENT_URL, "/@banana/client/fresh.ts"],
@@ -1059,15 +1038,11 @@ class BananaDevServer implements DevServer {
   async #serveHtml(path: string, file: string): Promise<Response> {
     const state = this.#state;
     let html = await Deno.readTextFile(file);
-    for (const plugin of state.plugins) {
-      if (!plugin.transformIndexHtml) continue;
-      const out = await plugin.transformIndexHtml(html, {
-        path,
-        filename: file,
-        server: this,
-      });
-      if (typeof out === "string") html = out;
-    }
+    html = await state.pipeline.container.transformIndexHtml(html, {
+      path,
+      filename: file,
+      server: this,
+    });
     // The page's own module scripts load by their plain URL (import maps do
     // not apply to <script src>): mapping them too would give an entry that
     // is imported back (a cycle through the entry) a second instance.
