@@ -5,7 +5,7 @@
  * @module
  */
 
-import { transformWithRefresh } from "./refresh_transform.ts";
+import { transformWithRefresh } from "./oxc_compile.ts";
 import type { ResolvedConfig } from "./types.ts";
 import type { ClientEnv } from "../client/env.ts";
 import { contentHash } from "./hash.ts";

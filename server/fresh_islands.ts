@@ -14,7 +14,7 @@
 
 import { join, relative } from "node:path";
 import type { Plugin } from "./types.ts";
-import { isScriptPath } from "./plugins/esbuild.ts";
+import { isScriptPath } from "./script_path.ts";
 import { fileToUrl } from "./resolver.ts";
 
 /** The parts of the app's Preact the server renderer uses. */

@@ -14,7 +14,7 @@
  */
 
 import { join, relative } from "node:path";
-import { isScriptPath } from "./plugins/esbuild.ts";
+import { isScriptPath } from "./script_path.ts";
 
 /** One segment of a route's pattern. */
 export type RouteSegment =

@@ -33,7 +33,7 @@ import {
   isInside,
   UnsafePathError,
 } from "./path_safety.ts";
-import { isScriptPath } from "./plugins/esbuild.ts";
+import { isScriptPath } from "./script_path.ts";
 import { assertReadable, type FsRules } from "./fs_deny.ts";
 import { publicImport } from "./plugins/public_assets.ts";
 import {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isScriptPath } from "./plugins/script_path.ts";
+import { isScriptPath } from "./script_path.ts";
 
 /** URL of the HMR client runtime. */
 export const CLIENT_URL = "/@banana/client/client.ts";

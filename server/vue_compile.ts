@@ -25,10 +25,7 @@ import {
 } from "./npm/source_map_js.ts";
 import { BananaError, codeFrame } from "./errors.ts";
 import { contentHash } from "./hash.ts";
-import {
-  RefreshTransformError,
-  transformWithRefresh,
-} from "./refresh_transform.ts";
+import { RefreshTransformError, transformWithRefresh } from "./oxc_compile.ts";
 
 type Sfc = typeof CompilerSfc;
 

@@ -1,7 +1,7 @@
 /**
  * `oxc-transform`, pinned: the one module of the server that names the
  * package and its version (see `server/npm/esbuild.ts` for why). Imported
- * lazily by `server/refresh_transform.ts`.
+ * lazily by `server/oxc_compile.ts`.
  *
  * 0.151.0 is the newest release whose optional platform packages are all on
  * the registry; from 0.152.0 on, Deno's npm resolver fails on a fresh cache

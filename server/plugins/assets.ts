@@ -17,17 +17,8 @@ import { contentHash } from "../hash.ts";
 import { isInside } from "../path_safety.ts";
 import { assertReadable } from "../fs_deny.ts";
 import { fileToUrl } from "../resolver.ts";
-import { isScriptPath } from "./script_path.ts";
-
-/** The path and query parameters of a module id. */
-export function splitId(id: string): { path: string; params: URLSearchParams } {
-  const q = id.search(/[?#]/);
-  if (q < 0) return { path: id, params: new URLSearchParams() };
-  return {
-    path: id.slice(0, q),
-    params: new URLSearchParams(id.slice(q + 1).replace(/#.*$/, "")),
-  };
-}
+import { isScriptPath } from "../script_path.ts";
+import { splitId } from "../module_id.ts";
 
 /**
  * Files whose plain import is their URL (Vite's known asset types): images,

@@ -33,7 +33,7 @@ import { contentHash } from "../hash.ts";
 import { resolveSafeFile, UnsafePathError } from "../path_safety.ts";
 import { matchesEtag } from "../static.ts";
 import { fileToUrl } from "../resolver.ts";
-import { splitId } from "./assets.ts";
+import { splitId } from "../module_id.ts";
 import { compileCss } from "./css_compile.ts";
 import type { PackageFiles } from "../package_files.ts";
 import {

@@ -25,7 +25,7 @@ import {
   type SassCompiled,
   SassCompileError,
 } from "../sass_compiler.ts";
-import { splitId } from "./assets.ts";
+import { splitId } from "../module_id.ts";
 
 /** Stylesheet languages compiled to CSS first: Sass (both syntaxes), Less, Stylus. */
 export const PREPROCESSED_STYLE = /\.(?:scss|sass|less|styl|stylus)$/;

@@ -12,9 +12,7 @@ import type { AppCompilerOptions } from "../import_map.ts";
 import type { Plugin } from "../types.ts";
 import { BananaError, codeFrame } from "../errors.ts";
 
-import { isScriptPath, SCRIPT_EXTENSIONS } from "./script_path.ts";
-
-export { isScriptPath, SCRIPT_EXTENSIONS };
+import { isScriptPath } from "../script_path.ts";
 
 /** esbuild JSX options from Deno's `compilerOptions`. */
 export function jsxOptionsFrom(

@@ -12,7 +12,7 @@
 import { relative } from "node:path";
 import type { Plugin } from "../types.ts";
 import { BananaError, codeFrame, offsetToLineColumn } from "../errors.ts";
-import { splitId } from "./assets.ts";
+import { splitId } from "../module_id.ts";
 
 const RESERVED = new Set(
   (

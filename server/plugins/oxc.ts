@@ -18,7 +18,7 @@ import {
   type JsxRuntimeOptions,
   RefreshTransformError,
   transformWithRefresh,
-} from "../refresh_transform.ts";
+} from "../oxc_compile.ts";
 import { type CompilerPluginOptions, fileToCompile } from "./esbuild.ts";
 
 /** Oxc JSX options from Deno's `compilerOptions` (Deno's defaults apply). */

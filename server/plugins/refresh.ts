@@ -47,8 +47,8 @@ import type { AppDenoConfig } from "../import_map.ts";
 import { resolveWithImportMap } from "../import_map.ts";
 import { fileToUrl } from "../resolver.ts";
 import { isInside } from "../path_safety.ts";
-import { transformWithRefresh } from "../refresh_transform.ts";
-import { isScriptPath } from "./esbuild.ts";
+import { transformWithRefresh } from "../oxc_compile.ts";
+import { isScriptPath } from "../script_path.ts";
 import { oxcError } from "./oxc.ts";
 import type { CompilingPlugin } from "../types.ts";
 

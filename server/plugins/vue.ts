@@ -49,7 +49,7 @@ import { relative } from "node:path";
 import { BananaError, codeFrame } from "../errors.ts";
 import { normalizeDepSpecifier } from "../dep_specifier.ts";
 import { compileSass, SassCompileError } from "../sass_compiler.ts";
-import { splitId } from "./assets.ts";
+import { splitId } from "../module_id.ts";
 import { SUGGESTED_SASS } from "./css_preprocess.ts";
 import { CSS_CLIENT_URL } from "./css_client_url.ts";
 import { compileCss } from "./css_compile.ts";

@@ -152,7 +152,7 @@ function loadOxc(): Promise<Oxc> {
  *
  * @example Compile a Preact component with refresh registrations
  * ```ts
- * import { transformWithRefresh } from "./refresh_transform.ts";
+ * import { transformWithRefresh } from "./oxc_compile.ts";
  *
  * const { code } = await transformWithRefresh(
  *   `import { useState } from "preact/hooks";

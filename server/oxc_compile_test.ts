@@ -6,10 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  RefreshTransformError,
-  transformWithRefresh,
-} from "./refresh_transform.ts";
+import { RefreshTransformError, transformWithRefresh } from "./oxc_compile.ts";
 
 /** Asserts that `text` contains `part`, showing the whole text if not. */
 function assertIncludes(text: string, part: string): void {

@@ -1,6 +1,8 @@
 /**
- * Which paths are scripts: kept apart from `server/plugins/esbuild.ts` (with
- * its npm package) so that modules needing only this load no npm package.
+ * Which paths are scripts: a helper of the core (the module pipeline, the
+ * module URL scheme) and of the compiling plugins alike, so that core code
+ * never imports an optional plugin (`server/plugins/esbuild.ts` and its npm
+ * package) to ask.
  *
  * @module
  */

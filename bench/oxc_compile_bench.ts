@@ -6,14 +6,14 @@
  * a slightly different input, so nothing is served from a cache.
  *
  * ```sh
- * deno bench -A bench/refresh_transform_bench.ts
+ * deno bench -A bench/oxc_compile_bench.ts
  * ```
  *
  * @module
  */
 
 import * as esbuild from "../server/npm/esbuild.ts";
-import { transformWithRefresh } from "../server/refresh_transform.ts";
+import { transformWithRefresh } from "../server/oxc_compile.ts";
 import { refreshPlugin } from "../server/plugins/refresh.ts";
 import type { PluginContext } from "../server/plugin.ts";
 
