@@ -82,7 +82,8 @@ function objectHookRunner(
  *
  * @example
  * ```ts
- * const [plugin] = normalizePlugins([[{ name: "a", load: { handler: () => "x" } }]]);
+ * // Nested arrays and falsy entries are flattened away.
+ * const plugins = normalizePlugins([[{ name: "a" }, false], null]);
  * ```
  */
 export function normalizePlugins(plugins: PluginOption[]): Plugin[] {
