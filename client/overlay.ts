@@ -156,11 +156,6 @@ export function reopenOverlay(): void {
   if (lastError) showOverlay(lastError);
 }
 
-/** True when an error was shown and not fixed since. */
-export function hasOverlayError(): boolean {
-  return lastError !== null;
-}
-
 /** Removes the overlay; `forget` (default) also drops the error for good. */
 export function clearOverlay(forget = true): void {
   document.querySelectorAll(TAG).forEach((el) => el.remove());

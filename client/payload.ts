@@ -99,14 +99,11 @@ export interface ErrorBody {
   plugin?: string;
 }
 
-/** Clears the overlay for `id` (an error was fixed without an update). */
-export interface ErrorClearedPayload {
-  type: "custom";
-  event: "banana:error-cleared";
-  data: { id: string };
-}
-
-/** A custom event from a plugin or the server. */
+/**
+ * A custom event from a plugin or the server. The server's own:
+ * `banana:error-cleared` with `data: { id }` hides the overlay for `id` (an
+ * error was fixed without an update).
+ */
 export interface CustomPayload {
   type: "custom";
   event: string;

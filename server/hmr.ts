@@ -33,7 +33,7 @@ import {
   pagesSuffix,
 } from "./pages.ts";
 import { contentHash } from "./hash.ts";
-import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
+import { formatErrorForLog, toErrorBody } from "./errors.ts";
 import type { FileChangeKind } from "./watcher.ts";
 import type { DevServer } from "./types.ts";
 
@@ -595,10 +595,4 @@ export function formsSimpleChains(nodes: ModuleNode[]): boolean {
     }
   }
   return true;
-}
-
-/** Turns a thrown value into a one-line log message. */
-export function describeError(err: unknown): string {
-  if (err instanceof BananaError) return formatErrorForLog(err.body);
-  return err instanceof Error ? err.message : String(err);
 }

@@ -166,11 +166,6 @@ export class HotChannel {
     return true;
   }
 
-  /** True while an error for `id` is shown. */
-  hasError(id: string): boolean {
-    return this.#errors.has(id);
-  }
-
   /** Listens to a custom event from pages. */
   on(event: string, listener: HotListener): void {
     let set = this.#listeners.get(event);
