@@ -1,9 +1,12 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * The HMR client runtime, loaded by every page the dev server serves.
- * It keeps the WebSocket, applies updates strictly in arrival order, shows
- * errors, and reconnects (then reloads once) after the server comes back.
+ * The HMR client runtime, loaded by every page the dev server serves: the
+ * browser wiring around the page's {@linkcode HmrClient} (which owns the
+ * registries, the update queue and prune). It keeps the WebSocket, turns
+ * payloads into queued steps, applies updates (network first, then the
+ * client's dispose/import/accept), and reconnects (then reloads once) after
+ * the server comes back.
  *
  * @module
  */
@@ -16,16 +19,14 @@ import type {
   Update,
   UpdatePayload,
 } from "./payload.ts";
+import { HotContext } from "./hot_context.ts";
 import {
-  disposeHandlers,
-  HotContext,
-  hotData,
-  hotModules,
-  notifyListeners,
-  pruneHandlers,
-  settleReplacedInstances,
-  setTransport,
-} from "./hot_context.ts";
+  type HmrClient,
+  hmrClient,
+  UpdateError,
+  withTimestamp,
+} from "./hmr_client.ts";
+import { markError, notifyError, showError } from "./error_report.ts";
 import { clearOverlay, hideOverlayFor, showOverlay } from "./overlay.ts";
 import { setIndicator } from "./indicator.ts";
 import { hasStylesheet, swapStylesheet } from "./css.ts";
@@ -40,8 +41,14 @@ const RELOAD_NOTE_KEY = "banana:reload-note";
 
 /** Creates `import.meta.hot` for the module at `ownerPath` (injected by the server). */
 export function createHotContext(ownerPath: string): HotContext {
-  return new HotContext(ownerPath);
+  return new HotContext(hmrClient, ownerPath);
 }
+
+/** Reports an error (kept here for code that imports it from the entry). */
+export { showError };
+
+const notifyListeners: HmrClient["notifyListeners"] = (event, data) =>
+  hmrClient.notifyListeners(event, data);
 
 function socketUrl(): string {
   const protocol = env.protocol ??
@@ -58,18 +65,11 @@ function socketUrl(): string {
 
 let socket: WebSocket;
 let wasConnected = false;
-const outbox: string[] = [];
-/** Update path → the module that first invalidated it (loop detection). */
-const invalidationOrigins = new Map<string, string>();
 
-setTransport({
-  send(event, data) {
-    const message = JSON.stringify({ type: "custom", event, data });
-    if (socket?.readyState === WebSocket.OPEN) socket.send(message);
-    else outbox.push(message);
-  },
-  firstInvalidatedBy: (path) => invalidationOrigins.get(path),
-  log: (message) => console.debug(message),
+hmrClient.setSender((message) => {
+  if (socket?.readyState !== WebSocket.OPEN) return false;
+  socket.send(message);
+  return true;
 });
 
 function connect(): void {
@@ -84,7 +84,7 @@ function connect(): void {
       return true;
     });
     notifyListeners("banana:ws:connect", { webSocket: socket });
-    for (const message of outbox.splice(0)) socket.send(message);
+    hmrClient.flushOutbox();
   });
   socket.addEventListener("message", (event) => {
     let payload: HotPayload;
@@ -124,23 +124,6 @@ async function waitForServerThenReload(): Promise<void> {
   location.reload();
 }
 
-let queue: Promise<void> = Promise.resolve();
-/** Newest update timestamp received per boundary and accepted module. */
-const newestUpdates = new Map<string, number>();
-
-function updateKey(update: Update): string {
-  return `${update.path}\0${update.acceptedPath}`;
-}
-
-/**
- * True when a later update of the same module arrived while this one waited
- * in the queue: the later one imports the newest code, so a burst of saves
- * runs the module once, not once per save.
- */
-function isSuperseded(update: Update): boolean {
-  return (newestUpdates.get(updateKey(update)) ?? 0) > update.timestamp;
-}
-
 function handlePayload(payload: HotPayload): void {
   switch (payload.type) {
     case "connected":
@@ -154,7 +137,7 @@ function handlePayload(payload: HotPayload): void {
         // The page never finished starting: there is no running instance
         // to update, so run the new code from the start.
         const failed = startupFailure;
-        queue = queue.then(() =>
+        hmrClient.enqueue(() =>
           reload(
             `the page failed to start (${failed}) and ${
               payload.updates[0]?.path ?? "a module"
@@ -163,21 +146,17 @@ function handlePayload(payload: HotPayload): void {
         );
         break;
       }
-      for (const update of payload.updates) {
-        const key = updateKey(update);
-        const newest = newestUpdates.get(key) ?? 0;
-        newestUpdates.set(key, Math.max(newest, update.timestamp));
-      }
-      queue = queue.then(() => applyUpdates(payload));
+      hmrClient.noteArrival(payload.updates);
+      hmrClient.enqueue(() => applyUpdates(payload));
       break;
     case "full-reload":
-      queue = queue.then(() => fullReload(payload));
+      hmrClient.enqueue(() => fullReload(payload));
       break;
     case "prune":
-      queue = queue.then(() => prune(payload.paths));
+      hmrClient.enqueue(() => prune(payload.paths));
       break;
     case "error":
-      queue = queue.then(() => showError(payload));
+      hmrClient.enqueue(() => showError(payload));
       break;
     case "custom":
       if (payload.event === "banana:error-cleared") {
@@ -216,23 +195,6 @@ function fullReload(payload: FullReloadPayload): void {
   reload(payload.reason ?? "the server asked for it");
 }
 
-/**
- * Reports an error: `banana:error` / `vite:error` listeners, the console,
- * the indicator and (unless `server.hmr.overlay` is false) the overlay.
- * Server errors arrive here; the Fast Refresh runtimes report render errors
- * here too.
- */
-export function showError(payload: ErrorPayload): void {
-  notifyListeners("banana:error", payload);
-  const err = payload.err;
-  const where = err.loc
-    ? `${err.loc.file}:${err.loc.line}:${err.loc.column + 1}`
-    : err.id ?? "";
-  console.error(`${PREFIX} ${err.message}${where ? `\n  at ${where}` : ""}`);
-  setIndicator("error");
-  if (env.overlay) showOverlay(err);
-}
-
 /** After a fallback reload, shows why it happened. */
 function showReloadNote(): void {
   let note: string | null = null;
@@ -243,12 +205,7 @@ function showReloadNote(): void {
   if (!note) return;
   const err = JSON.parse(note) as ErrorPayload["err"];
   console.error(`${PREFIX} ${err.message}`);
-  setIndicator("error");
-  if (env.overlay) showOverlay(err);
-}
-
-function withTimestamp(url: string, timestamp: number): string {
-  return `${url}${url.includes("?") ? "&" : "?"}t=${timestamp}`;
+  markError(err);
 }
 
 /**
@@ -267,23 +224,6 @@ function preload(url: string): Promise<void> {
     };
     document.head.appendChild(link);
   });
-}
-
-/**
- * Where an update failed: evaluating new code (`import`: a top-level throw,
- * an import that fails at run time), a `dispose` handler, an accept
- * callback, or the time limit.
- */
-type UpdateStage = "import" | "dispose" | "accept" | "timeout";
-
-class UpdateError extends Error {
-  constructor(
-    readonly path: string,
-    override readonly cause: unknown,
-    readonly stage: UpdateStage,
-  ) {
-    super(cause instanceof Error ? cause.message : String(cause));
-  }
 }
 
 /** `/src/a.ts:3:7`: where in this origin's modules `err` was thrown. */
@@ -318,9 +258,8 @@ function onStartupError(event: ErrorEvent): void {
     id: where.replace(/:\d+:\d+$/, "") || undefined,
     plugin: "runtime",
   };
-  notifyListeners("banana:error", { type: "error", err });
-  setIndicator("error");
-  if (env.overlay) showOverlay(err);
+  notifyError(err);
+  markError(err);
 }
 
 addEventListener("error", onStartupError);
@@ -338,11 +277,12 @@ async function applyUpdates(payload: UpdatePayload): Promise<void> {
       notifyListeners("banana:css-update", u);
       return false;
     }
-    return hotModules.has(u.path) && !isSuperseded(u);
+    return hmrClient.isHotModule(u.path) && !hmrClient.isSuperseded(u);
   });
   // `<link rel="stylesheet">` sheets of this page (client/css.ts swaps them).
   const cssUpdates = updates.filter((u) =>
-    u.type === "css-update" && hasStylesheet(u.path) && !isSuperseded(u)
+    u.type === "css-update" && hasStylesheet(u.path) &&
+    !hmrClient.isSuperseded(u)
   );
   if (jsUpdates.length === 0 && cssUpdates.length === 0) {
     notifyListeners("banana:afterUpdate", { type: "update", updates });
@@ -364,7 +304,7 @@ async function applyUpdates(payload: UpdatePayload): Promise<void> {
       env.timeout,
     );
   });
-  settleReplacedInstances(true);
+  hmrClient.settleReplacedInstances(true);
   try {
     await Promise.race([
       Promise.all([
@@ -373,12 +313,12 @@ async function applyUpdates(payload: UpdatePayload): Promise<void> {
       ]),
       timeout,
     ]);
-    settleReplacedInstances(true);
+    hmrClient.settleReplacedInstances(true);
     clearOverlay();
     setIndicator("success");
     notifyListeners("banana:afterUpdate", { type: "update", updates });
   } catch (err) {
-    settleReplacedInstances(false);
+    hmrClient.settleReplacedInstances(false);
     const failure = err instanceof UpdateError
       ? err
       : new UpdateError(firstPath, err, "import");
@@ -392,11 +332,7 @@ async function runUpdates(
   updates: Update[],
   payload: UpdatePayload,
 ): Promise<void> {
-  for (const update of updates) {
-    if (update.firstInvalidatedBy) {
-      invalidationOrigins.set(update.acceptedPath, update.firstInvalidatedBy);
-    } else invalidationOrigins.delete(update.acceptedPath);
-  }
+  hmrClient.recordInvalidations(updates);
   // Modules sent with the update need no network (client/inline_modules.ts).
   const modules = payload.modules ?? [];
   const inlined = modules.length > 0 && await inlineModulesSupported()
@@ -413,7 +349,7 @@ async function runUpdates(
   );
   const early = (payload.importEarly ?? false) && updates.length === 1 &&
     !updates[0].isWithinCircularImport &&
-    !disposeHandlers.has(updates[0].acceptedPath);
+    !hmrClient.hasDisposeHandler(updates[0].acceptedPath);
   const toFetch = (payload.preload ?? []).filter((url) => !inlined.has(url));
   const chain = toFetch.filter((url) => !accepted.has(url));
   await Promise.all([
@@ -431,43 +367,7 @@ async function runUpdates(
   ]);
   // Then dispose the old versions, import the new ones, run accept callbacks,
   // update by update, in the order the server sent them.
-  for (const update of updates) {
-    const mod = hotModules.get(update.path);
-    if (!mod) continue;
-    const isSelfUpdate = update.path === update.acceptedPath;
-    const callbacks = mod.callbacks.filter((cb) =>
-      cb.deps.includes(update.acceptedPath)
-    );
-    if (!isSelfUpdate && callbacks.length === 0) continue;
-    const dispose = disposeHandlers.get(update.acceptedPath);
-    if (dispose) {
-      try {
-        await dispose(hotData.get(update.acceptedPath) ?? {});
-      } catch (err) {
-        throw new UpdateError(update.acceptedPath, err, "dispose");
-      }
-    }
-    let fresh: Record<string, unknown>;
-    try {
-      fresh = await import(
-        /* @vite-ignore */ withTimestamp(update.acceptedPath, update.timestamp)
-      );
-    } catch (err) {
-      throw new UpdateError(update.acceptedPath, err, "import");
-    }
-    for (const { deps, fn } of callbacks) {
-      try {
-        fn(deps.map((dep) => dep === update.acceptedPath ? fresh : undefined));
-      } catch (err) {
-        throw new UpdateError(update.path, err, "accept");
-      }
-    }
-    console.debug(
-      `${PREFIX} hot updated: ${
-        isSelfUpdate ? update.path : `${update.acceptedPath} via ${update.path}`
-      }`,
-    );
-  }
+  for (const update of updates) await hmrClient.applyUpdate(update);
 }
 
 /**
@@ -494,8 +394,8 @@ function failedUpdate(failure: UpdateError, updates: Update[]): void {
     id: failure.path,
     plugin: "runtime",
   };
-  notifyListeners("banana:error", { type: "error", err });
-  setIndicator("error");
+  notifyError(err);
+  markError(err, false);
   const circular = updates.some((u) => u.isWithinCircularImport);
   if ((env.reload && failure.stage !== "import") || circular) {
     notifyListeners("banana:beforeFullReload", { type: "full-reload" });
@@ -506,20 +406,7 @@ function failedUpdate(failure: UpdateError, updates: Update[]): void {
 }
 
 async function prune(paths: string[]): Promise<void> {
-  notifyListeners("banana:beforePrune", { type: "prune", paths });
-  for (const path of paths) {
-    const data = hotData.get(path) ?? {};
-    try {
-      await disposeHandlers.get(path)?.(data);
-      await pruneHandlers.get(path)?.(data);
-    } catch (err) {
-      console.error(`${PREFIX} prune handler of ${path} threw:`, err);
-    }
-    disposeHandlers.delete(path);
-    pruneHandlers.delete(path);
-    hotModules.delete(path);
-    hotData.delete(path);
-  }
+  await hmrClient.prune(paths);
   recordDisposed(paths);
 }
 

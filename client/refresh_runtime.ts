@@ -9,7 +9,7 @@
  * @module
  */
 
-import { showError } from "./client.ts";
+import { showError } from "./error_report.ts";
 
 /** The exports of one instance of a module. */
 export type ModuleExports = Record<string, unknown>;
