@@ -5,12 +5,14 @@
  * folders, and polling helpers.
  *
  * Browser tests keep Playwright handles open between tests, so declare them
- * with `sanitizeOps: false, sanitizeResources: false`.
+ * with {@linkcode browserTest} (`sanitizeOps: false, sanitizeResources:
+ * false`): `Deno.test({ ...browserTest, name, fn })`.
  *
  * @example A typical browser test
  * ```ts
  * import { assertEquals } from "node:assert/strict";
  * import {
+ *   browserTest,
  *   closeBrowser,
  *   createTempApp,
  *   markPage,
@@ -20,9 +22,8 @@
  * } from "./_browser.ts";
  *
  * Deno.test({
+ *   ...browserTest,
  *   name: "editing a self-accepting module keeps page state",
- *   sanitizeOps: false,
- *   sanitizeResources: false,
  *   async fn() {
  *     await using app = await createTempApp({
  *       "index.html": "<h1 id=t>v1</h1>",
@@ -53,6 +54,16 @@ import { waitFor } from "./_wait.ts";
 
 export type { Browser, BrowserContext, Page };
 export { type Truthy, waitFor, type WaitForOptions } from "./_wait.ts";
+
+/**
+ * The options of every browser test: Playwright keeps the browser, its
+ * pages and their timers open between tests, which the op and resource
+ * sanitizers would report as leaks.
+ */
+export const browserTest: { sanitizeOps: false; sanitizeResources: false } = {
+  sanitizeOps: false,
+  sanitizeResources: false,
+};
 
 /** Command-line switches every test browser is started with. */
 export const BROWSER_ARGS: readonly string[] = [

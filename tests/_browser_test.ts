@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   closeBrowser,
   createTempApp,
   launchBrowser,
@@ -79,8 +80,6 @@ function startServer(app?: TempApp): TestServer {
     [Symbol.asyncDispose]: () => server.shutdown(),
   };
 }
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test({
   name: "the harness opens a page, clicks, and reads text",

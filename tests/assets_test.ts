@@ -10,7 +10,12 @@
  */
 
 import assert from "node:assert/strict";
-import { createTempApp, waitFor, waitForText } from "./_browser.ts";
+import {
+  browserTest,
+  createTempApp,
+  waitFor,
+  waitForText,
+} from "./_browser.ts";
 import { startServer } from "./_server.ts";
 import {
   appLines,
@@ -20,8 +25,6 @@ import {
   pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** A 1×1 transparent PNG. */
 const PNG = Uint8Array.from(

@@ -2,6 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { copy } from "./_copy.ts";
 import {
+  browserTest,
   createTempApp,
   markPage,
   openPage,
@@ -13,10 +14,9 @@ import { startServer } from "./_server.ts";
 const EXAMPLE = join(import.meta.dirname!, "../examples/basic");
 
 Deno.test({
+  ...browserTest,
   name:
     "basic example: counter keeps its count when counter.ts and greeting.ts are edited",
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     await using app = await createTempApp({});
     await copy(EXAMPLE, app.root);

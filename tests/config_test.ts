@@ -2,6 +2,7 @@ import { equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { createServer } from "../mod.ts";
 import {
+  browserTest,
   createTempApp,
   markPage,
   openPage,
@@ -35,9 +36,8 @@ function configSource(body: string): string {
 }
 
 Deno.test({
+  ...browserTest,
   name: "config: banana.config.ts sets the port, define and hmr.overlay: false",
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const port = freePort();
     await using app = await createTempApp({
@@ -135,10 +135,9 @@ Deno.test("config: an invalid config names the key and the expected type, exit c
 });
 
 Deno.test({
+  ...browserTest,
   name:
     "config: editing the config restarts the server in-process and reloads the page; a broken edit keeps the old one",
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     await using app = await createTempApp({
       ...PAGE,

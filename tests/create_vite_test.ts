@@ -13,10 +13,13 @@
  */
 
 import assert from "node:assert/strict";
-import { createTempApp, openPage, waitForText } from "./_browser.ts";
+import {
+  browserTest,
+  createTempApp,
+  openPage,
+  waitForText,
+} from "./_browser.ts";
 import { startServer } from "./_server.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const LOGO =
   `<svg xmlns="http://www.w3.org/2000/svg" width="24" height="16"><rect width="24" height="16" fill="#646cff"/></svg>`;

@@ -11,6 +11,7 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   computedStyle,
   type TrackedPage,
   waitFor,
@@ -22,8 +23,6 @@ import {
   openHmrApp,
   pageHtml,
 } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** The `<style>` elements the CSS runtime injected, by stylesheet URL. */
 function injectedStyles(tracked: TrackedPage): Promise<string[]> {

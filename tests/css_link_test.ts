@@ -10,10 +10,13 @@
  */
 
 import assert from "node:assert/strict";
-import { type TrackedPage, waitFor, waitForStyle } from "./_browser.ts";
+import {
+  browserTest,
+  type TrackedPage,
+  waitFor,
+  waitForStyle,
+} from "./_browser.ts";
 import { assertNotReloaded, openHmrApp } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 function pageWithLink(href: string): string {
   return `<!doctype html>

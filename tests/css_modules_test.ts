@@ -9,15 +9,18 @@
  */
 
 import assert from "node:assert/strict";
-import { computedStyle, waitForStyle, waitForText } from "./_browser.ts";
+import {
+  browserTest,
+  computedStyle,
+  waitForStyle,
+  waitForText,
+} from "./_browser.ts";
 import {
   appLines,
   assertNotReloaded,
   openHmrApp,
   pageHtml,
 } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** A self-accepting view that renders the class map it imported. */
 const VIEW = `

@@ -10,10 +10,8 @@
  */
 
 import assert from "node:assert/strict";
-import { computedStyle, waitForStyle } from "./_browser.ts";
+import { browserTest, computedStyle, waitForStyle } from "./_browser.ts";
 import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const DENO_JSON = JSON.stringify({
   imports: { "postcss-nested": "npm:postcss-nested@7.0.2" },

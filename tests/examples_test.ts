@@ -9,12 +9,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createTempApp, openPage, waitForText } from "./_browser.ts";
+import {
+  browserTest,
+  createTempApp,
+  openPage,
+  waitForText,
+} from "./_browser.ts";
 import { copy } from "./_copy.ts";
 import { startServer } from "./_server.ts";
 import { startCliServer } from "./_cli_server.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 function example(name: string): string {
   return join(import.meta.dirname!, "../examples", name);

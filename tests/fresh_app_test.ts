@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  browserTest,
   createTempApp,
   markPage,
   openPage,
@@ -23,8 +24,6 @@ import {
 } from "./_browser.ts";
 import { copy } from "./_copy.ts";
 import { type CliServer, startCliServer } from "./_cli_server.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** Routes the example does not have, for the conventions it does not show. */
 const MORE_ROUTES = {

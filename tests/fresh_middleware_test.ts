@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  browserTest,
   createTempApp,
   markPage,
   openPage,
@@ -19,7 +20,6 @@ import {
 } from "./_browser.ts";
 import { copy } from "./_copy.ts";
 
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 const REPO = join(import.meta.dirname!, "..");
 
 Deno.test({

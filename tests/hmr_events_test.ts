@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { waitForConsole, waitForText } from "./_browser.ts";
+import { browserTest, waitForConsole, waitForText } from "./_browser.ts";
 import {
   appLines,
   assertNotReloaded,
@@ -15,8 +15,6 @@ import {
   pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** An entry that logs every lifecycle event it hears, under both names. */
 const EVENT_LOGGER = `

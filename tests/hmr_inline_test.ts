@@ -10,10 +10,13 @@
  */
 
 import assert from "node:assert/strict";
-import { type TrackedPage, waitForConsole, waitForText } from "./_browser.ts";
+import {
+  browserTest,
+  type TrackedPage,
+  waitForConsole,
+  waitForText,
+} from "./_browser.ts";
 import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** `main.ts` accepts `./mid.ts`, which imports `./leaf.ts`: a chain of two. */
 const MAIN = `

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { waitForConsole, waitForText } from "./_browser.ts";
+import { browserTest, waitForConsole, waitForText } from "./_browser.ts";
 import {
   appLines,
   assertNotReloaded,
@@ -18,8 +18,6 @@ import {
   waitForLineCount,
   waitForReload,
 } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** A self-accepting module whose accept callback gives up on the update. */
 function childModule(version: string): string {

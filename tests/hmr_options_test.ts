@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
+  browserTest,
   waitFor,
   waitForConsole,
   waitForText,
@@ -8,8 +9,6 @@ import {
 import { openHmrApp, pageHtml } from "./_hmr_app.ts";
 import { createTempApp } from "./_browser.ts";
 import { startServer } from "./_server.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const slowDispose = (label: string) => `
 document.querySelector("#out")!.textContent = "${label}";

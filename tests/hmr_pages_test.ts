@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import type { CDPSession } from "playwright-core";
 import {
+  browserTest,
   createTempApp,
   markPage,
   type TrackedPage,
@@ -28,8 +29,6 @@ import {
   waitForReload,
 } from "./_hmr_app.ts";
 import { startCliServer } from "./_cli_server.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** Time for a page's report of what it runs to reach the server. */
 const REPORT_MS = 1000;

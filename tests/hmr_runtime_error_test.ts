@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   type TrackedPage,
   waitFor,
   waitForConsole,
@@ -22,7 +23,6 @@ import {
   waitForReload,
 } from "./_hmr_app.ts";
 
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 const OVERLAY = "banana-error-overlay";
 const BADGE = "banana-hmr-indicator .badge";
 

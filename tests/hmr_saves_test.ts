@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   markPage,
   waitFor,
   waitForConsole,
@@ -21,8 +22,6 @@ import {
   openRawHotSocket,
   pageHtml,
 } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const OVERLAY_MESSAGE = "banana-error-overlay .message";
 

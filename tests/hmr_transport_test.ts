@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   createTempApp,
   markPage,
   waitFor,
@@ -29,8 +30,6 @@ import {
   pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** A self-accepting module that shows `text` in `#out` and logs it. */
 function showModule(text: string): string {

@@ -14,10 +14,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type TrackedPage, waitFor, waitForText } from "./_browser.ts";
+import {
+  browserTest,
+  type TrackedPage,
+  waitFor,
+  waitForText,
+} from "./_browser.ts";
 import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const BADGE = "banana-hmr-indicator .badge";
 

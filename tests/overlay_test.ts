@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  browserTest,
   openPage,
   type TrackedPage,
   waitFor,
@@ -28,8 +29,6 @@ import {
   pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const OVERLAY = "banana-error-overlay";
 

@@ -12,6 +12,7 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   computedStyle,
   createTempApp,
   openPage,
@@ -24,8 +25,6 @@ import { pageHtml } from "./_hmr_app.ts";
 import { rawGet } from "./_raw_http.ts";
 import { REPO_ROOT } from "./_own_files.ts";
 import { join } from "node:path";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const DENO_JSON = JSON.stringify({
   imports: {

@@ -2,6 +2,7 @@ import { equal, ok } from "node:assert/strict";
 import viteString from "vite-plugin-string";
 import type { Plugin } from "../mod.ts";
 import {
+  browserTest,
   createTempApp,
   markPage,
   openPage,
@@ -10,8 +11,6 @@ import {
   wasReloaded,
 } from "./_browser.ts";
 import { startServer } from "./_server.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test({
   ...browserTest,

@@ -10,12 +10,16 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createTempApp, type TempApp, waitForText } from "./_browser.ts";
+import {
+  browserTest,
+  createTempApp,
+  type TempApp,
+  waitForText,
+} from "./_browser.ts";
 import { copy } from "./_copy.ts";
 import { startCliServer } from "./_cli_server.ts";
 import { assertNotReloaded, openConnectedPage } from "./_hmr_app.ts";
 
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 const EXAMPLE = join(import.meta.dirname!, "../examples/fresh-app");
 
 async function edit(app: TempApp, rel: string, from: string, to: string) {

@@ -9,14 +9,13 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   type TrackedPage,
   waitFor,
   waitForConsole,
   waitForText,
 } from "./_browser.ts";
 import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** The same pins as examples/react, so the Deno cache is shared. */
 const DENO_JSON = JSON.stringify({

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  browserTest,
   closeBrowser,
   createTempApp,
   markPage,
@@ -20,8 +21,6 @@ import {
 import { startCli } from "./_cli_process.ts";
 import { REPO_ROOT } from "./_own_files.ts";
 import { serveRepo } from "./_repo_http_server.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const MAIN = (version: string) =>
   `document.querySelector("#out")!.textContent = "from a URL ${version}";

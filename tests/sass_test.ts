@@ -11,6 +11,7 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   computedStyle,
   waitFor,
   waitForStyle,
@@ -27,8 +28,6 @@ import { join } from "node:path";
 function ownLockfile(): Promise<Uint8Array | null> {
   return Deno.readFile(join(REPO_ROOT, "deno.lock")).catch(() => null);
 }
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const SASS = "npm:sass@1.108.2";
 

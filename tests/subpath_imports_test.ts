@@ -10,11 +10,14 @@
  */
 
 import assert from "node:assert/strict";
-import { createTempApp, openPage, waitForText } from "./_browser.ts";
+import {
+  browserTest,
+  createTempApp,
+  openPage,
+  waitForText,
+} from "./_browser.ts";
 import { startServer } from "./_server.ts";
 import { pageHtml } from "./_hmr_app.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test({
   ...browserTest,

@@ -18,6 +18,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  browserTest,
   createTempApp,
   openPage,
   type TempApp,
@@ -31,8 +32,6 @@ import { assertNotReloaded, CONNECTED_LINE } from "./_hmr_app.ts";
 import { markPage } from "./_browser.ts";
 import { type CliProcess, startCli } from "./_cli_process.ts";
 import { REPO_ROOT } from "./_own_files.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const MOD = join(REPO_ROOT, "mod.ts");
 

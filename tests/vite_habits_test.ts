@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   createTempApp,
   openPage,
   type TrackedPage,
@@ -17,8 +18,6 @@ import {
 } from "./_browser.ts";
 import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
 import { startServer } from "./_server.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const OVERLAY = "banana-error-overlay";
 

@@ -15,6 +15,7 @@
 import assert, { equal } from "node:assert/strict";
 import { join } from "node:path";
 import {
+  browserTest,
   createTempApp,
   markPage,
   openPage,
@@ -25,8 +26,6 @@ import {
 import { assertNotReloaded, CONNECTED_LINE } from "./_hmr_app.ts";
 import { startCli } from "./_cli_process.ts";
 import { REPO_ROOT } from "./_own_files.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 const appVue = (label: string) =>
   `<script setup>

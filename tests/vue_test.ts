@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import {
+  browserTest,
   computedStyle,
   type TrackedPage,
   waitFor,
@@ -24,8 +25,6 @@ import {
   waitForReload,
 } from "./_hmr_app.ts";
 import { vue } from "../mod.ts";
-
-const browserTest = { sanitizeOps: false, sanitizeResources: false };
 
 /** The same pins as examples/vue, so the Deno cache is shared. */
 const DENO_JSON = JSON.stringify({
