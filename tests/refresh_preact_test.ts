@@ -1,21 +1,19 @@
 /**
- * Preact Fast Refresh (prefresh) in a real browser: edited components are
- * swapped in place with their hook and signal state, a changed hook
- * signature resets only that component, and a module that also exports a
- * changed constant hands its update to its importers.
+ * Preact Fast Refresh (prefresh) in a real browser: the shared suite
+ * (`_refresh_suite.ts`: state kept across edits, a changed hook signature
+ * resets only that component, a changed constant hands the update to the
+ * importers, render errors recover) on a Preact app whose sibling keeps hook
+ * and signal state, and what only Preact's runtime is tested for here
+ * (`server.hmr.preserveState`, the runtime bundled when components load
+ * lazily).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import {
-  browserTest,
-  type TrackedPage,
-  waitFor,
-  waitForConsole,
-  waitForText,
-} from "./_browser.ts";
+import { browserTest, waitForText } from "./_browser.ts";
 import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
+import { BANNER, counterSource, refreshSuite } from "./_refresh_suite.ts";
 
 /** The same pins as examples/preact, so the Deno cache is shared. */
 const DENO_JSON = JSON.stringify({
@@ -27,22 +25,7 @@ const DENO_JSON = JSON.stringify({
   compilerOptions: { jsx: "react-jsx", jsxImportSource: "preact" },
 });
 
-/** The error overlay's message (its shadow DOM is open), or null. */
-async function overlayMessage(tracked: TrackedPage): Promise<string | null> {
-  const message = tracked.page.locator("banana-error-overlay .message");
-  return await message.count() > 0 ? await message.first().textContent() : null;
-}
-
-const COUNTER = `import { useState } from "preact/hooks";
-export function Counter() {
-  const [count, setCount] = useState(0);
-  return (
-    <button id="counter" onClick={() => setCount(count + 1)}>
-      Count: {count}
-    </button>
-  );
-}
-`;
+const COUNTER = counterSource("preact/hooks");
 
 const SIBLING = `import { useState } from "preact/hooks";
 import { useSignal } from "@preact/signals";
@@ -57,13 +40,6 @@ export function Sibling() {
       <button id="stars" onClick={() => stars.value++}>Stars: {stars}</button>
     </div>
   );
-}
-`;
-
-/** A component module that also exports a constant its importer shows. */
-const BANNER = `export const GREETING = "Hello";
-export function Banner() {
-  return <p id="banner">{GREETING} from the banner</p>;
 }
 `;
 
@@ -95,79 +71,41 @@ render(<App />, document.querySelector("#out")!);
   "src/banner.tsx": BANNER,
 };
 
-Deno.test({
-  ...browserTest,
-  name:
-    "Preact: editing a component's label keeps its count of 3, without a reload",
-  async fn() {
-    await using s = await openHmrApp(FILES);
-    const { app, tracked } = s;
-    for (let i = 0; i < 3; i++) await tracked.page.click("#counter");
-    await waitForText(tracked, "#counter", "Count: 3");
-
-    await app.write("src/counter.tsx", COUNTER.replace("Count:", "Clicks:"));
-    await waitForText(tracked, "#counter", "Clicks: 3");
-    await assertNotReloaded(tracked);
-    assert.equal(tracked.loads, 0);
-    assert.deepEqual(tracked.pageErrors, []);
+refreshSuite({
+  name: "Preact",
+  files: FILES,
+  sibling: {
+    keeps: "the sibling keeps its hook and signal state",
+    async arrange(tracked) {
+      await tracked.page.click("#sibling");
+      await tracked.page.click("#stars");
+      await tracked.page.click("#stars");
+    },
+    async edit(app, tracked) {
+      await app.write(
+        "src/sibling.tsx",
+        SIBLING.replace("Stars:", "Gold stars:"),
+      );
+      await waitForText(tracked, "#stars", "Gold stars: 2");
+      await waitForText(tracked, "#sibling", "Sibling: 1");
+    },
+    async assertKept(tracked, edited) {
+      await waitForText(tracked, "#sibling", "Sibling: 1");
+      await waitForText(
+        tracked,
+        "#stars",
+        edited ? "Gold stars: 2" : "Stars: 2",
+      );
+    },
   },
-});
-
-Deno.test({
-  ...browserTest,
-  name:
-    "Preact: changing a component's hooks resets its state only; the sibling keeps its hook and signal state",
-  async fn() {
-    await using s = await openHmrApp(FILES);
-    const { app, tracked } = s;
-    for (let i = 0; i < 3; i++) await tracked.page.click("#counter");
-    await tracked.page.click("#sibling");
-    await tracked.page.click("#stars");
-    await tracked.page.click("#stars");
-    await waitForText(tracked, "#counter", "Count: 3");
-    await waitForText(tracked, "#stars", "Stars: 2");
-
-    // Same hooks, new markup: the sibling's useState and useSignal survive.
-    await app.write(
-      "src/sibling.tsx",
-      SIBLING.replace("Stars:", "Gold stars:"),
-    );
-    await waitForText(tracked, "#stars", "Gold stars: 2");
-    await waitForText(tracked, "#sibling", "Sibling: 1");
-
-    // A hook added to Counter: its signature changed, so it starts over.
-    await app.write(
-      "src/counter.tsx",
-      COUNTER.replace(
-        "useState(0);",
-        "useState(0);\n  const [, setUnused] = useState(false);",
-      ),
-    );
-    await waitForText(tracked, "#counter", "Count: 0");
-    await waitForText(tracked, "#sibling", "Sibling: 1");
-    await waitForText(tracked, "#stars", "Gold stars: 2");
-    await assertNotReloaded(tracked);
-    assert.deepEqual(tracked.pageErrors, []);
-  },
-});
-
-Deno.test({
-  ...browserTest,
-  name:
-    "Preact: a module exporting a component and a changed constant is invalidated; its importer re-renders with the new content",
-  async fn() {
-    await using s = await openHmrApp(FILES);
-    const { app, tracked } = s;
-    for (let i = 0; i < 3; i++) await tracked.page.click("#counter");
-    await waitForText(tracked, "#title", "Hello from the app");
-
-    await app.write("src/banner.tsx", BANNER.replace('"Hello"', '"Howdy"'));
-    await waitForConsole(tracked, /Could not Fast Refresh \/src\/banner\.tsx/);
-    await waitForText(tracked, "#title", "Howdy from the app");
-    await waitForText(tracked, "#banner", "Howdy from the banner");
-    // App.tsx accepted the update: the page and the counter stayed.
-    await waitForText(tracked, "#counter", "Count: 3");
-    await assertNotReloaded(tracked);
+  renderError: {
+    async before(tracked) {
+      await tracked.page.click("#sibling");
+    },
+    fixedText: /Fixed: \d/,
+    async after(tracked) {
+      await waitForText(tracked, "#sibling", "Sibling: 1");
+    },
   },
 });
 
@@ -216,38 +154,6 @@ render(<App />, document.querySelector("#out")!);
     await app.write("src/counter.tsx", COUNTER.replace("Count:", "Clicks:"));
     await waitForText(tracked, "#counter", "Clicks: 3");
     assert.equal(tracked.loads, 0);
-    await assertNotReloaded(tracked);
-  },
-});
-
-Deno.test({
-  ...browserTest,
-  name:
-    "Preact: a component that throws while rendering shows the error overlay; the next good edit recovers without a reload",
-  async fn() {
-    await using s = await openHmrApp(FILES);
-    const { app, tracked } = s;
-    await tracked.page.click("#counter");
-    await tracked.page.click("#sibling");
-    await waitForText(tracked, "#counter", "Count: 1");
-
-    await app.write(
-      "src/counter.tsx",
-      COUNTER.replace(
-        "return (",
-        'if (count > 0) throw new Error("counter exploded");\n  return (',
-      ),
-    );
-    const message = await waitFor(() => overlayMessage(tracked), {
-      timeout: 10_000,
-      message: "the error overlay",
-    });
-    assert.match(message, /counter exploded/);
-
-    await app.write("src/counter.tsx", COUNTER.replace("Count:", "Fixed:"));
-    await waitForText(tracked, "#counter", /Fixed: \d/);
-    assert.equal(await overlayMessage(tracked), null);
-    await waitForText(tracked, "#sibling", "Sibling: 1");
     await assertNotReloaded(tracked);
   },
 });
