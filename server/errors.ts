@@ -11,13 +11,26 @@ import type { ErrorBody } from "../client/payload.ts";
 /** The `err` of an `error` payload (Vite-shaped). */
 export type ErrorPayloadBody = ErrorBody;
 
+/**
+ * What kind of failure an error is, for code that decides what to do with
+ * it (the HTTP layer maps it to a status, see `server/http_errors.ts`):
+ * match on this, never on the message.
+ */
+export type ErrorCode = "not-found" | "denied" | "bad-request" | "internal";
+
 /** An error that knows where in a file it happened. */
 export class BananaError extends Error {
   readonly body: ErrorPayloadBody;
-  constructor(body: Omit<ErrorPayloadBody, "stack">) {
+  /** What kind of failure this is; `internal` unless the thrower says. */
+  readonly code: ErrorCode;
+  constructor(
+    body: Omit<ErrorPayloadBody, "stack">,
+    options: { code?: ErrorCode } = {},
+  ) {
     super(body.message);
     this.name = "BananaError";
     this.body = { ...body, stack: "" };
+    this.code = options.code ?? "internal";
   }
 }
 

@@ -246,7 +246,7 @@ export class ModulePipeline {
           message: `File not found: ${path} (no package in use has it)`,
           id: path,
           plugin: "load",
-        });
+        }, { code: "not-found" });
       }
       return { id: file + idQuery(file, query), file };
     }
@@ -370,7 +370,7 @@ export class ModulePipeline {
           message: `File not found: ${relative(this.options.root, file)}`,
           id: file,
           plugin: "load",
-        });
+        }, { code: "not-found" });
       }
       if (err instanceof Deno.errors.IsADirectory) {
         throw new BananaError({ message: `${file} is a directory`, id: file });

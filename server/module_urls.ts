@@ -7,8 +7,14 @@
 
 import { isScriptPath } from "./script_path.ts";
 
+/** URL prefix of the HMR client's modules. */
+export const CLIENT_DIR_URL = "/@banana/client/";
+
 /** URL of the HMR client runtime. */
-export const CLIENT_URL = "/@banana/client/client.ts";
+export const CLIENT_URL = `${CLIENT_DIR_URL}client.ts`;
+
+/** Default path of the HMR WebSocket (`server.hmr.path`). */
+export const HMR_PATH = "/@banana/hmr";
 
 const FRESHNESS_PARAMS = /(?:^|&)(?:t|v)=[^&]*/g;
 

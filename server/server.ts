@@ -20,18 +20,12 @@ import { loadEnvFiles } from "./env_files.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import {
   CLIENT_URL,
-  isModuleRequest,
   ModulePipeline,
   stripFreshness,
   withParam,
 } from "./module_pipeline.ts";
-import { DepBundler, DEPS_URL_PREFIX, normalizeDepSpecifier } from "./deps.ts";
-import {
-  NPM_URL_PREFIX,
-  npmPackageNames,
-  PackageFiles,
-  servePackageFile,
-} from "./package_files.ts";
+import { DepBundler, normalizeDepSpecifier } from "./deps.ts";
+import { npmPackageNames, PackageFiles } from "./package_files.ts";
 import { HotChannel, type HotClient } from "./hot_channel.ts";
 import { HmrEngine, type InvalidateData } from "./hmr.ts";
 import {
@@ -49,23 +43,13 @@ import {
   injectIntoHtml,
   moduleScriptsOf,
 } from "./html.ts";
-import { matchesEtag, serveFile } from "./static.ts";
-import { noIndexPage } from "./no_index_page.ts";
-import {
-  decodeSafePathname,
-  resolveSafeFile,
-  UnsafePathError,
-} from "./path_safety.ts";
-import { assertNotDenied, assertReadable, type FsRules } from "./fs_deny.ts";
-import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
+import { formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
 import { oxcPlugin } from "./plugins/oxc.ts";
 import { stopSassCompilers } from "./sass_compiler.ts";
 import { normalizePlugins, sortPlugins } from "./plugin_container.ts";
 import type { Plugin } from "./types.ts";
 import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
-import { serveClientFile } from "./client_files.ts";
-import { OPEN_IN_EDITOR_PATH, openInEditor } from "./open_in_editor.ts";
 import { SsrEnvironment } from "./ssr_environment.ts";
 import { FreshApp, freshPluginOptions, isFreshApp } from "./fresh_app.ts";
 import {
@@ -79,6 +63,29 @@ import type { DevEnvironment, ViteModuleGraph } from "./types.ts";
 
 export type { DevServer, HotApi, InlineConfig, Middleware } from "./types.ts";
 import type { DevServer, HotApi, InlineConfig, Middleware } from "./types.ts";
+import { compose, type NamedMiddleware } from "./compose.ts";
+import { errorCode, statusFor } from "./http_errors.ts";
+import { type RequestContext, text } from "./middlewares/context.ts";
+import { hostCheck, isAllowedOrigin } from "./middlewares/host_check.ts";
+import { freshRoutes } from "./middlewares/fresh_routes.ts";
+import { methodCheck } from "./middlewares/method_check.ts";
+import { hmrUpgrade } from "./middlewares/hmr_upgrade.ts";
+import { internalEndpoints } from "./middlewares/internal_endpoints.ts";
+import { denyRule } from "./middlewares/deny_rule.ts";
+import { clientFiles } from "./middlewares/client_files.ts";
+import { deps } from "./middlewares/deps.ts";
+import { publicScripts } from "./middlewares/public_scripts.ts";
+import { packageFiles } from "./middlewares/package_files.ts";
+import { modules } from "./middlewares/modules.ts";
+import { htmlPages } from "./middlewares/html_pages.ts";
+import { staticFiles } from "./middlewares/static_files.ts";
+import { spaFallback } from "./middlewares/spa_fallback.ts";
+import { notFound } from "./middlewares/not_found.ts";
+
+/** A handler of `server.middlewares.use()` in the request path. */
+function userMiddleware(handle: Middleware): NamedMiddleware {
+  return { name: handle.name || "middleware", handle };
+}
 
 /** Everything that is rebuilt on a restart (config edits). */
 interface ServerState {
@@ -104,37 +111,6 @@ interface ServerState {
   scanning: Promise<void> | null;
   /** The `.env` files read for the mode, present or not (edits restart). */
   envFiles: string[];
-}
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
-function hostnameOf(hostHeader: string): string {
-  if (hostHeader.startsWith("[")) {
-    return hostHeader.slice(0, hostHeader.indexOf("]") + 1);
-  }
-  return hostHeader.split(":")[0];
-}
-
-function isIpLiteral(host: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[");
-}
-
-function text(
-  status: number,
-  body: string,
-  headers: HeadersInit = {},
-): Response {
-  return new Response(body.endsWith("\n") ? body : body + "\n", {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
-  });
-}
-
-/** True for a browser's navigation (a page load), not a fetch of a file. */
-function isDocumentRequest(request: Request): boolean {
-  const dest = request.headers.get("sec-fetch-dest");
-  const accept = request.headers.get("accept") ?? "";
-  return dest === "document" || (!dest && accept.includes("text/html"));
 }
 
 function timeStamp(): string {
@@ -193,7 +169,8 @@ class BananaDevServer implements DevServer {
   async init(): Promise<void> {
     if (!this.#channel) {
       this.#channel = new HotChannel({
-        isAllowedOrigin: (origin) => this.#isAllowedOrigin(origin),
+        isAllowedOrigin: (origin) =>
+          isAllowedOrigin(this.#state.config, origin),
       });
       this.#channel.on(
         "vite:invalidate",
@@ -569,26 +546,6 @@ class BananaDevServer implements DevServer {
     this.log(`error ${message}`);
   }
 
-  #isAllowedHost(hostHeader: string | null): boolean {
-    if (!hostHeader) return false;
-    const host = hostnameOf(hostHeader).toLowerCase();
-    const config = this.#state.config.server;
-    return LOOPBACK_HOSTS.has(host) || host.endsWith(".localhost") ||
-      isIpLiteral(host) || host === config.host.toLowerCase() ||
-      config.allowedHosts.some((allowed) =>
-        host === allowed.toLowerCase() ||
-        (allowed.startsWith(".") && host.endsWith(allowed.toLowerCase()))
-      );
-  }
-
-  #isAllowedOrigin(origin: string): boolean {
-    try {
-      return this.#isAllowedHost(new URL(origin).host);
-    } catch {
-      return false;
-    }
-  }
-
   async listen(): Promise<DevServer> {
     if (!this.#state) await this.init();
     const { server, hmr } = this.#state.config;
@@ -761,307 +718,96 @@ class BananaDevServer implements DevServer {
     return { code: rendered.code };
   }
 
+  /**
+   * The request path, in order: each middleware answers or passes the
+   * request on (`server/middlewares/`, one file each); what none takes gets
+   * the 404 (or the "no index.html" page). The user's and plugins'
+   * middlewares run first (`server.middlewares.use()`), those a plugin adds
+   * after `configureServer` returns run after ours.
+   */
+  #middlewares(state: ServerState): NamedMiddleware[] {
+    const ctx = this.#requestContext;
+    const config = () => this.#state.config;
+    return [
+      hostCheck(config),
+      {
+        name: "scan-on-first-request",
+        handle: (_request, next) => {
+          // After this response is on its way.
+          if (!state.scanning) setTimeout(() => state.scan(), 0);
+          return next();
+        },
+      },
+      ...state.preMiddlewares.map(userMiddleware),
+      ...(state.fresh ? [freshRoutes(state.fresh)] : []),
+      methodCheck(),
+      hmrUpgrade(ctx),
+      internalEndpoints(ctx),
+      denyRule(config),
+      clientFiles(ctx),
+      deps(ctx),
+      publicScripts(ctx),
+      packageFiles(ctx),
+      modules(ctx),
+      htmlPages(ctx),
+      staticFiles(ctx),
+      spaFallback(ctx),
+      ...state.postMiddlewares.map(userMiddleware),
+    ];
+  }
+
+  /** What the middlewares read: always the current state's. */
+  #requestContext: RequestContext = (() => {
+    // deno-lint-ignore no-this-alias
+    const server = this;
+    return {
+      get config() {
+        return server.#state.config;
+      },
+      get channel() {
+        return server.#channel;
+      },
+      get port() {
+        return server.#port;
+      },
+      get pipeline() {
+        return server.#state.pipeline;
+      },
+      get graph() {
+        return server.#state.graph;
+      },
+      get deps() {
+        return server.#state.deps;
+      },
+      get packages() {
+        return server.#state.packages;
+      },
+      server,
+      logErrorOnce: (id, message) => server.#logErrorOnce(id, message),
+      forgetLoggedError: (id) => void server.#lastLogged.delete(id),
+      browserImportMap: (entries) => server.#browserImportMap(entries),
+    };
+  })();
+
   async #handle(
     request: Request,
     _info: Deno.ServeHandlerInfo,
   ): Promise<Response> {
-    const state = this.#state;
-    if (!this.#isAllowedHost(request.headers.get("host"))) {
-      const host = request.headers.get("host") ?? "(none)";
-      return text(
-        403,
-        `Blocked request: host "${host}" is not allowed. Add it to server.allowedHosts to allow it.`,
-      );
-    }
-    if (!state.scanning) {
-      // After this response is on its way.
-      setTimeout(() => state.scan(), 0);
-    }
-    const chain = [
-      ...state.preMiddlewares,
-      ...(state.fresh
-        ? [
-          (req: Request, next: () => Promise<Response>) =>
-            state.fresh!.handle(req, () => this.#builtin(req, next)),
-        ]
-        : [
-          (req: Request, next: () => Promise<Response>) =>
-            this.#builtin(req, next),
-        ]),
-      ...state.postMiddlewares,
-    ];
-    const run = (i: number, req: Request): Promise<Response> => {
-      const handler = chain[i];
-      if (!handler) return this.#notFound(req);
-      return Promise.resolve(handler(req, () => run(i + 1, req)));
-    };
+    const handle = compose(
+      this.#middlewares(this.#state),
+      notFound(() => this.#state.config),
+    );
     try {
-      return await run(0, request);
+      return await handle(request);
     } catch (err) {
-      if (err instanceof UnsafePathError) return text(err.status, err.message);
+      const code = errorCode(err);
+      if (code === "denied" || code === "bad-request") {
+        return text(statusFor(code), (err as Error).message);
+      }
       const body = toErrorBody(err);
       this.#logErrorOnce("request", formatErrorForLog(body));
       return text(500, `Internal error: ${body.message}`);
     }
-  }
-
-  /**
-   * The end of the chain: a page request while the root has no
-   * `index.html` gets a page that says so and what to do.
-   */
-  async #notFound(request: Request): Promise<Response> {
-    const pathname = new URL(request.url).pathname;
-    const { root, publicDir } = this.#state.config;
-    if (isDocumentRequest(request) && request.method === "GET") {
-      const index = await resolveSafeFile(
-        root,
-        "/index.html",
-        this.#allowDirs(),
-      )
-        .catch(() => null);
-      if (!index) return await noIndexPage({ root, publicDir, pathname });
-    }
-    return text(404, `Not found: ${pathname}`);
-  }
-
-  /** The built-in handlers; returns 404 responses only via `next`. */
-  async #builtin(
-    request: Request,
-    next: () => Promise<Response>,
-  ): Promise<Response> {
-    const state = this.#state;
-    const url = new URL(request.url);
-    const pathname = url.pathname;
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return text(405, `Method ${request.method} not allowed`);
-    }
-    const hmr = state.config.hmr;
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      // With --no-hmr the socket still carries live reloads.
-      if (pathname === (hmr?.path ?? "/@banana/hmr")) {
-        return this.#channel.handleUpgrade(request);
-      }
-      return text(404, "No WebSocket here");
-    }
-    if (pathname === "/@banana/ping") return text(200, "pong");
-    if (pathname === OPEN_IN_EDITOR_PATH) {
-      return await openInEditor(request, {
-        root: state.config.root,
-        allow: this.#allowDirs(),
-      });
-    }
-    this.#assertRequestNotDenied(pathname);
-    if (pathname.startsWith("/@banana/client/")) {
-      return await serveClientFile(pathname, request, {
-        hmr: hmr,
-        token: this.#channel.token,
-        port: this.#port,
-      });
-    }
-    if (pathname.startsWith(DEPS_URL_PREFIX)) {
-      return await this.#serveDep(request, pathname);
-    }
-    if (
-      !url.search && !pathname.startsWith("/@") && isModuleRequest(pathname)
-    ) {
-      // A script the page loads by its URL (`public/sw.js`), served as is.
-      const inPublic = await this.#findPublic(pathname);
-      if (inPublic) return await serveFile(request, inPublic);
-    }
-    const requestPath = pathname + url.search;
-    if (pathname.startsWith(NPM_URL_PREFIX)) {
-      await state.packages.ensureLocated(pathname);
-      if (!isModuleRequest(requestPath)) {
-        return await servePackageFile(request, state.packages, {
-          deny: state.config.server.fs.deny,
-        });
-      }
-    }
-    if (isModuleRequest(requestPath)) {
-      return await this.#serveModule(request, url);
-    }
-    if (pathname === "/favicon.ico") {
-      const file = await this.#findStatic(pathname);
-      return file
-        ? await serveFile(request, file)
-        : new Response(null, { status: 204 });
-    }
-    // Pages.
-    const htmlPath = pathname.endsWith("/")
-      ? pathname + "index.html"
-      : pathname;
-    if (htmlPath.endsWith(".html")) {
-      const file = await resolveSafeFile(
-        state.config.root,
-        htmlPath,
-        this.#allowDirs(),
-      );
-      if (file) {
-        await assertReadable(file, this.#fsRules());
-        return await this.#serveHtml(htmlPath, file);
-      }
-    }
-    const file = await this.#findStatic(pathname);
-    if (file) return await serveFile(request, file);
-    if (isDocumentRequest(request)) {
-      // SPA fallback: client-side routes get the app's index.html.
-      const index = await resolveSafeFile(
-        state.config.root,
-        "/index.html",
-        this.#allowDirs(),
-      );
-      if (index) return await this.#serveHtml("/index.html", index);
-    }
-    // Handlers that plugins added after ours get their turn; the end of the
-    // chain answers 404.
-    return await next();
-  }
-
-  #allowDirs(): string[] {
-    return [this.#state.config.root, ...this.#state.config.server.fs.allow];
-  }
-
-  /** Where files may be read from, and `server.fs.deny`. */
-  #fsRules(root = this.#state.config.root): FsRules {
-    const { fs } = this.#state.config.server;
-    return { root, allow: fs.allow, deny: fs.deny };
-  }
-
-  /**
-   * The first deny decision, on the decoded path a request names (as a
-   * file of the root, of the public folder, or `/@fs/<absolute path>`), so
-   * every route and query answers the same 403 before anything is read,
-   * whether the file exists or not. The routes check the file they finally
-   * read again (after symlinks and plugin resolution).
-   */
-  #assertRequestNotDenied(pathname: string): void {
-    // `/@id/` carries an encoded module id, checked when it is built.
-    if (pathname.startsWith("/@id/")) return;
-    const segments = decodeSafePathname(pathname);
-    if (segments[0] === "@fs") {
-      assertNotDenied("/" + segments.slice(1).join("/"), this.#fsRules());
-      return;
-    }
-    const { root, publicDir } = this.#state.config;
-    assertNotDenied(join(root, ...segments), this.#fsRules());
-    if (publicDir) {
-      assertNotDenied(join(publicDir, ...segments), this.#fsRules(publicDir));
-    }
-  }
-
-  /** The file of the public folder at `pathname`, if there is one. */
-  async #findPublic(pathname: string): Promise<string | null> {
-    const { publicDir } = this.#state.config;
-    if (!publicDir) return null;
-    const inPublic = await resolveSafeFile(publicDir, pathname, [publicDir]);
-    if (!inPublic || !(await Deno.stat(inPublic)).isFile) return null;
-    await assertReadable(inPublic, { ...this.#fsRules(publicDir), allow: [] });
-    return inPublic;
-  }
-
-  async #findStatic(pathname: string): Promise<string | null> {
-    const { root } = this.#state.config;
-    const inPublic = await this.#findPublic(pathname);
-    if (inPublic) return inPublic;
-    const file = await resolveSafeFile(root, pathname, this.#allowDirs());
-    if (file && (await Deno.stat(file)).isFile) {
-      await assertReadable(file, this.#fsRules());
-      return file;
-    }
-    return null;
-  }
-
-  async #serveDep(request: Request, pathname: string): Promise<Response> {
-    decodeSafePathname(pathname);
-    const file = this.#state.deps.fileFor(pathname);
-    if (!file) return text(404, `Unknown dependency file ${pathname}`);
-    try {
-      return await serveFile(request, file, {
-        "cache-control": "public, max-age=31536000, immutable",
-      });
-    } catch {
-      return text(404, `Unknown dependency file ${pathname}`);
-    }
-  }
-
-  async #serveModule(request: Request, url: URL): Promise<Response> {
-    const state = this.#state;
-    const moduleUrl = stripFreshness(url.pathname + url.search);
-    const version = url.searchParams.get("v");
-    try {
-      const rendered = await state.pipeline.render(moduleUrl);
-      this.#lastLogged.delete(moduleUrl);
-      const node = state.graph.get(moduleUrl);
-      if (node) state.graph.recordServed(node);
-      state.pipeline.warmup(moduleUrl);
-      const immutable = version !== null && `"${version}"` === rendered.etag;
-      const headers = {
-        "content-type": "text/javascript; charset=utf-8",
-        "etag": rendered.etag,
-        "cache-control": immutable
-          ? "public, max-age=31536000, immutable"
-          : "no-cache",
-      };
-      if (matchesEtag(request, rendered.etag)) {
-        return new Response(null, { status: 304, headers });
-      }
-      return new Response(request.method === "HEAD" ? null : rendered.code, {
-        headers,
-      });
-    } catch (err) {
-      if (err instanceof UnsafePathError) throw err;
-      const node = state.graph.get(moduleUrl);
-      if (node) state.graph.recordServeFailure(node);
-      const body = toErrorBody(err, moduleUrl);
-      const referer = request.headers.get("referer");
-      const importer = referer ? new URL(referer).pathname : null;
-      const notFound = err instanceof BananaError &&
-        err.body.plugin === "load" &&
-        body.message.startsWith("File not found");
-      if (notFound) {
-        return text(
-          404,
-          `${body.message} (requested as ${moduleUrl}${
-            importer ? `, imported by ${importer}` : ""
-          })`,
-        );
-      }
-      this.#logErrorOnce(moduleUrl, formatErrorForLog(body));
-      this.#channel.send({ type: "error", err: { ...body, id: moduleUrl } });
-      return text(
-        500,
-        `${body.message}${body.frame ? "\n\n" + body.frame : ""}`,
-      );
-    }
-  }
-
-  async #serveHtml(path: string, file: string): Promise<Response> {
-    const state = this.#state;
-    let html = await Deno.readTextFile(file);
-    html = await state.pipeline.container.transformIndexHtml(html, {
-      path,
-      filename: file,
-      server: this,
-    });
-    // The page's own module scripts load by their plain URL (import maps do
-    // not apply to <script src>): mapping them too would give an entry that
-    // is imported back (a cycle through the entry) a second instance.
-    const entries = new Set<string>();
-    for (const src of moduleScriptsOf(html)) {
-      const url = new URL(src, `http://page${path}`);
-      if (url.host === "page") entries.add(url.pathname);
-    }
-    // The client also runs with --no-hmr: it performs the live reloads.
-    html = injectIntoHtml(html, {
-      importMap: this.#browserImportMap(entries),
-      scripts: [CLIENT_URL],
-    });
-    return new Response(html, {
-      headers: {
-        "content-type": "text/html; charset=utf-8",
-        "cache-control": "no-cache",
-      },
-    });
   }
 
   /**

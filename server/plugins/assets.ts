@@ -118,7 +118,7 @@ export function assetsPlugin(options: AssetsPluginOptions): Plugin {
         message: `File not found: ${relative(root, file)}`,
         id: file,
         plugin: "load",
-      });
+      }, { code: "not-found" });
     }
     if (![root, ...fsAllow].some((dir) => isInside(dir, real))) {
       throw new BananaError({

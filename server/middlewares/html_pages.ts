@@ -1,0 +1,69 @@
+/**
+ * HTML pages: a `.html` file of the root (or a folder's `index.html`) runs
+ * through the plugins' `transformIndexHtml`, then gets the import map and
+ * the HMR client.
+ *
+ * @module
+ */
+
+import type { NamedMiddleware } from "../compose.ts";
+import { assertReadable } from "../fs_deny.ts";
+import { injectIntoHtml, moduleScriptsOf } from "../html.ts";
+import { CLIENT_URL } from "../module_urls.ts";
+import { resolveSafeFile } from "../path_safety.ts";
+import { allowDirs, fsRules, type RequestContext } from "./context.ts";
+
+/** Serves the app's HTML pages. */
+export function htmlPages(ctx: RequestContext): NamedMiddleware {
+  return {
+    name: "html-pages",
+    async handle(request, next) {
+      const { pathname } = new URL(request.url);
+      const htmlPath = pathname.endsWith("/")
+        ? pathname + "index.html"
+        : pathname;
+      if (!htmlPath.endsWith(".html")) return await next();
+      const file = await resolveSafeFile(
+        ctx.config.root,
+        htmlPath,
+        allowDirs(ctx.config),
+      );
+      if (!file) return await next();
+      await assertReadable(file, fsRules(ctx.config));
+      return await serveHtmlPage(ctx, htmlPath, file);
+    },
+  };
+}
+
+/** One page: `file` (at URL `path`) transformed and with the client in it. */
+export async function serveHtmlPage(
+  ctx: RequestContext,
+  path: string,
+  file: string,
+): Promise<Response> {
+  let html = await Deno.readTextFile(file);
+  html = await ctx.pipeline.container.transformIndexHtml(html, {
+    path,
+    filename: file,
+    server: ctx.server,
+  });
+  // The page's own module scripts load by their plain URL (import maps do
+  // not apply to <script src>): mapping them too would give an entry that
+  // is imported back (a cycle through the entry) a second instance.
+  const entries = new Set<string>();
+  for (const src of moduleScriptsOf(html)) {
+    const url = new URL(src, `http://page${path}`);
+    if (url.host === "page") entries.add(url.pathname);
+  }
+  // The client also runs with --no-hmr: it performs the live reloads.
+  html = injectIntoHtml(html, {
+    importMap: ctx.browserImportMap(entries),
+    scripts: [CLIENT_URL],
+  });
+  return new Response(html, {
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-cache",
+    },
+  });
+}
