@@ -212,17 +212,12 @@ export class HmrEngine {
         continue;
       }
       // Modules that failed because this file was missing can now build.
-      const waiting = kind === "update"
-        ? pipeline.missing.get(file)
-        : undefined;
-      if (waiting) {
-        pipeline.missing.delete(file);
-        for (const url of waiting) {
-          const node = graph.get(url);
-          if (node) {
-            pipeline.invalidate(url);
-            changed.add(node);
-          }
+      const waiting = kind === "update" ? pipeline.takeWaitingFor(file) : [];
+      for (const url of waiting) {
+        const node = graph.get(url);
+        if (node) {
+          pipeline.invalidate(url);
+          changed.add(node);
         }
       }
       let modules = graph.byFile(file);
@@ -237,7 +232,7 @@ export class HmrEngine {
       if (modules.length === 0) {
         // No module is built from it, but a plugin may care (a PostCSS
         // config that was just created), as in Vite.
-        if (kind === "update" && !waiting) {
+        if (kind === "update" && waiting.length === 0) {
           modules = await this.#runHandleHotUpdate(
             file,
             timestamp,
@@ -259,7 +254,7 @@ export class HmrEngine {
         const unchanged = modules.every((node) =>
           node.sourceHash === hash && pipeline.getBuilt(node.url) !== undefined
         );
-        if (unchanged && !waiting) continue;
+        if (unchanged && waiting.length === 0) continue;
         modules = await this.#runHandleHotUpdate(
           file,
           timestamp,

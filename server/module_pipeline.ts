@@ -34,7 +34,8 @@ import {
   UnsafePathError,
 } from "./path_safety.ts";
 import { isScriptPath } from "./script_path.ts";
-import { assertReadable, type FsRules } from "./fs_deny.ts";
+import type { FsRules } from "./fs_deny.ts";
+import { assertModuleReadable, readModuleSource } from "./source_file.ts";
 import { publicImport } from "./plugins/public_assets.ts";
 import {
   probeSloppyImport,
@@ -145,32 +146,6 @@ function idQuery(file: string, query: string | undefined): string {
 }
 
 /**
- * How long an emptied file may wait for its content, in ms: a writer slowed
- * by a loaded machine was seen to keep a file truncated for over 70 ms.
- */
-const EMPTY_SAVE_GRACE_MS = 1000;
-
-/**
- * Reads a source file. An empty read may be an in-place save caught between
- * its truncate and its write (the watcher and the page both race editors):
- * while the file is empty and was modified less than
- * {@linkcode EMPTY_SAVE_GRACE_MS} ago, wait for its content. A file emptied
- * on purpose is served empty once it has stayed so that long.
- */
-async function readSourceFile(file: string): Promise<string> {
-  let text = await Deno.readTextFile(file);
-  // Also bounded by its own clock: an mtime in the future never ages.
-  const deadline = performance.now() + EMPTY_SAVE_GRACE_MS;
-  while (text === "" && performance.now() < deadline) {
-    const { mtime } = await Deno.stat(file);
-    if (!mtime || Date.now() - mtime.getTime() >= EMPTY_SAVE_GRACE_MS) break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    text = await Deno.readTextFile(file);
-  }
-  return text;
-}
-
-/**
  * Builds and renders modules, keeping the {@linkcode ModuleGraph} current.
  *
  * @example
@@ -183,7 +158,7 @@ export class ModulePipeline {
   #built = new Map<string, BuiltModule | BananaError>();
   #inflight = new Map<string, Promise<BuiltModule>>();
   /** Missing file → URLs of modules that failed to import it. */
-  readonly missing: Map<string, Set<string>> = new Map();
+  #missing = new Map<string, Set<string>>();
   /** Calls the plugins' hooks. */
   readonly container: PluginContainer;
   /** Module URL → the globs its last build watched (`addWatchFile`). */
@@ -291,6 +266,24 @@ export class ModulePipeline {
     });
   }
 
+  /** Records that the module at `url` failed for want of `file`. */
+  #awaitFile(file: string, url: string): void {
+    let urls = this.#missing.get(file);
+    if (!urls) this.#missing.set(file, urls = new Set());
+    urls.add(url);
+  }
+
+  /**
+   * The URLs of the modules that failed for want of `file` (an import of
+   * it, or a file a plugin read), forgotten here: `file` now exists, and
+   * they can build again.
+   */
+  takeWaitingFor(file: string): string[] {
+    const urls = this.#missing.get(file);
+    this.#missing.delete(file);
+    return urls ? [...urls] : [];
+  }
+
   /** The last build of `url`, if it succeeded. */
   getBuilt(url: string): BuiltModule | undefined {
     const built = this.#built.get(url);
@@ -362,21 +355,7 @@ export class ModulePipeline {
     if (!file) {
       throw new BananaError({ message: `No plugin can load ${id}`, id });
     }
-    try {
-      return await readSourceFile(file);
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) {
-        throw new BananaError({
-          message: `File not found: ${relative(this.options.root, file)}`,
-          id: file,
-          plugin: "load",
-        }, { code: "not-found" });
-      }
-      if (err instanceof Deno.errors.IsADirectory) {
-        throw new BananaError({ message: `${file} is a directory`, id: file });
-      }
-      throw err;
-    }
+    return await readModuleSource(file, this.options.root);
   }
 
   /** Where files may be read from, and `server.fs.deny`. */
@@ -389,32 +368,14 @@ export class ModulePipeline {
     };
   }
 
-  /**
-   * The file a module id reads, whoever loads it (a plugin's `load` such
-   * as `?raw`, or the default read): its file, or the absolute path an
-   * `/@id/` URL names. It must be inside the allowed folders, and neither
-   * it nor the file it links to may match `server.fs.deny`.
-   */
-  async #assertReadable(id: string, file: string | null): Promise<void> {
-    const q = id.search(/[?#]/);
-    const path = file ?? (q < 0 ? id : id.slice(0, q));
-    if (!isAbsolute(path)) return; // a virtual module
-    if (
-      !isAllowedPath(path, this.options.root, this.options.fsAllow) &&
-      !this.options.packages?.owns(path)
-    ) {
-      throw new UnsafePathError(
-        `Refused ${path}: it is outside the root and not in server.fs.allow`,
-        403,
-        "OUTSIDE_ROOT",
-      );
-    }
-    await assertReadable(path, this.fsRules);
-  }
-
   async #build(url: string): Promise<BuiltModule> {
     const { id, file } = this.idForUrl(url);
-    await this.#assertReadable(id, file);
+    await assertModuleReadable(id, file, {
+      root: this.options.root,
+      fsAllow: this.options.fsAllow,
+      ownsPackageFile: (path) => this.options.packages?.owns(path) ?? false,
+      fsRules: this.fsRules,
+    });
     const node = this.options.graph.ensure(url, file);
     // Files a plugin read besides the module (CSS `@import`, `url()`
     // assets): they become imports of the module in the graph, and while
@@ -426,11 +387,7 @@ export class ModulePipeline {
       source = await this.#callLoad(id, file, context);
       code = await this.container.transform(source, id, context);
     } catch (err) {
-      for (const watchedFile of watched) {
-        let set = this.missing.get(watchedFile);
-        if (!set) this.missing.set(watchedFile, set = new Set());
-        set.add(url);
-      }
+      for (const watchedFile of watched) this.#awaitFile(watchedFile, url);
       throw err;
     }
     let analysis: ModuleAnalysis;
@@ -632,11 +589,8 @@ export class ModulePipeline {
             const awaited = this.options.sloppyImports
               ? [file, ...tried]
               : [file];
-            for (const path of awaited) {
-              let set = this.missing.get(path);
-              if (!set) this.missing.set(path, set = new Set());
-              set.add(this.urlForId(importerId));
-            }
+            const importerUrl = this.urlForId(importerId);
+            for (const path of awaited) this.#awaitFile(path, importerUrl);
             throw this.#importError(
               `Failed to resolve import "${specifier}" from ${shown}: ${await this
                 .#describeMissing(specifier, file, match)}`,

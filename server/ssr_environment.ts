@@ -361,13 +361,9 @@ export class SsrEnvironment {
         changed.push(...nodes);
       }
       // Modules that failed because this file was missing can build now.
-      const waiting = this.pipeline.missing.get(file);
-      if (waiting) {
-        this.pipeline.missing.delete(file);
-        for (const url of waiting) {
-          const node = this.graph.get(url);
-          if (node) changed.push(node);
-        }
+      for (const url of this.pipeline.takeWaitingFor(file)) {
+        const node = this.graph.get(url);
+        if (node) changed.push(node);
       }
     }
     if (changed.length === 0) return null;
