@@ -23,16 +23,11 @@ import { PluginContainer } from "./plugin_container.ts";
 import { BananaError, codeFrame, offsetToLineColumn } from "./errors.ts";
 import { contentHash } from "./hash.ts";
 import type { DepBundler } from "./deps.ts";
-import { NPM_URL_PREFIX, type PackageFiles } from "./package_files.ts";
+import type { PackageFiles } from "./package_files.ts";
 import { SCRIPT_ENTRY } from "./package_exports.ts";
-import { fileToUrl, resolveSpecifier } from "./resolver.ts";
+import { resolveSpecifier } from "./resolver.ts";
 import type { ImportMap } from "./import_map.ts";
-import {
-  decodeSafePathname,
-  isAllowedPath,
-  isInside,
-  UnsafePathError,
-} from "./path_safety.ts";
+import { isAllowedPath, UnsafePathError } from "./path_safety.ts";
 import { isScriptPath } from "./script_path.ts";
 import type { FsRules } from "./fs_deny.ts";
 import { assertModuleReadable, readModuleSource } from "./source_file.ts";
@@ -51,7 +46,7 @@ export {
   stripFreshness,
   withParam,
 } from "./module_urls.ts";
-import { CLIENT_URL, withParam } from "./module_urls.ts";
+import { CLIENT_URL, idForUrl, urlForId, withParam } from "./module_urls.ts";
 
 /**
  * The global each module served with HMR pushes its URL (with version) to
@@ -131,21 +126,6 @@ function safeMatchesGlob(file: string, glob: string): boolean {
 }
 
 /**
- * The query of a file's id as plugins see it, as in Vite: the `import`
- * marker of URLs is dropped (`/abs/a.css` is CSS imported from JS), and a
- * non-script file requested by itself (a `<link>` stylesheet) gets `direct`.
- */
-function idQuery(file: string, query: string | undefined): string {
-  const params = new URLSearchParams(query ?? "");
-  const imported = params.has("import");
-  params.delete("import");
-  const special = ["raw", "url", "inline", "worker"].some((k) => params.has(k));
-  if (!imported && !special && !isScriptPath(file)) params.set("direct", "");
-  const text = params.toString().replace(/=(?=&|$)/g, "");
-  return text ? `?${text}` : "";
-}
-
-/**
  * Builds and renders modules, keeping the {@linkcode ModuleGraph} current.
  *
  * @example
@@ -208,50 +188,12 @@ export class ModulePipeline {
 
   /** The id and file behind a module URL (without freshness params). */
   idForUrl(url: string): { id: string; file: string | null } {
-    const [path, query] = url.split("?", 2);
-    if (path.startsWith("/@id/")) {
-      const suffix = query ? `?${query}` : "";
-      const id = decodeURIComponent(path.slice(5));
-      return { id: id + suffix, file: null };
-    }
-    if (path.startsWith(NPM_URL_PREFIX)) {
-      const file = this.options.packages?.fileForUrl(path);
-      if (!file) {
-        throw new BananaError({
-          message: `File not found: ${path} (no package in use has it)`,
-          id: path,
-          plugin: "load",
-        }, { code: "not-found" });
-      }
-      return { id: file + idQuery(file, query), file };
-    }
-    if (path.startsWith("/@fs/")) {
-      const file = "/" + decodeSafePathname(path.slice(4)).join("/");
-      if (!this.options.fsAllow.some((dir) => isInside(dir, file))) {
-        throw new UnsafePathError(
-          `Refused ${path}: it is outside the root and not in server.fs.allow`,
-          403,
-          "OUTSIDE_ROOT",
-        );
-      }
-      return { id: file + idQuery(file, query), file };
-    }
-    const file = [this.options.root, ...decodeSafePathname(path)].join("/");
-    return { id: file + idQuery(file, query), file };
+    return idForUrl(url, this.options);
   }
 
   /** The URL a resolved id is served under. */
   urlForId(id: string): string {
-    const q = id.search(/[?#]/);
-    const path = q < 0 ? id : id.slice(0, q);
-    const query = q < 0 ? "" : id.slice(q);
-    if (!isAbsolute(path)) return `/@id/${encodeURIComponent(path)}${query}`;
-    if (isInside(this.options.root, path)) {
-      return fileToUrl(this.options.root, path, query);
-    }
-    const packageUrl = this.options.packages?.urlForFile(path);
-    if (packageUrl) return packageUrl + query;
-    return `/@fs${path}${query}`;
+    return urlForId(id, this.options);
   }
 
   /** The code of the `import.meta.env` object. */

@@ -1,10 +1,20 @@
 /**
  * The module-URL scheme: the URLs the page requests modules by, their
- * freshness params (`?t=`, `?v=`) and which requests are modules.
+ * freshness params (`?t=`, `?v=`), which requests are modules, and the
+ * mapping between module URLs and the ids plugins see.
  *
  * @module
  */
 
+import { isAbsolute } from "node:path";
+import { BananaError } from "./errors.ts";
+import { NPM_URL_PREFIX } from "./package_files.ts";
+import {
+  decodeSafePathname,
+  isInside,
+  UnsafePathError,
+} from "./path_safety.ts";
+import { fileToUrl } from "./resolver.ts";
 import { isScriptPath } from "./script_path.ts";
 
 /** URL prefix of the HMR client's modules. */
@@ -40,4 +50,113 @@ export function isModuleRequest(url: string): boolean {
 /** Appends `param` (`name=value`) to `url`'s query. */
 export function withParam(url: string, param: string): string {
   return url + (url.includes("?") ? "&" : "?") + param;
+}
+
+/** URL prefix of a module named by its id, not a file (`/@id/virtual:x`). */
+export const ID_URL_PREFIX = "/@id/";
+
+/** URL prefix of a file outside the root (`/@fs/abs/path.ts`). */
+export const FS_URL_PREFIX = "/@fs/";
+
+/**
+ * What maps module URLs to files: the root, the folders outside it that may
+ * be served, and the files of npm packages (served under `/@npm/`).
+ */
+export interface ModuleUrlScope {
+  root: string;
+  fsAllow: readonly string[];
+  packages?: {
+    fileForUrl(pathname: string): string | null;
+    urlForFile(file: string): string | null;
+  };
+}
+
+/**
+ * The query of a file's id as plugins see it, as in Vite: the `import`
+ * marker of URLs is dropped (`/abs/a.css` is CSS imported from JS), and a
+ * non-script file requested by itself (a `<link>` stylesheet) gets `direct`.
+ *
+ * @example
+ * ```ts
+ * idQuery("/app/a.css", "import"); // ""
+ * idQuery("/app/a.css", undefined); // "?direct"
+ * ```
+ */
+export function idQuery(file: string, query: string | undefined): string {
+  const params = new URLSearchParams(query ?? "");
+  const imported = params.has("import");
+  params.delete("import");
+  const special = ["raw", "url", "inline", "worker"].some((k) => params.has(k));
+  if (!imported && !special && !isScriptPath(file)) params.set("direct", "");
+  const text = params.toString().replace(/=(?=&|$)/g, "");
+  return text ? `?${text}` : "";
+}
+
+/**
+ * The id and file behind a module URL (without freshness params): a file
+ * of the root, of an allowed folder (`/@fs/`), of an npm package
+ * (`/@npm/`), or a module named by its id (`/@id/`, no file).
+ *
+ * @throws {BananaError} An `/@npm/` URL of no package in use.
+ * @throws {UnsafePathError} An `/@fs/` path outside `server.fs.allow`, or
+ * a path that leaves its folder.
+ */
+export function idForUrl(
+  url: string,
+  scope: ModuleUrlScope,
+): { id: string; file: string | null } {
+  const [path, query] = url.split("?", 2);
+  if (path.startsWith(ID_URL_PREFIX)) {
+    const suffix = query ? `?${query}` : "";
+    const id = decodeURIComponent(path.slice(ID_URL_PREFIX.length));
+    return { id: id + suffix, file: null };
+  }
+  if (path.startsWith(NPM_URL_PREFIX)) {
+    const file = scope.packages?.fileForUrl(path);
+    if (!file) {
+      throw new BananaError({
+        message: `File not found: ${path} (no package in use has it)`,
+        id: path,
+        plugin: "load",
+      }, { code: "not-found" });
+    }
+    return { id: file + idQuery(file, query), file };
+  }
+  if (path.startsWith(FS_URL_PREFIX)) {
+    const file = "/" +
+      decodeSafePathname(path.slice(FS_URL_PREFIX.length - 1)).join("/");
+    if (!scope.fsAllow.some((dir) => isInside(dir, file))) {
+      throw new UnsafePathError(
+        `Refused ${path}: it is outside the root and not in server.fs.allow`,
+        403,
+        "OUTSIDE_ROOT",
+      );
+    }
+    return { id: file + idQuery(file, query), file };
+  }
+  const file = [scope.root, ...decodeSafePathname(path)].join("/");
+  return { id: file + idQuery(file, query), file };
+}
+
+/**
+ * The URL a resolved id is served under: its path from the root, its
+ * package URL, `/@fs/` for other absolute files, `/@id/` for the rest.
+ *
+ * @example
+ * ```ts
+ * urlForId("virtual:x", { root: "/app", fsAllow: ["/app"] }); // "/@id/virtual%3Ax"
+ * urlForId("/app/src/a.ts?raw", { root: "/app", fsAllow: ["/app"] }); // "/src/a.ts?raw"
+ * ```
+ */
+export function urlForId(id: string, scope: ModuleUrlScope): string {
+  const q = id.search(/[?#]/);
+  const path = q < 0 ? id : id.slice(0, q);
+  const query = q < 0 ? "" : id.slice(q);
+  if (!isAbsolute(path)) {
+    return `${ID_URL_PREFIX}${encodeURIComponent(path)}${query}`;
+  }
+  if (isInside(scope.root, path)) return fileToUrl(scope.root, path, query);
+  const packageUrl = scope.packages?.urlForFile(path);
+  if (packageUrl) return packageUrl + query;
+  return `${FS_URL_PREFIX.slice(0, -1)}${path}${query}`;
 }
