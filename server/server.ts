@@ -7,15 +7,9 @@
  */
 
 import { join } from "node:path";
-import {
-  applyDefaults,
-  ConfigError,
-  findConfigFile,
-  loadConfigFile,
-  mergeConfig,
-} from "./config.ts";
-import type { ResolvedConfig, UserConfig } from "./types.ts";
-import { type AppDenoConfig, loadAppDenoConfig } from "./import_map.ts";
+import { applyDefaults } from "./config.ts";
+import type { ResolvedConfig } from "./types.ts";
+import type { AppDenoConfig } from "./import_map.ts";
 import { loadEnvFiles } from "./env_files.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import {
@@ -47,9 +41,8 @@ import { formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
 import { oxcPlugin } from "./plugins/oxc.ts";
 import { stopSassCompilers } from "./sass_compiler.ts";
-import { normalizePlugins, sortPlugins } from "./plugin_container.ts";
 import type { Plugin } from "./types.ts";
-import { builtinPlugins, isCompilingPlugin } from "./plugins/mod.ts";
+import { builtinPlugins } from "./plugins/mod.ts";
 import { SsrEnvironment } from "./ssr_environment.ts";
 import { FreshApp, freshPluginOptions, isFreshApp } from "./fresh_app.ts";
 import {
@@ -66,6 +59,8 @@ import type { DevServer, HotApi, InlineConfig, Middleware } from "./types.ts";
 import { compose, type NamedMiddleware } from "./compose.ts";
 import { errorCode, statusFor } from "./http_errors.ts";
 import { type RequestContext, text } from "./middlewares/context.ts";
+import { loadUserConfig } from "./load_user_config.ts";
+import { orderPlugins } from "./plugin_order.ts";
 import { hostCheck, isAllowedOrigin } from "./middlewares/host_check.ts";
 import { freshRoutes } from "./middlewares/fresh_routes.ts";
 import { methodCheck } from "./middlewares/method_check.ts";
@@ -249,34 +244,9 @@ class BananaDevServer implements DevServer {
   }
 
   async #createState(): Promise<ServerState> {
-    const inline = this.#inline;
-    const root = await Deno.realPath(inline.root ?? Deno.cwd()).catch(() => {
-      throw new ConfigError(`Root directory ${inline.root} does not exist`);
-    });
-    const configFile = inline.configFile === false
-      ? null
-      : await findConfigFile(root, inline.configFile || undefined);
-    const app = await loadAppDenoConfig(root);
-    const fileConfig = configFile
-      ? await loadConfigFile(configFile, {
-        importMap: app.importMap,
-        cacheDir: join(root, ".banana", "config"),
-      })
-      : {};
-    let user: UserConfig = mergeConfig(fileConfig, { ...inline, root });
-    const userPlugins = normalizePlugins(user.plugins ?? []).filter((p) =>
-      p.apply === undefined || p.apply === "serve" ||
-      (typeof p.apply === "function" &&
-        p.apply(user, { command: "serve", mode: "development" }))
+    const { root, configFile, app, user, userPlugins } = await loadUserConfig(
+      this.#inline,
     );
-    for (const plugin of sortPlugins(userPlugins)) {
-      if (!plugin.config) continue;
-      const patch = await plugin.config(user, {
-        command: "serve",
-        mode: user.mode ?? "development",
-      });
-      if (patch) user = mergeConfig(user, patch);
-    }
     const config = applyDefaults(user, configFile, [], {
       importMap: () => app.importMap,
       packages: () => packages,
@@ -313,25 +283,21 @@ class BananaDevServer implements DevServer {
     if (freshApp) {
       builtins.push(freshIslandsPlugin(freshPluginOptions(root, ssr)));
     }
-    // Built-in compilers (Fast Refresh compiles app components with Oxc)
-    // run before the TS/JSX compiler, which takes the modules they leave.
-    const compilers = builtins.filter(isCompilingPlugin);
-    const compilerOptions = {
-      root,
-      compilerOptions: app.compilerOptions,
-      define: config.define,
-      skip: (id: string) => compilers.some((c) => c.compiles(id)),
-    };
-    const ordered = [
-      ...userPlugins.filter((p) => p.enforce === "pre"),
-      ...compilers,
-      config.compiler === "esbuild"
-        ? esbuildPlugin(compilerOptions)
-        : oxcPlugin(compilerOptions),
-      ...builtins.filter((p) => !isCompilingPlugin(p)),
-      ...userPlugins.filter((p) => p.enforce !== "pre" && p.enforce !== "post"),
-      ...userPlugins.filter((p) => p.enforce === "post"),
-    ];
+    const ordered = orderPlugins({
+      user: userPlugins,
+      builtins,
+      compiler: (skip) => {
+        const options = {
+          root,
+          compilerOptions: app.compilerOptions,
+          define: config.define,
+          skip,
+        };
+        return config.compiler === "esbuild"
+          ? esbuildPlugin(options)
+          : oxcPlugin(options);
+      },
+    });
     config.plugins = ordered;
     for (const plugin of ordered) await plugin.configResolved?.(config);
 
