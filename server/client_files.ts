@@ -10,6 +10,7 @@ import type { ResolvedConfig } from "./types.ts";
 import type { ClientEnv } from "../client/env.ts";
 import { contentHash } from "./hash.ts";
 import { matchesEtag } from "./static.ts";
+import { CLIENT_DIR_URL, HMR_PATH } from "./module_urls.ts";
 
 const compiled = new Map<string, { code: string; etag: string }>();
 
@@ -36,7 +37,7 @@ export async function serveClientFile(
   request: Request,
   options: { hmr: ResolvedConfig["hmr"]; token: string; port: number },
 ): Promise<Response> {
-  const name = pathname.slice("/@banana/client/".length);
+  const name = pathname.slice(CLIENT_DIR_URL.length);
   const headers = {
     "content-type": "text/javascript; charset=utf-8",
     "cache-control": "no-cache",
@@ -49,7 +50,7 @@ export async function serveClientFile(
       protocol: hmr?.protocol ?? null,
       host: hmr?.host ?? null,
       port: hmr?.clientPort ?? hmr?.port ?? null,
-      path: hmr?.path ?? "/@banana/hmr",
+      path: hmr?.path ?? HMR_PATH,
       overlay: hmr?.overlay ?? true,
       indicator: hmr?.indicator ?? true,
       reload: hmr?.reload ?? true,

@@ -21,6 +21,7 @@ export type {
   UserConfig,
 } from "./types.ts";
 import type { Plugin, ResolvedConfig, UserConfig } from "./types.ts";
+import { HMR_PATH } from "./module_urls.ts";
 
 export { defineConfig } from "./define_config.ts";
 
@@ -312,7 +313,7 @@ export function applyDefaults(
     clientPort: typeof hmrInput === "object"
       ? hmrInput.clientPort ?? null
       : null,
-    path: (typeof hmrInput === "object" && hmrInput.path) || "/@banana/hmr",
+    path: (typeof hmrInput === "object" && hmrInput.path) || HMR_PATH,
     overlay: typeof hmrInput === "object" ? hmrInput.overlay ?? true : true,
     indicator: typeof hmrInput === "object" ? hmrInput.indicator ?? true : true,
     reload: typeof hmrInput === "object" ? hmrInput.reload ?? true : true,

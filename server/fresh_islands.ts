@@ -16,6 +16,7 @@ import { join, relative } from "node:path";
 import type { Plugin } from "./types.ts";
 import { isScriptPath } from "./script_path.ts";
 import { fileToUrl } from "./resolver.ts";
+import { CLIENT_DIR_URL } from "./module_urls.ts";
 
 /** The parts of the app's Preact the server renderer uses. */
 export interface PreactServerApi {
@@ -266,7 +267,7 @@ export function freshIslandsPlugin(options: FreshIslandsPluginOptions): Plugin {
     resolveId(source, importer) {
       if (
         importer?.startsWith(ISLANDS_MODULE_ID) &&
-        source.startsWith("/@banana/client/")
+        source.startsWith(CLIENT_DIR_URL)
       ) {
         return { id: source, external: true };
       }
@@ -287,7 +288,7 @@ export function freshIslandsPlugin(options: FreshIslandsPluginOptions): Plugin {
         options.hasSignals
           ? `import { signal } from "@preact/signals";`
           : `const signal = null;`,
-        `import { startIslands } from "/@banana/client/islands.ts";`,
+        `import { startIslands } from "${CLIENT_DIR_URL}islands.ts";`,
         ...urls.map((url, i) =>
           `import * as island${i} from ${JSON.stringify(url)};`
         ),

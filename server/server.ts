@@ -76,6 +76,7 @@ import { htmlPages } from "./middlewares/html_pages.ts";
 import { staticFiles } from "./middlewares/static_files.ts";
 import { spaFallback } from "./middlewares/spa_fallback.ts";
 import { notFound } from "./middlewares/not_found.ts";
+import { CLIENT_DIR_URL } from "./module_urls.ts";
 
 /** A handler of `server.middlewares.use()` in the request path. */
 function userMiddleware(handle: Middleware): NamedMiddleware {
@@ -488,7 +489,7 @@ class BananaDevServer implements DevServer {
     });
     return injectIntoHtml(html, {
       importMap: this.#browserImportMap(),
-      scripts: [CLIENT_URL, "/@banana/client/fresh.ts"],
+      scripts: [CLIENT_URL, `${CLIENT_DIR_URL}fresh.ts`],
     });
   }
 
