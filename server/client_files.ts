@@ -5,12 +5,13 @@
  * @module
  */
 
+import { HMR_DEFAULTS } from "./hmr_defaults.ts";
+import { CLIENT_DIR_URL } from "./module_urls.ts";
 import { transformWithRefresh } from "./oxc_compile.ts";
 import type { ResolvedConfig } from "./types.ts";
 import type { ClientEnv } from "../client/env.ts";
 import { contentHash } from "./hash.ts";
 import { matchesEtag } from "./static.ts";
-import { CLIENT_DIR_URL, HMR_PATH } from "./module_urls.ts";
 
 const compiled = new Map<string, { code: string; etag: string }>();
 
@@ -21,11 +22,15 @@ async function compileClientFile(
   if (cached) return cached;
   const source =
     await (await fetch(new URL(`../client/${name}`, import.meta.url))).text();
-  const result = await transformWithRefresh(source, `/@banana/client/${name}`, {
-    jsxImportSource: "react",
-    refresh: false,
-    sourcemap: true,
-  });
+  const result = await transformWithRefresh(
+    source,
+    `${CLIENT_DIR_URL}${name}`,
+    {
+      jsxImportSource: "react",
+      refresh: false,
+      sourcemap: true,
+    },
+  );
   const entry = { code: result.code, etag: `"${contentHash(result.code)}"` };
   compiled.set(name, entry);
   return entry;
@@ -50,11 +55,11 @@ export async function serveClientFile(
       protocol: hmr?.protocol ?? null,
       host: hmr?.host ?? null,
       port: hmr?.clientPort ?? hmr?.port ?? null,
-      path: hmr?.path ?? HMR_PATH,
-      overlay: hmr?.overlay ?? true,
-      indicator: hmr?.indicator ?? true,
-      reload: hmr?.reload ?? true,
-      timeout: hmr?.timeout ?? 30000,
+      path: hmr?.path ?? HMR_DEFAULTS.path,
+      overlay: hmr?.overlay ?? HMR_DEFAULTS.overlay,
+      indicator: hmr?.indicator ?? HMR_DEFAULTS.indicator,
+      reload: hmr?.reload ?? HMR_DEFAULTS.reload,
+      timeout: hmr?.timeout ?? HMR_DEFAULTS.timeout,
     };
     return new Response(`export const env = ${JSON.stringify(env)};\n`, {
       headers,

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { HMR_DEFAULTS } from "./hmr_defaults.ts";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DEFAULT_FS_DENY } from "./fs_deny.ts";
@@ -21,7 +22,6 @@ export type {
   UserConfig,
 } from "./types.ts";
 import type { Plugin, ResolvedConfig, UserConfig } from "./types.ts";
-import { HMR_PATH } from "./module_urls.ts";
 
 export { defineConfig } from "./define_config.ts";
 
@@ -306,21 +306,18 @@ export function applyDefaults(
   const root = resolve(config.root ?? Deno.cwd());
   const server = config.server ?? {};
   const hmrInput = server.hmr ?? true;
+  const hmrGiven = typeof hmrInput === "object" ? hmrInput : {};
   const hmr = hmrInput === false ? null : {
-    port: typeof hmrInput === "object" ? hmrInput.port ?? null : null,
-    host: typeof hmrInput === "object" ? hmrInput.host ?? null : null,
-    protocol: (typeof hmrInput === "object" && hmrInput.protocol) || "ws",
-    clientPort: typeof hmrInput === "object"
-      ? hmrInput.clientPort ?? null
-      : null,
-    path: (typeof hmrInput === "object" && hmrInput.path) || HMR_PATH,
-    overlay: typeof hmrInput === "object" ? hmrInput.overlay ?? true : true,
-    indicator: typeof hmrInput === "object" ? hmrInput.indicator ?? true : true,
-    reload: typeof hmrInput === "object" ? hmrInput.reload ?? true : true,
-    preserveState: typeof hmrInput === "object"
-      ? hmrInput.preserveState ?? false
-      : false,
-    timeout: typeof hmrInput === "object" ? hmrInput.timeout ?? 30000 : 30000,
+    port: hmrGiven.port ?? null,
+    host: hmrGiven.host ?? null,
+    protocol: hmrGiven.protocol || HMR_DEFAULTS.protocol,
+    clientPort: hmrGiven.clientPort ?? null,
+    path: hmrGiven.path || HMR_DEFAULTS.path,
+    overlay: hmrGiven.overlay ?? HMR_DEFAULTS.overlay,
+    indicator: hmrGiven.indicator ?? HMR_DEFAULTS.indicator,
+    reload: hmrGiven.reload ?? HMR_DEFAULTS.reload,
+    preserveState: hmrGiven.preserveState ?? HMR_DEFAULTS.preserveState,
+    timeout: hmrGiven.timeout ?? HMR_DEFAULTS.timeout,
   };
   const envPrefix = config.envPrefix === undefined
     ? ["VITE_", "BANANA_"]

@@ -45,7 +45,7 @@ import {
 import type { SsrEnvironment } from "./ssr_environment.ts";
 import { isInside, resolveSafeFile } from "./path_safety.ts";
 import { serveFile } from "./static.ts";
-import { isModuleRequest } from "./module_pipeline.ts";
+import { isModuleRequest } from "./module_urls.ts";
 import type { FileChangeKind } from "./watcher.ts";
 import type { ModuleNode } from "./module_graph.ts";
 

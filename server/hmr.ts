@@ -17,7 +17,8 @@
 import { relative } from "node:path";
 import type { InlineModule, Update } from "../client/payload.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
-import { type ModulePipeline, withParam } from "./module_pipeline.ts";
+import type { ModulePipeline } from "./module_pipeline.ts";
+import { withParam } from "./module_urls.ts";
 import type { HotChannel, HotClient } from "./hot_channel.ts";
 import {
   type Boundary,

@@ -26,12 +26,6 @@ import { ImportResolver } from "./import_resolution.ts";
 import { type BuiltModule, ModuleBuilder } from "./module_builder.ts";
 import { ModuleRenderer, type RenderedModule } from "./module_renderer.ts";
 
-export {
-  CLIENT_URL,
-  isModuleRequest,
-  stripFreshness,
-  withParam,
-} from "./module_urls.ts";
 export type { ImportTarget } from "./import_resolution.ts";
 export type { BuiltModule } from "./module_builder.ts";
 export { RAN_MODULES_GLOBAL, type RenderedModule } from "./module_renderer.ts";

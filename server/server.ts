@@ -12,12 +12,13 @@ import type { ResolvedConfig } from "./types.ts";
 import type { AppDenoConfig } from "./import_map.ts";
 import { loadEnvFiles } from "./env_files.ts";
 import { ModuleGraph } from "./module_graph.ts";
+import { ModulePipeline } from "./module_pipeline.ts";
 import {
+  CLIENT_DIR_URL,
   CLIENT_URL,
-  ModulePipeline,
   stripFreshness,
   withParam,
-} from "./module_pipeline.ts";
+} from "./module_urls.ts";
 import { DepBundler, normalizeDepSpecifier } from "./deps.ts";
 import { npmPackageNames, PackageFiles } from "./package_files.ts";
 import { HotChannel, type HotClient } from "./hot_channel.ts";
@@ -76,7 +77,6 @@ import { htmlPages } from "./middlewares/html_pages.ts";
 import { staticFiles } from "./middlewares/static_files.ts";
 import { spaFallback } from "./middlewares/spa_fallback.ts";
 import { notFound } from "./middlewares/not_found.ts";
-import { CLIENT_DIR_URL } from "./module_urls.ts";
 
 /** A handler of `server.middlewares.use()` in the request path. */
 function userMiddleware(handle: Middleware): NamedMiddleware {

@@ -22,7 +22,8 @@
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ModuleGraph, type ModuleNode } from "./module_graph.ts";
-import { type BuiltModule, ModulePipeline } from "./module_pipeline.ts";
+import type { BuiltModule } from "./module_builder.ts";
+import { ModulePipeline } from "./module_pipeline.ts";
 import { importEdits, spliceEdits, type TextEdit } from "./import_analysis.ts";
 import type { AppDenoConfig } from "./import_map.ts";
 import type { DepBundler } from "./deps.ts";

@@ -27,7 +27,7 @@ import type { ModuleNode } from "../module_graph.ts";
 import type { AppDenoConfig } from "../import_map.ts";
 import type { Plugin } from "../types.ts";
 import type { DevServer } from "../types.ts";
-import { isModuleRequest, stripFreshness } from "../module_pipeline.ts";
+import { isModuleRequest, stripFreshness } from "../module_urls.ts";
 import { BananaError, formatErrorForLog, toErrorBody } from "../errors.ts";
 import { contentHash } from "../hash.ts";
 import { resolveSafeFile, UnsafePathError } from "../path_safety.ts";

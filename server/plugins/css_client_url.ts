@@ -6,5 +6,7 @@
  * @module
  */
 
+import { CLIENT_DIR_URL } from "../module_urls.ts";
+
 /** The client module that injects, replaces and removes `<style>`s. */
-export const CSS_CLIENT_URL = "/@banana/client/css.ts";
+export const CSS_CLIENT_URL = `${CLIENT_DIR_URL}css.ts`;

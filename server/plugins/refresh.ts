@@ -43,6 +43,7 @@
  * @module
  */
 
+import { CLIENT_DIR_URL } from "../module_urls.ts";
 import type { AppDenoConfig } from "../import_map.ts";
 import { resolveWithImportMap } from "../import_map.ts";
 import { fileToUrl } from "../resolver.ts";
@@ -71,7 +72,7 @@ export const REFRESH_RUNTIME_URL = `/@id/${REFRESH_RUNTIME_ID}`;
 /** URL of the preamble module (the page script). */
 export const REFRESH_PREAMBLE_URL = `/@id/${REFRESH_PREAMBLE_ID}`;
 
-const CLIENT_PREFIX = "/@banana/client/";
+const CLIENT_PREFIX = CLIENT_DIR_URL;
 const AUTOMATIC_JSX = new Set(["react-jsx", "react-jsxdev", "precompile"]);
 
 /**
