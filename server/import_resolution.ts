@@ -187,74 +187,96 @@ export class ImportResolver {
           importerFile,
           source,
         );
-      case "file": {
-        const { file, query } = resolution;
-        if (!isAllowedPath(file, this.options.root, this.options.fsAllow)) {
-          throw this.#importError(
-            `Cannot import "${specifier}" from ${shown}: ${file} is outside the app root (add its directory to server.fs.allow)`,
-            specifier,
-            importerId,
-            importerFile,
-            source,
-          );
-        }
-        let isFile = false;
-        try {
-          isFile = (await Deno.stat(file)).isFile;
-        } catch { /* missing */ }
-        let target = file;
-        if (!isFile) {
-          const tried: string[] = [];
-          const match = await probeSloppyImport(file, tried);
-          const inPublic = match && this.options.sloppyImports
-            ? null
-            : await publicImport(specifier, this.options.publicDir ?? null);
-          if (inPublic?.kind === "asset") {
-            // `import logo from "/vite.svg"` of a file in public/.
-            return {
-              kind: "module",
-              node: this.options.graph.ensure(
-                this.#urlForId(inPublic.id),
-                null,
-              ),
-            };
-          }
-          if (inPublic?.kind === "not-importable") {
-            throw this.#importError(
-              `Cannot import "${specifier}" from ${shown}: ${inPublic.reason}`,
-              specifier,
-              importerId,
-              importerFile,
-              source,
-            );
-          }
-          if (match && this.options.sloppyImports) {
-            target = match.file;
-          } else {
-            // With sloppy imports, creating any probed file fixes the import.
-            const awaited = this.options.sloppyImports
-              ? [file, ...tried]
-              : [file];
-            const importerUrl = this.#urlForId(importerId);
-            for (const path of awaited) this.awaitFile(path, importerUrl);
-            throw this.#importError(
-              `Failed to resolve import "${specifier}" from ${shown}: ${await this
-                .#describeMissing(specifier, file, match)}`,
-              specifier,
-              importerId,
-              importerFile,
-              source,
-            );
-          }
-        }
-        const marked = isScriptPath(target) || query ? query : "?import";
-        const url = this.#urlForId(target + marked);
+      case "file":
+        return await this.#resolveFile(
+          specifier,
+          resolution.file,
+          resolution.query,
+          { importerId, importerFile, source, shown },
+        );
+    }
+  }
+
+  /**
+   * The module a file import points at: the file, or (when it does not
+   * exist) the file Deno's sloppy imports would take, or a file of
+   * `public/`. A missing file is recorded, so creating it retries the
+   * importer.
+   */
+  async #resolveFile(
+    specifier: string,
+    file: string,
+    query: string,
+    site: {
+      importerId: string;
+      importerFile: string | null;
+      source: string;
+      shown: string;
+    },
+  ): Promise<ImportTarget> {
+    const { importerId, importerFile, source, shown } = site;
+    if (!isAllowedPath(file, this.options.root, this.options.fsAllow)) {
+      throw this.#importError(
+        `Cannot import "${specifier}" from ${shown}: ${file} is outside the app root (add its directory to server.fs.allow)`,
+        specifier,
+        importerId,
+        importerFile,
+        source,
+      );
+    }
+    let isFile = false;
+    try {
+      isFile = (await Deno.stat(file)).isFile;
+    } catch { /* missing */ }
+    let target = file;
+    if (!isFile) {
+      const tried: string[] = [];
+      const match = await probeSloppyImport(file, tried);
+      const inPublic = match && this.options.sloppyImports
+        ? null
+        : await publicImport(specifier, this.options.publicDir ?? null);
+      if (inPublic?.kind === "asset") {
+        // `import logo from "/vite.svg"` of a file in public/.
         return {
           kind: "module",
-          node: this.options.graph.ensure(url, target),
+          node: this.options.graph.ensure(
+            this.#urlForId(inPublic.id),
+            null,
+          ),
         };
       }
+      if (inPublic?.kind === "not-importable") {
+        throw this.#importError(
+          `Cannot import "${specifier}" from ${shown}: ${inPublic.reason}`,
+          specifier,
+          importerId,
+          importerFile,
+          source,
+        );
+      }
+      if (match && this.options.sloppyImports) {
+        target = match.file;
+      } else {
+        // With sloppy imports, creating any probed file fixes the import.
+        const awaited = this.options.sloppyImports ? [file, ...tried] : [file];
+        const importerUrl = this.#urlForId(importerId);
+        for (const path of awaited) this.awaitFile(path, importerUrl);
+        throw this.#importError(
+          `Failed to resolve import "${specifier}" from ${shown}: ${await this
+            .#describeMissing(specifier, file, match)}`,
+          specifier,
+          importerId,
+          importerFile,
+          source,
+        );
+      }
     }
+    const marked = isScriptPath(target) || query ? query : "?import";
+    const url = this.#urlForId(target + marked);
+    return {
+      kind: "module",
+      node: this.options.graph.ensure(url, target),
+    };
   }
 
   /**
