@@ -107,6 +107,15 @@ Deno.test({
     await using tracked = await openPage(dev.url, { timeout: 60_000 });
     await waitForText(tracked, "h1", "Vite + React + TS", 30_000);
     assert.equal(await tracked.page.title(), "Vite + React + TS");
+    // React renders the <img>s before their files arrive: wait until both
+    // have loaded or failed (a failed one has naturalWidth 0 and fails below).
+    await tracked.page.waitForFunction(
+      () =>
+        document.images.length === 2 &&
+        [...document.images].every((img) => img.complete),
+      undefined,
+      { timeout: 30_000 },
+    );
     const logos = await tracked.page.evaluate(() =>
       [...document.images].map((img) => [
         img.getAttribute("src"),
