@@ -19,7 +19,7 @@ import { resolveSpecifier } from "./resolver.ts";
 import type { ImportMap } from "./import_map.ts";
 import { isAllowedPath } from "./path_safety.ts";
 import { isScriptPath } from "./script_path.ts";
-import { publicImport } from "./plugins/public_assets.ts";
+import { publicImport } from "./public_import.ts";
 import {
   probeSloppyImport,
   type SloppyMatch,

@@ -17,29 +17,8 @@ import { contentHash } from "../hash.ts";
 import { isInside } from "../path_safety.ts";
 import { assertReadable } from "../fs_deny.ts";
 import { fileToUrl } from "../resolver.ts";
-import { isScriptPath } from "../script_path.ts";
 import { splitId } from "../module_id.ts";
-
-/**
- * Files whose plain import is their URL (Vite's known asset types): images,
- * media, fonts and a few documents. Other extensions are left to plugins
- * (a `.glsl` loader, say).
- */
-const ASSET_EXTENSIONS = new Set(
-  (
-    "apng bmp png jpg jpeg jfif pjpeg pjp gif svg ico webp avif cur jxl " +
-    "mp4 webm ogg mp3 wav flac aac opus mov m4a vtt " +
-    "woff woff2 eot ttf otf webmanifest pdf txt"
-  ).split(" "),
-);
-
-/** True for a file imported as a URL when no query says otherwise. */
-export function isAssetPath(path: string): boolean {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.lastIndexOf(".");
-  return dot > 0 && !isScriptPath(path) &&
-    ASSET_EXTENSIONS.has(name.slice(dot + 1).toLowerCase());
-}
+import { isAssetPath } from "../asset_path.ts";
 
 const versions = new Map<string, { stamp: string; version: string }>();
 
