@@ -96,8 +96,13 @@ export interface InvalidateData {
  * Handles file changes and invalidations.
  *
  * @example
- * ```ts ignore
- * await engine.onFileChanges(new Map([["/app/src/a.ts", "update"]]));
+ * ```ts
+ * import type { HmrEngine } from "./hmr.ts";
+ * async function example(
+ *   engine: HmrEngine,
+ * ) {
+ *   await engine.onFileChanges(new Map([["/app/src/a.ts", "update"]]));
+ * }
  * ```
  */
 export class HmrEngine {

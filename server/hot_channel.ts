@@ -49,9 +49,14 @@ export interface HotChannelOptions {
  * The server end of HMR messaging.
  *
  * @example
- * ```ts ignore
- * channel.on("my:event", (data, client) => client.send("my:reply", data));
- * channel.send({ type: "full-reload" });
+ * ```ts
+ * import type { HotChannel } from "./hot_channel.ts";
+ * function example(
+ *   channel: HotChannel,
+ * ) {
+ *   channel.on("my:event", (data, client) => client.send("my:reply", data));
+ *   channel.send({ type: "full-reload" });
+ * }
  * ```
  *
  * Besides the custom events of pages, listeners hear

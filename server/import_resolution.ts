@@ -53,8 +53,14 @@ export interface ImportResolverOptions {
  * Resolves the imports of modules as they are built.
  *
  * @example
- * ```ts ignore
- * const target = await resolver.resolve("./b.ts", "/app/a.ts", "/app/a.ts", source);
+ * ```ts
+ * import type { ImportResolver } from "./import_resolution.ts";
+ * async function example(
+ *   resolver: ImportResolver,
+ *   source: string,
+ * ) {
+ *   const target = await resolver.resolve("./b.ts", "/app/a.ts", "/app/a.ts", source);
+ * }
  * ```
  */
 export class ImportResolver {

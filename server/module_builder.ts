@@ -87,8 +87,13 @@ export function importMetaEnvCode(
  * Builds modules and caches the builds.
  *
  * @example
- * ```ts ignore
- * const built = await builder.build("/src/main.ts");
+ * ```ts
+ * import type { ModuleBuilder } from "./module_builder.ts";
+ * async function example(
+ *   builder: ModuleBuilder,
+ * ) {
+ *   const built = await builder.build("/src/main.ts");
+ * }
  * ```
  */
 export class ModuleBuilder {

@@ -70,8 +70,13 @@ export interface ModulePipelineOptions {
  * Builds and renders modules, keeping the {@linkcode ModuleGraph} current.
  *
  * @example
- * ```ts ignore
- * const { code } = await pipeline.render("/src/main.ts");
+ * ```ts
+ * import type { ModulePipeline } from "./module_pipeline.ts";
+ * async function example(
+ *   pipeline: ModulePipeline,
+ * ) {
+ *   const { code } = await pipeline.render("/src/main.ts");
+ * }
  * ```
  */
 export class ModulePipeline {

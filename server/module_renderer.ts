@@ -54,8 +54,13 @@ export interface ModuleRendererOptions {
  * Renders built modules for the browser.
  *
  * @example
- * ```ts ignore
- * const { code, etag } = await renderer.render("/src/main.ts");
+ * ```ts
+ * import type { ModuleRenderer } from "./module_renderer.ts";
+ * async function example(
+ *   renderer: ModuleRenderer,
+ * ) {
+ *   const { code, etag } = await renderer.render("/src/main.ts");
+ * }
  * ```
  */
 export class ModuleRenderer {

@@ -126,9 +126,16 @@ function walk(
  * - modules the page does not run cause nothing.
  *
  * @example
- * ```ts ignore
- * const result = propagateUpdate([graph.get("/src/leaf.ts")!], page);
- * if (result.kind === "full-reload") console.log(result.reason);
+ * ```ts
+ * import { propagateUpdate, type PageView } from "./propagation.ts";
+ * import type { ModuleGraph } from "./module_graph.ts";
+ * function example(
+ *   graph: ModuleGraph,
+ *   page: PageView,
+ * ) {
+ *   const result = propagateUpdate([graph.get("/src/leaf.ts")!], page);
+ *   if (result.kind === "full-reload") console.log(result.reason);
+ * }
  * ```
  */
 export function propagateUpdate(
@@ -179,9 +186,17 @@ export function propagateUpdate(
  * page has no instance to update: it must reload.
  *
  * @example
- * ```ts ignore
- * const failed = moduleFailedInPage(built, page);
- * if (failed) reload(`${failed.url} failed to load in the page and builds again`);
+ * ```ts
+ * import { moduleFailedInPage, type PageView } from "./propagation.ts";
+ * import type { ModuleNode } from "./module_graph.ts";
+ * function example(
+ *   built: ModuleNode[],
+ *   page: PageView,
+ *   reload: (reason: string) => void,
+ * ) {
+ *   const failed = moduleFailedInPage(built, page);
+ *   if (failed) reload(`${failed.url} failed to load in the page and builds again`);
+ * }
  * ```
  */
 export function moduleFailedInPage(
@@ -210,8 +225,13 @@ export function moduleFailedInPage(
  * (the update came back to it through an import cycle), else null.
  *
  * @example
- * ```ts ignore
- * invalidationCameBack("/src/a.ts", result.boundaries); // "/src/a.ts invalidated itself…"
+ * ```ts
+ * import { invalidationCameBack, type Propagation } from "./propagation.ts";
+ * function example(
+ *   result: Extract<Propagation, { kind: "update" }>,
+ * ) {
+ *   invalidationCameBack("/src/a.ts", result.boundaries); // "/src/a.ts invalidated itself…"
+ * }
  * ```
  */
 export function invalidationCameBack(
@@ -230,9 +250,17 @@ export function invalidationCameBack(
  * goes to, or the reload reason when the page runs none.
  *
  * @example
- * ```ts ignore
- * const next = invalidatedWithoutImporter(node, page);
- * if ("reason" in next) reload(next.reason);
+ * ```ts
+ * import { invalidatedWithoutImporter, type PageView } from "./propagation.ts";
+ * import type { ModuleNode } from "./module_graph.ts";
+ * function example(
+ *   node: ModuleNode,
+ *   page: PageView,
+ *   reload: (reason: string) => void,
+ * ) {
+ *   const next = invalidatedWithoutImporter(node, page);
+ *   if ("reason" in next) reload(next.reason);
+ * }
  * ```
  */
 export function invalidatedWithoutImporter(
@@ -302,9 +330,17 @@ export type PageDecision =
  * into a reload when an invalidation came back to its origin.
  *
  * @example
- * ```ts ignore
- * const decision = decideForPage(built, page, {});
- * if (decision.kind === "update") send(decision.boundaries);
+ * ```ts
+ * import { decideForPage, type PageView } from "./propagation.ts";
+ * import type { ModuleNode } from "./module_graph.ts";
+ * function example(
+ *   built: ModuleNode[],
+ *   page: PageView,
+ *   send: (boundaries: unknown[]) => void,
+ * ) {
+ *   const decision = decideForPage(built, page, {});
+ *   if (decision.kind === "update") send(decision.boundaries);
+ * }
  * ```
  */
 export function decideForPage(
