@@ -166,8 +166,13 @@ function editorFromEnv(): string | null {
  * Answers an open-in-editor request.
  *
  * @example
- * ```ts ignore
- * const response = await openInEditor(request, { root: "/app", allow: ["/app"] });
+ * ```ts
+ * import { openInEditor } from "./open_in_editor.ts";
+ * async function example(
+ *   request: Request,
+ * ) {
+ *   const response = await openInEditor(request, { root: "/app", allow: ["/app"] });
+ * }
  * ```
  */
 export async function openInEditor(

@@ -172,7 +172,9 @@ async function locateWithDenoInfo(spec: string): Promise<NpmPackage> {
  * stylesheets.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { PackageFiles } from "./package_files.ts";
+ * import { SCRIPT_ENTRY } from "./package_exports.ts";
  * const packages = new PackageFiles();
  * const file = await packages.styleFileFor("npm:normalize.css@8.0.1", SCRIPT_ENTRY);
  * packages.urlForFile(file!); // "/@npm/normalize.css@8.0.1/normalize.css"

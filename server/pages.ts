@@ -193,15 +193,21 @@ function urlsOf(value: unknown, left: { count: number }): string[] {
  * The pages connected to this server and what each runs.
  *
  * @example
- * ```ts ignore
- * const pages = new PageRegistry<HotClient>();
- * const { added } = pages.report(client, {
- *   page: "/",
- *   reset: true,
- *   loaded: ["/src/main.ts?v=1a2b"],
- * });
- * pages.pagesRunning("/src/main.ts").length; // 1
- * pages.remove(client); // the socket closed
+ * ```ts
+ * import { PageRegistry } from "./pages.ts";
+ * import type { HotClient } from "./hot_channel.ts";
+ * function example(
+ *   client: HotClient,
+ * ) {
+ *   const pages = new PageRegistry<HotClient>();
+ *   const { added } = pages.report(client, {
+ *     page: "/",
+ *     reset: true,
+ *     loaded: ["/src/main.ts?v=1a2b"],
+ *   });
+ *   pages.pagesRunning("/src/main.ts").length; // 1
+ *   pages.remove(client); // the socket closed
+ * }
  * ```
  */
 export class PageRegistry<C extends PageConnection = PageConnection> {
@@ -330,8 +336,14 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
  * pages by HTML path, e.g. ` (1 of 2 pages: /b/index.html)`.
  *
  * @example
- * ```ts ignore
- * `hmr update /src/b.ts${pagesSuffix(targets, pages.size)}`;
+ * ```ts
+ * import { type Page, pagesSuffix, type PageRegistry } from "./pages.ts";
+ * function example(
+ *   targets: Page[],
+ *   pages: PageRegistry,
+ * ) {
+ *   `hmr update /src/b.ts${pagesSuffix(targets, pages.size)}`;
+ * }
  * ```
  */
 export function pagesSuffix(

@@ -201,9 +201,18 @@ function messageOf(m: string | { message: string }): string {
  * Runs the plugins' hooks, in order, with their context.
  *
  * @example
- * ```ts ignore
- * const container = new PluginContainer({ plugins, root, resolve });
- * const code = await container.load(id, container.buildContext().context);
+ * ```ts
+ * import { PluginContainer, type PluginContainerOptions } from "./plugin_container.ts";
+ * import type { Plugin } from "./types.ts";
+ * async function example(
+ *   plugins: Plugin[],
+ *   root: string,
+ *   resolve: PluginContainerOptions["resolve"],
+ *   id: string,
+ * ) {
+ *   const container = new PluginContainer({ plugins, root, resolve });
+ *   const code = await container.load(id, container.buildContext().context);
+ * }
  * ```
  */
 export class PluginContainer {

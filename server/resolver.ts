@@ -50,9 +50,15 @@ function applyAlias(spec: string, alias: Record<string, string>): string {
  * Local files are checked for existence by the caller.
  *
  * @example
- * ```ts ignore
- * resolveSpecifier("./b.ts", "/app/src/a.ts", { root: "/app", importMap, alias: {} });
- * // { kind: "file", file: "/app/src/b.ts", query: "" }
+ * ```ts
+ * import { resolveSpecifier } from "./resolver.ts";
+ * import type { ImportMap } from "./import_map.ts";
+ * function example(
+ *   importMap: ImportMap,
+ * ) {
+ *   resolveSpecifier("./b.ts", "/app/src/a.ts", { root: "/app", importMap, alias: {} });
+ *   // { kind: "file", file: "/app/src/b.ts", query: "" }
+ * }
  * ```
  */
 export function resolveSpecifier(

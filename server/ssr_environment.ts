@@ -106,9 +106,17 @@ const serverOnlyPlugin: Plugin = {
  * The server environment of one app.
  *
  * @example
- * ```ts ignore
- * const ssr = new SsrEnvironment({ root, cacheDir, fsAllow: [], app, alias: {}, define: {}, mode: "development" });
- * const route = await ssr.import("/routes/index.tsx");
+ * ```ts
+ * import { SsrEnvironment } from "./ssr_environment.ts";
+ * import type { AppDenoConfig } from "./import_map.ts";
+ * async function example(
+ *   root: string,
+ *   cacheDir: string,
+ *   app: AppDenoConfig,
+ * ) {
+ *   const ssr = new SsrEnvironment({ root, cacheDir, fsAllow: [], app, alias: {}, define: {}, mode: "development" });
+ *   const route = await ssr.import("/routes/index.tsx");
+ * }
  * ```
  */
 export class SsrEnvironment {

@@ -588,12 +588,17 @@ async function compileTemplatePart(
  * @throws {BananaError} at the `.vue` line of the first compile error.
  *
  * @example
- * ```ts ignore
- * const { code } = await compileSfc(source, {
- *   file: "/app/src/App.vue",
- *   root: "/app",
- *   url: "/src/App.vue",
- * }, { define: {} });
+ * ```ts
+ * import { compileSfc } from "./vue_compile.ts";
+ * async function example(
+ *   source: string,
+ * ) {
+ *   const { code } = await compileSfc(source, {
+ *     file: "/app/src/App.vue",
+ *     root: "/app",
+ *     url: "/src/App.vue",
+ *   }, { define: {} });
+ * }
  * ```
  */
 export async function compileSfc(
