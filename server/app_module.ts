@@ -35,9 +35,15 @@ import { contentHash } from "./hash.ts";
  * (and not kept).
  *
  * @example
- * ```ts ignore
- * resolveAppImport("@tailwindcss/vite", "/app/banana.config.ts", map);
- * // "npm:@tailwindcss/vite@4.3.5"
+ * ```ts
+ * import { resolveAppImport } from "./app_module.ts";
+ * import type { ImportMap } from "./import_map.ts";
+ * function example(
+ *   map: ImportMap,
+ * ) {
+ *   resolveAppImport("@tailwindcss/vite", "/app/banana.config.ts", map);
+ *   // "npm:@tailwindcss/vite@4.3.5"
+ * }
  * ```
  */
 export function resolveAppImport(
@@ -94,10 +100,16 @@ export interface AppModuleOptions {
  * default export (or namespace, or `module.exports`).
  *
  * @example
- * ```ts ignore
- * const config = await importAppModule("/app/banana.config.ts", {
- *   importMap, cacheDir: "/app/.banana/config",
- * });
+ * ```ts
+ * import { importAppModule } from "./app_module.ts";
+ * import type { ImportMap } from "./import_map.ts";
+ * async function example(
+ *   importMap: ImportMap,
+ * ) {
+ *   const config = await importAppModule("/app/banana.config.ts", {
+ *     importMap, cacheDir: "/app/.banana/config",
+ *   });
+ * }
  * ```
  */
 export async function importAppModule(

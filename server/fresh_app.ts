@@ -141,9 +141,16 @@ function isAsyncFunction(value: unknown): boolean {
  * Serves the routes of one app.
  *
  * @example
- * ```ts ignore
- * const fresh = new FreshApp({ root, ssr, channel, log, logError, finishHtml, loadedInBrowser, invalidateBrowserModules });
- * const response = await fresh.handle(request, () => builtin(request));
+ * ```ts
+ * import { FreshApp, type FreshAppOptions } from "./fresh_app.ts";
+ * async function example(
+ *   options: FreshAppOptions, // root, ssr, channel, log, logError, finishHtml, loadedInBrowser, invalidateBrowserModules
+ *   request: Request,
+ *   builtin: (request: Request) => Promise<Response>,
+ * ) {
+ *   const fresh = new FreshApp(options);
+ *   const response = await fresh.handle(request, () => builtin(request));
+ * }
  * ```
  */
 export class FreshApp {

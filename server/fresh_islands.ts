@@ -67,10 +67,17 @@ export interface IslandRenderResult {
  * Renders with island markers, for one `preact` instance.
  *
  * @example
- * ```ts ignore
- * const renderer = IslandRenderer.for(preactApi);
- * renderer.register("/islands/Counter.tsx", counterModule);
- * const { html, islands } = renderer.render(vnode);
+ * ```ts
+ * import { IslandRenderer, type PreactServerApi } from "./fresh_islands.ts";
+ * function example(
+ *   preactApi: PreactServerApi,
+ *   counterModule: Record<string, unknown>,
+ *   vnode: unknown,
+ * ) {
+ *   const renderer = IslandRenderer.for(preactApi);
+ *   renderer.register("/islands/Counter.tsx", counterModule);
+ *   const { html, islands } = renderer.render(vnode);
+ * }
  * ```
  */
 export class IslandRenderer {

@@ -137,10 +137,16 @@ async function tryFile(
  * Creates the resolver behind `config.createResolver(options)`.
  *
  * @example
- * ```ts ignore
- * const fields = viteConfigFields({ root: "/app", mode: "development",
- *   logLevel: "info", alias: {}, importMap: () => map, packages: () => null });
- * await fields.createResolver({ conditions: ["style"] })("tailwindcss", "/app/a.css");
+ * ```ts
+ * import { viteConfigFields } from "./vite_compat.ts";
+ * import type { ImportMap } from "./import_map.ts";
+ * async function example(
+ *   map: ImportMap,
+ * ) {
+ *   const fields = viteConfigFields({ root: "/app", mode: "development",
+ *     logLevel: "info", alias: {}, importMap: () => map, packages: () => null });
+ *   await fields.createResolver({ conditions: ["style"] })("tailwindcss", "/app/a.css");
+ * }
  * ```
  */
 function createResolverFor(
@@ -199,10 +205,22 @@ function createResolverFor(
  * The Vite fields of the resolved config.
  *
  * @example
- * ```ts ignore
- * Object.assign(config, viteConfigFields({
- *   root, mode, logLevel, alias, importMap: () => map, packages: () => null,
- * }));
+ * ```ts
+ * import { viteConfigFields } from "./vite_compat.ts";
+ * import type { ImportMap } from "./import_map.ts";
+ * import type { ResolvedConfig } from "./types.ts";
+ * function example(
+ *   config: ResolvedConfig,
+ *   root: string,
+ *   mode: string,
+ *   logLevel: "info" | "silent",
+ *   alias: Record<string, string>,
+ *   map: ImportMap,
+ * ) {
+ *   Object.assign(config, viteConfigFields({
+ *     root, mode, logLevel, alias, importMap: () => map, packages: () => null,
+ *   }));
+ * }
  * ```
  */
 export function viteConfigFields(input: ViteConfigInput): ViteConfigFields {
@@ -262,10 +280,14 @@ export interface ClientEnvironmentInput {
  * `server.environments.client`.
  *
  * @example
- * ```ts ignore
- * const client = createClientEnvironment({ config, graph, hot, urlForId,
- *   normalizeUrl, invalidate, transformRequest });
- * client.moduleGraph.getModuleById("/app/src/main.ts");
+ * ```ts
+ * import { type ClientEnvironmentInput, createClientEnvironment } from "./vite_compat.ts";
+ * function example(
+ *   input: ClientEnvironmentInput, // config, graph, hot, urlForId, normalizeUrl, invalidate, transformRequest
+ * ) {
+ *   const client = createClientEnvironment(input);
+ *   client.moduleGraph.getModuleById("/app/src/main.ts");
+ * }
  * ```
  */
 export function createClientEnvironment(
