@@ -112,8 +112,16 @@ function classExports(classMap: Record<string, string>): string {
  * The CSS plugin.
  *
  * @example
- * ```ts ignore
- * const plugin = cssPlugin({ config, app, logError: console.error });
+ * ```ts
+ * import { cssPlugin } from "./css.ts";
+ * import type { ResolvedConfig } from "../types.ts";
+ * import type { AppDenoConfig } from "../import_map.ts";
+ * function example(
+ *   config: ResolvedConfig,
+ *   app: AppDenoConfig,
+ * ) {
+ *   const plugin = cssPlugin({ config, app, logError: console.error });
+ * }
  * ```
  */
 export function cssPlugin(options: CssPluginOptions): Plugin {

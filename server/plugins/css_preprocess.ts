@@ -79,8 +79,14 @@ function sassError(
  * The CSS preprocessor plugin; it goes before the CSS plugin.
  *
  * @example
- * ```ts ignore
- * const plugin = cssPreprocessPlugin({ root: "/app", importMap, log: console.log });
+ * ```ts
+ * import { cssPreprocessPlugin } from "./css_preprocess.ts";
+ * import type { ImportMap } from "../import_map.ts";
+ * function example(
+ *   importMap: ImportMap,
+ * ) {
+ *   const plugin = cssPreprocessPlugin({ root: "/app", importMap, log: console.log });
+ * }
  * ```
  */
 export function cssPreprocessPlugin(options: CssPreprocessOptions): Plugin {

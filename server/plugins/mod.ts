@@ -58,8 +58,16 @@ export function isCompilingPlugin(plugin: Plugin): plugin is CompilingPlugin {
  * CSS and JSON, which turn their files into modules.
  *
  * @example
- * ```ts ignore
- * const plugins = builtinPlugins({ config, app });
+ * ```ts
+ * import { builtinPlugins } from "./mod.ts";
+ * import type { ResolvedConfig } from "../types.ts";
+ * import type { AppDenoConfig } from "../import_map.ts";
+ * function example(
+ *   config: ResolvedConfig,
+ *   app: AppDenoConfig,
+ * ) {
+ *   const plugins = builtinPlugins({ config, app });
+ * }
  * ```
  */
 export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {

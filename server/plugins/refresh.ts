@@ -130,11 +130,16 @@ const MAP_COMMENT = "\n//# sourceMappingURL=";
  *   the same for every version so that components keep their identity.
  *
  * @example
- * ```ts ignore
- * const glued = addRefreshGlue(code, "/src/counter.tsx", { preserveState: false });
- * // ... + import * as __banana_refresh from "/@id/banana:refresh/runtime";
- * //       function $RefreshReg$(type, id) { ... }
- * //       if (import.meta.hot) { ... import.meta.hot.accept((next) => ...) }
+ * ```ts
+ * import { addRefreshGlue } from "./refresh.ts";
+ * function example(
+ *   code: string,
+ * ) {
+ *   const glued = addRefreshGlue(code, "/src/counter.tsx", { preserveState: false });
+ *   // ... + import * as __banana_refresh from "/@id/banana:refresh/runtime";
+ *   //       function $RefreshReg$(type, id) { ... }
+ *   //       if (import.meta.hot) { ... import.meta.hot.accept((next) => ...) }
+ * }
  * ```
  */
 export function addRefreshGlue(
