@@ -114,10 +114,13 @@ function core(): PrefreshCore {
  * and callbacks run again with the new code; refs and signals are kept.
  *
  * @example
- * ```ts ignore
- * import { options } from "preact";
- * import { flush, isComponent } from "npm:@prefresh/utils@1.2.1";
- * export const runtime = createPreactRefresh({ flush, isComponent, options });
+ * ```ts
+ * import { createPreactRefresh, type PrefreshUtils } from "./refresh_preact.ts";
+ * function example(
+ *   utils: PrefreshUtils, // flush, isComponent of npm:@prefresh/utils; options of preact
+ * ) {
+ *   const runtime = createPreactRefresh(utils);
+ * }
  * ```
  */
 export function createPreactRefresh(utils: PrefreshUtils): RefreshRuntime {

@@ -39,9 +39,13 @@ const REFRESH_DEBOUNCE_MS = 16;
  * the next good edit recovers without a reload.
  *
  * @example
- * ```ts ignore
- * import * as runtime from "npm:react-refresh@0.19.0/runtime";
- * export const refresh = createReactRefresh(runtime);
+ * ```ts
+ * import { createReactRefresh, type ReactRefreshApi } from "./refresh_react.ts";
+ * function example(
+ *   runtime: ReactRefreshApi, // the namespace of npm:react-refresh/runtime
+ * ) {
+ *   const refresh = createReactRefresh(runtime);
+ * }
  * ```
  */
 export function createReactRefresh(api: ReactRefreshApi): RefreshRuntime {
