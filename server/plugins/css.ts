@@ -43,6 +43,7 @@ import {
 } from "./postcss_config.ts";
 
 import { CSS_CLIENT_URL } from "./css_client_url.ts";
+import { styleModule } from "./style_module.ts";
 
 export { CSS_CLIENT_URL };
 
@@ -75,27 +76,6 @@ export interface CssPluginOptions {
   logError: (id: string, message: string) => void;
   /** Files of npm packages: `@import "pkg"` and sheets imported from packages. */
   packages?: PackageFiles;
-}
-
-/** The module code of a stylesheet imported from JavaScript. */
-function styleModule(
-  key: string,
-  css: string,
-  exported: string,
-  selfAccepting: boolean,
-): string {
-  return [
-    `import { updateStyle as __bananaUpdateStyle, removeStyle as __bananaRemoveStyle } from ${
-      JSON.stringify(CSS_CLIENT_URL)
-    };`,
-    `const __bananaId = ${JSON.stringify(key)};`,
-    `const __bananaCss = ${JSON.stringify(css)};`,
-    `__bananaUpdateStyle(__bananaId, __bananaCss);`,
-    exported,
-    selfAccepting ? `import.meta.hot?.accept();` : "",
-    `import.meta.hot?.prune(() => __bananaRemoveStyle(__bananaId));`,
-    "",
-  ].join("\n");
 }
 
 /** Named exports of a class map (valid identifiers only). */

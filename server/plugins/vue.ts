@@ -51,7 +51,7 @@ import { normalizeDepSpecifier } from "../dep_specifier.ts";
 import { compileSass, SassCompileError } from "../sass_compiler.ts";
 import { splitId } from "../module_id.ts";
 import { SUGGESTED_SASS } from "./css_preprocess.ts";
-import { CSS_CLIENT_URL } from "./css_client_url.ts";
+import { styleModule } from "./style_module.ts";
 import { compileCss } from "./css_compile.ts";
 import { loadPostcssConfig, type PostcssConfig } from "./postcss_config.ts";
 
@@ -113,26 +113,6 @@ function injectFlags(html: string): string {
     }
   }
   return tag + html;
-}
-
-/** The module of one style block: injects its CSS, swaps it on updates. */
-function styleModule(
-  key: string,
-  css: string,
-  classMap: Record<string, string> | null,
-  selfAccepting: boolean,
-): string {
-  return [
-    `import { updateStyle as __bananaUpdateStyle, removeStyle as __bananaRemoveStyle } from ${
-      JSON.stringify(CSS_CLIENT_URL)
-    };`,
-    `const __bananaId = ${JSON.stringify(key)};`,
-    `__bananaUpdateStyle(__bananaId, ${JSON.stringify(css)});`,
-    `export default ${classMap ? JSON.stringify(classMap) : "{}"};`,
-    selfAccepting ? `import.meta.hot?.accept();` : "",
-    `import.meta.hot?.prune(() => __bananaRemoveStyle(__bananaId));`,
-    "",
-  ].join("\n");
 }
 
 /**
@@ -317,7 +297,14 @@ export function vue(options: VuePluginOptions = {}): [Plugin, Plugin] {
         classMaps.set(id, names);
         selfAccepting = previous === undefined || previous === names;
       }
-      return styleModule(key, compiled.css, compiled.classMap, selfAccepting);
+      return styleModule(
+        key,
+        compiled.css,
+        `export default ${
+          compiled.classMap ? JSON.stringify(compiled.classMap) : "{}"
+        };`,
+        selfAccepting,
+      );
     },
 
     async handleHotUpdate(ctx) {
