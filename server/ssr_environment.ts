@@ -29,10 +29,8 @@ import type { AppDenoConfig } from "./import_map.ts";
 import type { DepBundler } from "./deps.ts";
 import type { Plugin } from "./types.ts";
 import { fileToUrl, resolveSpecifier } from "./resolver.ts";
-import { isScriptPath } from "./script_path.ts";
-import { jsxRuntimeFrom, oxcError } from "./plugins/oxc.ts";
+import { oxcPlugin } from "./plugins/oxc.ts";
 import { jsonPlugin } from "./plugins/json.ts";
-import { transformWithRefresh } from "./oxc_compile.ts";
 import type { FileChangeKind } from "./watcher.ts";
 import { isInside } from "./path_safety.ts";
 import { contentHash } from "./hash.ts";
@@ -59,29 +57,19 @@ export interface SsrChange {
 
 let envCount = 0;
 
-/** Compiles TypeScript/JSX for Deno, source maps naming the real file. */
+/**
+ * Compiles TypeScript/JSX for Deno: the browser side's Oxc plugin, with
+ * source maps naming the real file (Deno's stack traces then point at it).
+ */
 function ssrCompilePlugin(options: SsrEnvironmentOptions): Plugin {
-  const jsx = jsxRuntimeFrom(options.app.compilerOptions);
-  const hasDefines = Object.keys(options.define).length > 0;
   return {
+    ...oxcPlugin({
+      root: options.root,
+      compilerOptions: options.app.compilerOptions,
+      define: options.define,
+      sourceName: (file) => file,
+    }),
     name: "banana:ssr-compile",
-    async transform(code, id) {
-      const file = id.replace(/[?#].*$/, "");
-      if (!isScriptPath(file)) return null;
-      if (/\.m?js$/.test(file) && !hasDefines) return null;
-      try {
-        const result = await transformWithRefresh(code, file, {
-          jsxImportSource: "react",
-          jsx,
-          refresh: false,
-          sourcemap: true,
-          define: options.define,
-        });
-        return { code: result.code };
-      } catch (err) {
-        throw oxcError(err, file, code, options.root);
-      }
-    },
   };
 }
 

@@ -59,15 +59,28 @@ export function oxcError(
   });
 }
 
+/** Options of {@linkcode oxcPlugin}. */
+export interface OxcPluginOptions extends CompilerPluginOptions {
+  /**
+   * The name a module's source map and stack traces give its file; defaults
+   * to its URL in the page (`/src/app.tsx`). Server code run by Deno names
+   * the real file instead.
+   */
+  sourceName?: (file: string) => string;
+}
+
 /**
  * The TypeScript/JSX compiler plugin.
  *
  * @example
  * ```ts
+ * import { oxcPlugin } from "./oxc.ts";
  * const plugin = oxcPlugin({ root: "/app", compilerOptions: {}, define: {} });
  * ```
  */
-export function oxcPlugin(options: CompilerPluginOptions): Plugin {
+export function oxcPlugin(options: OxcPluginOptions): Plugin {
+  const sourceName = options.sourceName ??
+    ((file: string) => fileToUrl(options.root, file));
   const jsx = jsxRuntimeFrom(options.compilerOptions);
   return {
     name: "banana:oxc",
@@ -77,7 +90,7 @@ export function oxcPlugin(options: CompilerPluginOptions): Plugin {
       try {
         const result = await transformWithRefresh(
           code,
-          fileToUrl(options.root, file),
+          sourceName(file),
           {
             jsxImportSource: "react",
             jsx,
