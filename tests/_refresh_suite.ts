@@ -5,7 +5,7 @@
  * state, a changed hook signature resets only that component, a module that
  * also exports a changed constant hands its update to its importers, and a
  * render error shows the overlay until the next good edit recovers without
- * a reload.
+ * a reload. Each test runs once per serve mode (`_modes.ts`).
  *
  * @module
  */
@@ -20,6 +20,7 @@ import {
   waitForText,
 } from "./_browser.ts";
 import { assertNotReloaded, openHmrApp } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /**
  * The counter component every framework's app has at `src/counter.tsx`:
@@ -94,12 +95,12 @@ export function refreshSuite(framework: RefreshFramework): void {
   const { name, files, sibling, renderError } = framework;
   const counter = files["src/counter.tsx"];
 
-  Deno.test({
+  testInEachMode({
     ...browserTest,
     name:
       `${name}: editing a component's label keeps its count of 3, without a reload; ${sibling.keeps}`,
-    async fn() {
-      await using s = await openHmrApp(files);
+    async fn(mode) {
+      await using s = await openHmrApp(files, modeConfig(mode));
       const { app, tracked } = s;
       for (let i = 0; i < 3; i++) await tracked.page.click("#counter");
       await sibling.arrange(tracked);
@@ -114,12 +115,12 @@ export function refreshSuite(framework: RefreshFramework): void {
     },
   });
 
-  Deno.test({
+  testInEachMode({
     ...browserTest,
     name:
       `${name}: changing a component's hooks resets its state only; ${sibling.keeps}`,
-    async fn() {
-      await using s = await openHmrApp(files);
+    async fn(mode) {
+      await using s = await openHmrApp(files, modeConfig(mode));
       const { app, tracked } = s;
       for (let i = 0; i < 3; i++) await tracked.page.click("#counter");
       await sibling.arrange(tracked);
@@ -144,12 +145,12 @@ export function refreshSuite(framework: RefreshFramework): void {
     },
   });
 
-  Deno.test({
+  testInEachMode({
     ...browserTest,
     name:
       `${name}: a module exporting a component and a changed constant is invalidated; its importer re-renders with the new content`,
-    async fn() {
-      await using s = await openHmrApp(files);
+    async fn(mode) {
+      await using s = await openHmrApp(files, modeConfig(mode));
       const { app, tracked } = s;
       for (let i = 0; i < 3; i++) await tracked.page.click("#counter");
       await waitForText(tracked, "#title", "Hello from the app");
@@ -167,12 +168,12 @@ export function refreshSuite(framework: RefreshFramework): void {
     },
   });
 
-  Deno.test({
+  testInEachMode({
     ...browserTest,
     name:
       `${name}: a component that throws while rendering shows the error overlay; the next good edit recovers without a reload`,
-    async fn() {
-      await using s = await openHmrApp(files);
+    async fn(mode) {
+      await using s = await openHmrApp(files, modeConfig(mode));
       const { app, tracked } = s;
       await tracked.page.click("#counter");
       await renderError.before(tracked);

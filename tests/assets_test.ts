@@ -25,6 +25,7 @@ import {
   pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /** A 1×1 transparent PNG. */
 const PNG = Uint8Array.from(
@@ -38,11 +39,11 @@ function svg(size: number): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="${size}" height="${size}" fill="teal"/></svg>`;
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     'JSON imported with and without `with { type: "json" }` is a module; an edit reaches the self-accepting importer without a reload',
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import "./view.ts";\n`,
@@ -56,7 +57,7 @@ import.meta.hot?.accept();
 `,
       "src/data.json": `{ "items": ["a", "b"] }\n`,
       "src/settings.json": `{ "theme": "dark" }\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "a+b / dark / dark");
 
@@ -91,18 +92,18 @@ import.meta.hot?.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "editing JSON that only the entry module imports reloads the page, which then shows the new data",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import data from "./data.json" with { type: "json" };
 document.querySelector("#out")!.textContent = data.label;
 `,
       "src/data.json": `{ "label": "first" }\n`,
-    });
+    }, modeConfig(mode));
     await waitForText(s.tracked, "#out", "first");
     await s.app.write("src/data.json", `{ "label": "second" }\n`);
     await waitForReload(s.tracked);
@@ -110,11 +111,11 @@ document.querySelector("#out")!.textContent = data.label;
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "?url and plain image/font imports give loadable URLs with the right content types, ?raw gives the text; editing either updates the page",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html": pageHtml(
         `<img id="logo"><img id="pic"><pre id="notes"></pre>`,
@@ -136,7 +137,7 @@ import.meta.hot?.accept();
       "src/assets/font.woff2": "not really a font",
       "src/notes.md": "# Notes\n\nfirst\n",
     });
-    await using dev = await startServer(app.root);
+    await using dev = await startServer(app.root, modeConfig(mode));
     await using tracked = await openConnectedPage(dev.url);
     await waitForText(tracked, "#notes", "# Notes\n\nfirst");
     const urls = (await tracked.page.textContent("#out"))!.split(" ");

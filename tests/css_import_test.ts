@@ -23,6 +23,7 @@ import {
   openHmrApp,
   pageHtml,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /** The `<style>` elements the CSS runtime injected, by stylesheet URL. */
 function injectedStyles(tracked: TrackedPage): Promise<string[]> {
@@ -33,16 +34,16 @@ function injectedStyles(tracked: TrackedPage): Promise<string[]> {
   );
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a stylesheet imported from JavaScript is one <style>; an edit replaces its text in place without re-running the importer or reloading",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import "./a.css";\nconsole.log("main ran");\n`,
       "src/a.css": "#out { color: rgb(200, 0, 0); }\n",
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForStyle(tracked, "#out", "color", "rgb(200, 0, 0)");
     assert.deepEqual(await injectedStyles(tracked), ["/src/a.css"]);
@@ -66,11 +67,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "removing the import of a stylesheet removes its <style> (prune) while the other one stays",
-  async fn() {
+  async fn(mode) {
     const app = (imports: string) =>
       `${imports}\nconsole.log("app ran");\nimport.meta.hot?.accept();\n`;
     await using s = await openHmrApp({
@@ -79,7 +80,7 @@ Deno.test({
       "src/app.ts": app(`import "./red.css";\nimport "./bold.css";`),
       "src/red.css": "#out { color: rgb(200, 0, 0); }\n",
       "src/bold.css": "#out { font-weight: 700; }\n",
-    });
+    }, modeConfig(mode));
     await waitForStyle(s.tracked, "#out", "color", "rgb(200, 0, 0)");
     assert.deepEqual(await injectedStyles(s.tracked), [
       "/src/red.css",
@@ -102,11 +103,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "editing a file @imported by a stylesheet imported from JavaScript updates its <style>; url() resolves relative to the file that wrote it",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import "./styles/app.css";\n`,
@@ -116,7 +117,7 @@ Deno.test({
         `#out { color: rgb(1, 2, 3); border-image-source: url(../../img/dot.svg); }\n`,
       "src/img/dot.svg":
         `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForStyle(tracked, "#out", "color", "rgb(1, 2, 3)");
     // Both url()s point at the same file, from two different folders.

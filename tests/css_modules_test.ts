@@ -21,6 +21,7 @@ import {
   openHmrApp,
   pageHtml,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /** A self-accepting view that renders the class map it imported. */
 const VIEW = `
@@ -32,17 +33,17 @@ console.log("view ran: " + Object.keys(styles).sort().join(","));
 import.meta.hot?.accept();
 `;
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a CSS module exports scoped class names; a style-only edit updates the styles in place without re-running its importer",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(`<p class="title">global class, not scoped</p>`),
       "src/main.ts": `import "./view.ts";\n`,
       "src/view.ts": VIEW,
       "src/card.module.css": ".title { color: rgb(200, 0, 0); }\n",
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "title");
     await waitForStyle(tracked, "#out", "color", "rgb(200, 0, 0)");
@@ -74,17 +75,17 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "when a CSS module's class names change, its importer re-runs with the new class map (no reload)",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import "./view.ts";\n`,
       "src/view.ts": VIEW,
       "src/card.module.css": ".title { color: rgb(200, 0, 0); }\n",
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "title");
 
@@ -118,11 +119,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "composes: … from another CSS module: the page gets both classes and their rules, and an edit of the composed file updates the page without a reload",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import "./view.ts";\n`,
@@ -130,7 +131,7 @@ Deno.test({
       "src/card.module.css":
         `.title { composes: base from "./base.module.css"; font-style: italic; }\n`,
       "src/base.module.css": ".base { color: rgb(200, 0, 0); }\n",
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "title");
     await waitForStyle(tracked, "#out", "color", "rgb(200, 0, 0)");

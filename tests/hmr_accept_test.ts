@@ -18,6 +18,7 @@ import {
   waitForLineCount,
   waitForReload,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /** A self-accepting module that counts its runs in `import.meta.hot.data`. */
 function counterModule(version: string): string {
@@ -33,16 +34,16 @@ import.meta.hot?.accept();
 `;
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a self-accepting module re-runs on each edit; dispose runs first and hot.data carries state over two edits",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import "./counter.ts";\nconsole.log("main ran");\n`,
       "src/counter.ts": counterModule("v1"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "counter v1 (run 1)");
 
@@ -64,11 +65,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     'accept("./dep.ts", cb) in the importer takes the edit of dep.ts: the importer does not re-run, its callback gets the new module',
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `
@@ -83,7 +84,7 @@ import.meta.hot?.accept("./dep.ts", (mod) => {
 `,
       "src/dep.ts":
         `export const label = "dep v1";\nconsole.log("dep v1 ran");\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "dep v1");
 
@@ -103,11 +104,11 @@ import.meta.hot?.accept("./dep.ts", (mod) => {
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     'accept(["./a.ts", "./b.ts"], cb) gets the edited module in its slot and undefined in the other',
-  async fn() {
+  async fn(mode) {
     const dep = (name: string, version: string) =>
       `export const label = "${name} ${version}";\nconsole.log("${name} ${version} ran");\n`;
     await using s = await openHmrApp({
@@ -126,7 +127,7 @@ import.meta.hot?.accept(["./a.ts", "./b.ts"], ([newA, newB]) => {
 `,
       "src/a.ts": dep("a", "v1"),
       "src/b.ts": dep("b", "v1"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "a v1 / b v1");
 
@@ -148,11 +149,11 @@ import.meta.hot?.accept(["./a.ts", "./b.ts"], ([newA, newB]) => {
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "an edit of a leaf propagates through a middle module that accepts nothing to the parent that accepts the middle; the middle is disposed before new code runs",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import "./parent.ts";\nconsole.log("main ran");\n`,
@@ -174,7 +175,7 @@ export const text = () => "middle(" + leaf + ")";
 `,
       "src/leaf.ts":
         `export const leaf = "leaf v1";\nconsole.log("leaf v1 ran");\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "middle(leaf v1)");
 
@@ -199,11 +200,11 @@ export const text = () => "middle(" + leaf + ")";
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "an edit that reaches the entry without a boundary reloads the page, which then shows the new content",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `
@@ -212,7 +213,7 @@ document.querySelector("#out")!.textContent = label;
 console.log("main ran with " + label);
 `,
       "src/dep.ts": `export const label = "dep v1";\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "dep v1");
 
@@ -236,11 +237,11 @@ function sentinelModule(version: string): string {
   return `console.log("sentinel ${version}");\nimport.meta.hot?.accept();\n`;
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "editing a dynamic import that no page has loaded yet changes nothing on the page; loading it later runs the edited version",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(`<button id="load">load</button>`),
       "src/main.ts": `
@@ -254,7 +255,7 @@ console.log("main ran");
       "src/sentinel.ts": sentinelModule("v1"),
       "src/lazy.ts":
         `export const label = "lazy v1";\nconsole.log("lazy v1 ran");\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForConsole(tracked, "main ran");
 
@@ -281,11 +282,11 @@ console.log("main ran");
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "one instance per version: after editing a (self-accepting) and then b that imports a, a's top-level code ran once per version",
-  async fn() {
+  async fn(mode) {
     const moduleA = (version: string) =>
       `export const a = "a ${version}";\nconsole.log("a ${version} ran");\nimport.meta.hot?.accept();\n`;
     const moduleB = (version: string) => `
@@ -300,7 +301,7 @@ import.meta.hot?.accept();
         `import "./b.ts";\nimport "./a.ts";\nconsole.log("main ran");\n`,
       "src/a.ts": moduleA("v1"),
       "src/b.ts": moduleB("v1"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "b v1 sees a v1");
 
@@ -326,11 +327,11 @@ import.meta.hot?.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "removing the last imports of two modules prunes both (dispose, then prune) and a re-added import runs the module again with fresh data",
-  async fn() {
+  async fn(mode) {
     const leaf = (name: string) => `
 console.log("${name} ran, data.disposed=" + import.meta.hot?.data.disposed);
 import.meta.hot?.dispose((data) => {
@@ -352,7 +353,7 @@ import.meta.hot?.accept();
       "src/host.ts": host("v1", ["x", "y"]),
       "src/x.ts": leaf("x"),
       "src/y.ts": leaf("y"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "host v1");
 
@@ -392,11 +393,11 @@ import.meta.hot?.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a self-accepting module inside an import cycle is updated, both when it and when its cycle partner is edited",
-  async fn() {
+  async fn(mode) {
     const moduleA = (version: string) => `
 import { b } from "./b.ts";
 export const a = "a ${version}";
@@ -415,7 +416,7 @@ console.log("b ${version} ran");
       "src/main.ts": `import "./a.ts";\nconsole.log("main ran");\n`,
       "src/a.ts": moduleA("v1"),
       "src/b.ts": moduleB("v1"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "a v1 + b v1");
 
@@ -437,11 +438,11 @@ console.log("b ${version} ran");
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "an import cycle below a self-accepting entry: editing a module of the cycle re-runs the cycle and the entry without a reload",
-  async fn() {
+  async fn(mode) {
     const moduleX = (version: string) => `
 import { y } from "./y.ts";
 export const x = "x ${version}";
@@ -464,7 +465,7 @@ import.meta.hot?.accept();
 `,
       "src/x.ts": moduleX("v1"),
       "src/y.ts": moduleY("v1"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "x v1 & y v1");
 
@@ -489,11 +490,11 @@ import.meta.hot?.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "an entry script imported back by its cycle partner runs as one instance, and an edit in that cycle, with nothing accepting, reloads the page",
-  async fn() {
+  async fn(mode) {
     const moduleB = (version: string) =>
       `import { a } from "./a.ts";\nexport const b = "b ${version}";\nexport const readA = () => a;\n`;
     await using s = await openHmrApp({
@@ -507,7 +508,7 @@ document.querySelector("#out")!.textContent = "a sees " + b;
 console.log("a sees " + b);
 `,
       "src/b.ts": moduleB("v1"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "a sees b v1");
     // A second instance of a.ts (imported by b.ts) would read b too early.

@@ -15,6 +15,7 @@ import {
   pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /** An entry that logs every lifecycle event it hears, under both names. */
 const EVENT_LOGGER = `
@@ -54,17 +55,17 @@ import.meta.hot?.accept(${accept});
 `;
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "update, error, prune, invalidate, full-reload and disconnect events fire under both vite:* and banana:* names, updates in order around the new code",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": EVENT_LOGGER,
       "src/widget.ts": widget("v1", `import "./leaf.ts";`),
       "src/leaf.ts": `export const leaf = 1;\n`,
-    });
+    }, modeConfig(mode));
     const { app, dev, tracked } = s;
     await waitForText(tracked, "#out", "widget v1");
     const both = (name: string, detail: string) => [
@@ -143,18 +144,18 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "editing an HTML page reloads the tabs showing it, with the new markup, and leaves other pages alone",
-  async fn() {
+  async fn(mode) {
     const other = (text: string) =>
       `<!doctype html><html><head></head><body><p id="other">${text}</p></body></html>`;
     await using s = await openHmrApp({
       "index.html": pageHtml(`<p id="title">title v1</p>`),
       "other.html": other("other v1"),
       "src/main.ts": `console.log("main ran");\n`,
-    });
+    }, modeConfig(mode));
     const { app, dev, tracked } = s;
     await using otherPage = await openConnectedPage(dev.url, "/other.html");
     await waitForText(tracked, "#title", "title v1");

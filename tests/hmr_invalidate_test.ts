@@ -18,6 +18,7 @@ import {
   waitForLineCount,
   waitForReload,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /** A self-accepting module whose accept callback gives up on the update. */
 function childModule(version: string): string {
@@ -31,11 +32,11 @@ import.meta.hot?.accept(() => {
 `;
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a child whose accept callback calls invalidate() hands the update to its self-accepting parent, which re-runs once per tab, without a reload",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `
@@ -54,7 +55,7 @@ console.log("parent ran, sees " + child);
 import.meta.hot?.accept();
 `,
       "src/child.ts": childModule("v1"),
-    });
+    }, modeConfig(mode));
     const { app, dev, tracked } = s;
     await using second = await openConnectedPage(dev.url);
     await waitForText(tracked, "#out", "parent sees child v1");
@@ -94,11 +95,11 @@ import.meta.hot?.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "an entry module that invalidates its own update reloads the page, which then runs the new version",
-  async fn() {
+  async fn(mode) {
     const main = (version: string) => `
 document.querySelector("#out")!.textContent = "main ${version}";
 console.log("main ${version} ran");
@@ -110,7 +111,7 @@ import.meta.hot?.accept(() => {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": main("v1"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "main v1");
 
@@ -131,11 +132,11 @@ import.meta.hot?.accept(() => {
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "an invalidation that comes back around an import cycle to the module that started it ends in one full reload, not a loop",
-  async fn() {
+  async fn(mode) {
     const cyclic = (name: string, other: string, version: string) => `
 import { ${other} } from "./${other}.ts";
 export const ${name} = "${name} ${version}";
@@ -159,7 +160,7 @@ import.meta.hot?.accept();
       "src/b.ts": cyclic("b", "a", "v1"),
       "src/sentinel.ts":
         `console.log("sentinel v1");\nimport.meta.hot?.accept();\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "main sees a v1");
 

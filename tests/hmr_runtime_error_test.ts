@@ -22,6 +22,7 @@ import {
   pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 const OVERLAY = "banana-error-overlay";
 const BADGE = "banana-hmr-indicator .badge";
@@ -45,13 +46,13 @@ async function badgeState(tracked: TrackedPage): Promise<string | null> {
   return await tracked.page.locator(BADGE).getAttribute("data-state");
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a self-accepting module whose new version throws at top level keeps the page; the next good save is applied without a reload",
-  async fn() {
+  async fn(mode) {
     // The default settings: server.hmr.reload is on.
-    await using s = await openHmrApp(APP);
+    await using s = await openHmrApp(APP, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "good 1");
 
@@ -116,11 +117,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a module accepted by its importer whose new version throws keeps the old one; a fix of a module in its chain is applied",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import { label } from "./dep.ts";
@@ -131,7 +132,7 @@ import.meta.hot?.accept("./dep.ts", (mod) => {
 `,
       "src/dep.ts": `export { label } from "./leaf.ts";\n`,
       "src/leaf.ts": `export const label = "leaf 1";\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "leaf 1");
     await app.write(
@@ -152,15 +153,15 @@ import.meta.hot?.accept("./dep.ts", (mod) => {
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a page loaded while a module throws at top level shows the error, and the fix of that module reaches the page",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       ...APP,
       "src/view.ts": view("never shown", `throw new Error("broken at load");`),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(
       tracked,

@@ -22,6 +22,7 @@ import {
   openRawHotSocket,
   pageHtml,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 const OVERLAY_MESSAGE = "banana-error-overlay .message";
 
@@ -34,11 +35,11 @@ import.meta.hot?.accept();
 `;
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "deleting an imported file shows an error overlay; restoring it updates the page and clears the overlay without a reload",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `
@@ -48,7 +49,7 @@ console.log("main sees " + label);
 import.meta.hot?.accept();
 `,
       "src/dep.ts": `export const label = "dep v1";\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "main sees dep v1");
 
@@ -75,15 +76,15 @@ import.meta.hot?.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "two atomic saves in a row (temp file renamed over the module) are both applied without a reload",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": showModule("atomic v1"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "atomic v1");
 
@@ -116,21 +117,21 @@ async function saveBurst(
   }
 }
 
-for (const mode of ["in-place", "atomic"] as const) {
-  Deno.test({
+for (const save of ["in-place", "atomic"] as const) {
+  testInEachMode({
     ...browserTest,
     name:
-      `30 ${mode} saves within 300 ms end on the last version, applied in order, without a reload`,
-    async fn() {
+      `30 ${save} saves within 300 ms end on the last version, applied in order, without a reload`,
+    async fn(mode) {
       await using s = await openHmrApp({
         "index.html": pageHtml(),
         "src/main.ts": showModule("burst 0"),
-      });
+      }, modeConfig(mode));
       const { app, tracked } = s;
       await waitForText(tracked, "#out", "burst 0");
 
       await saveBurst(
-        mode === "atomic" ? app.writeAtomic : app.write,
+        save === "atomic" ? app.writeAtomic : app.write,
         30,
         10,
       );
@@ -155,17 +156,19 @@ for (const mode of ["in-place", "atomic"] as const) {
         `no errors: ${tracked.consoleLines}`,
       );
       console.log(
-        `  (${mode}: the page ran ${versions.length - 1} updates for 30 saves)`,
+        `  (${mode}, ${save}: the page ran ${
+          versions.length - 1
+        } updates for 30 saves)`,
       );
     },
   });
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a page busy while updates pile up skips the superseded ones and runs the newest version, not every one in between",
-  async fn() {
+  async fn(mode) {
     // Each version keeps the page busy for 500 ms, far longer than the
     // server takes to send the update of the next save.
     const busy = (text: string) =>
@@ -180,7 +183,7 @@ import.meta.hot?.on("vite:afterUpdate", (payload) => {
 });
 `,
       "src/busy.ts": busy("busy 0"),
-    });
+    }, modeConfig(mode));
     const { app, dev, tracked } = s;
     await waitForText(tracked, "#out", "busy 0");
     // The socket says it runs busy.ts, as a page would: it gets its updates.
@@ -217,14 +220,14 @@ import.meta.hot?.on("vite:afterUpdate", (payload) => {
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name: "saving a file with unchanged content sends no update",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": showModule("same v1"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForConsole(tracked, "same v1");
 
@@ -238,11 +241,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a self-accepting module that failed to load in the page recovers on the next good save (one reload)",
-  async fn() {
+  async fn(mode) {
     const widget = (text: string) =>
       `export const text = ${
         JSON.stringify(text)
@@ -252,7 +255,7 @@ Deno.test({
       "src/main.ts": `import { text } from "./widget.ts";
 document.querySelector("#out")!.textContent = text;`,
       "src/widget.ts": widget("first"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "first");
     // Broken while the page reloads: the page gets a 500 for widget.ts, so

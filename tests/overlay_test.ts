@@ -29,6 +29,7 @@ import {
   pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 const OVERLAY = "banana-error-overlay";
 
@@ -77,12 +78,12 @@ async function waitForOverlayGone(tracked: TrackedPage): Promise<void> {
   });
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a syntax error shows the overlay with file:line:column while the app keeps running; the fix closes it and applies by HMR without a reload",
-  async fn() {
-    await using s = await openHmrApp(COUNTER_APP);
+  async fn(mode) {
+    await using s = await openHmrApp(COUNTER_APP, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "clicks 0");
     await clickCounter(tracked, 2);
@@ -130,12 +131,12 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "importing a file that does not exist shows the overlay; creating the file recovers without a reload",
-  async fn() {
-    await using s = await openHmrApp(COUNTER_APP);
+  async fn(mode) {
+    await using s = await openHmrApp(COUNTER_APP, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "clicks 0");
 
@@ -164,11 +165,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a CSS syntax error in a linked stylesheet shows the overlay with the CSS location; the fix swaps the sheet and closes it",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml().replace(
         "</head>",
@@ -176,7 +177,7 @@ Deno.test({
       ),
       "src/main.ts": "",
       "src/style.css": "#out { color: rgb(200, 0, 0); }\n",
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await app.write("src/style.css", "#out {\n  color: rgb(0, 0, 200);\n");
     const location = await waitForText(
@@ -205,14 +206,17 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "with server.hmr.overlay false an error goes to the console only, and the fix still applies",
-  async fn() {
-    await using s = await openHmrApp(COUNTER_APP, {
-      server: { hmr: { overlay: false } },
-    });
+  async fn(mode) {
+    await using s = await openHmrApp(
+      COUNTER_APP,
+      modeConfig(mode, {
+        server: { hmr: { overlay: false } },
+      }),
+    );
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "clicks 0");
     await app.write(
@@ -238,12 +242,12 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a page opened while an error is present shows it right away; Esc closes the overlay",
-  async fn() {
-    await using s = await openHmrApp(COUNTER_APP);
+  async fn(mode) {
+    await using s = await openHmrApp(COUNTER_APP, modeConfig(mode));
     const { app, dev, tracked } = s;
     await app.write(
       "src/counter.ts",
@@ -276,14 +280,17 @@ import.meta.hot?.accept("./dep.ts", (mod) => {
   "src/dep.ts": `export const label = "fine";\n`,
 };
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "an error thrown by an accept callback shows the overlay at once when server.hmr.reload is false",
-  async fn() {
-    await using s = await openHmrApp(THROWING_ACCEPT_APP, {
-      server: { hmr: { reload: false } },
-    });
+  async fn(mode) {
+    await using s = await openHmrApp(
+      THROWING_ACCEPT_APP,
+      modeConfig(mode, {
+        server: { hmr: { reload: false } },
+      }),
+    );
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "fine");
     await app.write("src/dep.ts", `export const label = "boom";\n`);
@@ -306,12 +313,12 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "with server.hmr.reload true (the default) a failed update reloads the page, which then shows why",
-  async fn() {
-    await using s = await openHmrApp(THROWING_ACCEPT_APP);
+  async fn(mode) {
+    await using s = await openHmrApp(THROWING_ACCEPT_APP, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "fine");
     await app.write("src/dep.ts", `export const label = "boom";\n`);
@@ -326,11 +333,14 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "clicking the overlay's file location runs the configured editor with file:line:column; without one the overlay says how to set it",
-  async fn() {
+  // What it tests, the editor endpoint behind the overlay's link, does not
+  // depend on how the page got its modules: one mode is enough.
+  modes: ["per-module"],
+  async fn(mode) {
     const saved = ["LAUNCH_EDITOR", "VISUAL", "EDITOR"].map((name) =>
       [name, Deno.env.get(name)] as const
     );
@@ -345,7 +355,7 @@ Deno.test({
       );
       await Deno.chmod(script, 0o755);
 
-      await using s = await openHmrApp(COUNTER_APP);
+      await using s = await openHmrApp(COUNTER_APP, modeConfig(mode));
       const { app, dev, tracked } = s;
       await app.write(
         "src/counter.ts",
@@ -402,18 +412,21 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "the server log prints an error once with its location, also when more pages load the broken module",
-  async fn() {
+  async fn(mode) {
     const lines: string[] = [];
     const original = console.log;
     console.log = (...args: unknown[]) => {
       lines.push(args.map(String).join(" "));
     };
     try {
-      await using s = await openHmrApp(COUNTER_APP, { logLevel: "info" });
+      await using s = await openHmrApp(
+        COUNTER_APP,
+        modeConfig(mode, { logLevel: "info" }),
+      );
       const { app, dev, tracked } = s;
       await app.write(
         "src/counter.ts",

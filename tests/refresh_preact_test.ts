@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { browserTest, waitForText } from "./_browser.ts";
 import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
 import { BANNER, counterSource, refreshSuite } from "./_refresh_suite.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /** The same pins as examples/preact, so the Deno cache is shared. */
 const DENO_JSON = JSON.stringify({
@@ -109,14 +110,17 @@ refreshSuite({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "Preact: with server.hmr.preserveState the module is swapped anyway; the importer keeps the old constant",
-  async fn() {
-    await using s = await openHmrApp(FILES, {
-      server: { hmr: { preserveState: true } },
-    });
+  async fn(mode) {
+    await using s = await openHmrApp(
+      FILES,
+      modeConfig(mode, {
+        server: { hmr: { preserveState: true } },
+      }),
+    );
     const { app, tracked } = s;
     for (let i = 0; i < 3; i++) await tracked.page.click("#counter");
 
@@ -132,11 +136,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "Preact: the refresh runtime is bundled with preact at start-up even when every component loads lazily; the page loads once",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       ...FILES,
       // The app's dependencies are imported statically, so the start-up
@@ -147,7 +151,7 @@ import "@preact/signals";
 const { App } = await import("./app.tsx");
 render(<App />, document.querySelector("#out")!);
 `,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     for (let i = 0; i < 3; i++) await tracked.page.click("#counter");
     await waitForText(tracked, "#counter", "Count: 3");
