@@ -9,6 +9,7 @@ import {
 import { openHmrApp, pageHtml } from "./_hmr_app.ts";
 import { createTempApp } from "./_browser.ts";
 import { startServer } from "./_server.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 const slowDispose = (label: string) => `
 document.querySelector("#out")!.textContent = "${label}";
@@ -16,14 +17,14 @@ import.meta.hot?.dispose(() => new Promise((resolve) => setTimeout(resolve, 5000
 import.meta.hot?.accept();
 `;
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "--hmr-timeout: an update not applied in time falls back to a reload that shows the new code",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp(
       { "index.html": pageHtml(), "src/main.ts": slowDispose("one") },
-      { server: { hmr: { timeout: 300 } } },
+      modeConfig(mode, { server: { hmr: { timeout: 300 } } }),
     );
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "one");
@@ -34,18 +35,18 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "hmr.reload false: a failed update keeps the page and shows the overlay instead of reloading",
-  async fn() {
+  async fn(mode) {
     const throwing = (label: string) => `
 document.querySelector("#out")!.textContent = "${label}";
 import.meta.hot?.accept(() => { throw new Error("accept exploded ${label}"); });
 `;
     await using s = await openHmrApp(
       { "index.html": pageHtml(), "src/main.ts": throwing("one") },
-      { server: { hmr: { reload: false } } },
+      modeConfig(mode, { server: { hmr: { reload: false } } }),
     );
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "one");

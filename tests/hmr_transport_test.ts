@@ -30,6 +30,7 @@ import {
   pageHtml,
   waitForReload,
 } from "./_hmr_app.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /** A self-accepting module that shows `text` in `#out` and logs it. */
 function showModule(text: string): string {
@@ -80,16 +81,16 @@ async function upgrade(
   }
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "after the server stops and a new one starts on the same port, the page reloads once and later edits hot-apply again",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html": pageHtml(),
       "src/main.ts": showModule("main v1"),
     });
-    await using first = await startServer(app.root);
+    await using first = await startServer(app.root, modeConfig(mode));
     const port = Number(new URL(first.url).port);
     await using tracked = await openConnectedPage(first.url);
     await waitForText(tracked, "#out", "main v1");
@@ -102,9 +103,12 @@ Deno.test({
     await assertNotReloaded(tracked);
 
     await app.write("src/main.ts", showModule("main v2"));
-    await using second = await startServer(app.root, {
-      server: { port, strictPort: true },
-    });
+    await using second = await startServer(
+      app.root,
+      modeConfig(mode, {
+        server: { port, strictPort: true },
+      }),
+    );
     assert.equal(second.url, first.url);
     await waitForReload(tracked);
     await waitForText(tracked, "#out", "main v2");
@@ -126,14 +130,14 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name: "two tabs of the same app both apply an edit",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": showModule("tabs v1"),
-    });
+    }, modeConfig(mode));
     await using second = await openConnectedPage(s.dev.url);
     await s.app.write("src/main.ts", showModule("tabs v2"));
     for (const page of [s.tracked, second]) {
@@ -145,16 +149,19 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "with server.hmr.port the page connects to that port and edits hot-apply",
-  async fn() {
+  // Which port the socket uses does not depend on how the page got its
+  // modules: one mode is enough.
+  modes: ["per-module"],
+  async fn(mode) {
     const hmrPort = freePort();
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": showModule("port v1"),
-    }, { server: { hmr: { port: hmrPort } } });
+    }, modeConfig(mode, { server: { hmr: { port: hmrPort } } }));
     const { app, tracked } = s;
     const sockets: string[] = [];
     tracked.page.on("websocket", (socket) => sockets.push(socket.url()));
@@ -175,16 +182,18 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "the HMR socket refuses a missing or wrong token and a foreign origin with 403",
-  async fn() {
+  // No page runs here: the socket's checks are the same in every mode.
+  modes: ["per-module"],
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html": pageHtml(),
       "src/main.ts": showModule("x"),
     });
-    await using dev = await startServer(app.root);
+    await using dev = await startServer(app.root, modeConfig(mode));
     const port = Number(new URL(dev.url).port);
     const token = await hotTokenOf(dev.url);
     const path = (t: string) => `/@banana/hmr?token=${encodeURIComponent(t)}`;
@@ -216,18 +225,18 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a build error stays known to the server: a page or socket that connects later is shown it, and the fix clears it",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "other.html":
         `<!doctype html><html><head></head><body><p>other</p></body></html>`,
       "src/main.ts": `import "./widget.ts";\n`,
       "src/widget.ts": showModule("widget v1"),
-    });
+    }, modeConfig(mode));
     const { app, dev, tracked } = s;
     await waitForText(tracked, "#out", "widget v1");
 
@@ -260,11 +269,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "with server.hmr = false any change reloads the page and import.meta.hot is undefined",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `
@@ -274,7 +283,7 @@ console.log("main v1 sees " + label + "; import.meta.hot is " + typeof import.me
 if (import.meta.hot) import.meta.hot.accept();
 `,
       "src/dep.ts": `export const label = "dep v1";\n`,
-    }, { server: { hmr: false } });
+    }, modeConfig(mode, { server: { hmr: false } }));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "main v1 + dep v1");
     assert.deepEqual(appLines(tracked), [
@@ -302,11 +311,11 @@ if (import.meta.hot) import.meta.hot.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "import.meta.hot.send() reaches a server listener, which can answer that page; server.hot.send() reaches every page",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html": pageHtml(`<button id="ping">ping</button>`),
       "src/main.ts": `
@@ -318,7 +327,7 @@ document.querySelector("#ping")!.addEventListener("click", () => {
 });
 `,
     });
-    await using dev = await startServer(app.root);
+    await using dev = await startServer(app.root, modeConfig(mode));
     const received: unknown[] = [];
     dev.server.hot.on("my:event", (data, client) => {
       received.push(data);

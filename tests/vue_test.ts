@@ -25,6 +25,7 @@ import {
   waitForReload,
 } from "./_hmr_app.ts";
 import { vue } from "../mod.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 /** The same pins as examples/vue, so the Deno cache is shared. */
 const DENO_JSON = JSON.stringify({
@@ -135,12 +136,12 @@ function vueWarnings(tracked: TrackedPage): string[] {
   ).map((e) => e.text);
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: a template edit re-renders the component with its count kept, without a reload, and the entry does not run again",
-  async fn() {
-    await using s = await openHmrApp(FILES);
+  async fn(mode) {
+    await using s = await openHmrApp(FILES, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#counter", "Count: 0");
     await clickTimes(tracked, "#counter", 3);
@@ -158,12 +159,12 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: a <script setup> edit re-creates that component with the new logic; a sibling's Pinia store keeps its value; no reload",
-  async fn() {
-    await using s = await openHmrApp(FILES);
+  async fn(mode) {
+    await using s = await openHmrApp(FILES, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#add", "In cart: 0");
     await clickTimes(tracked, "#add", 2);
@@ -195,12 +196,12 @@ async function waitForLine(
   });
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: a <style scoped> edit swaps the CSS: the computed color changes, the count is kept, no component code runs, no reload",
-  async fn() {
-    await using s = await openHmrApp(FILES);
+  async fn(mode) {
+    await using s = await openHmrApp(FILES, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#counter", "Count: 0");
     assert.equal(
@@ -245,11 +246,11 @@ const count = ref(0);
 `;
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: a <style module> edit that adds a class gives the element its new class, with the component's state kept",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       ...FILES,
       "src/App.vue": `<script setup lang="ts">
@@ -258,7 +259,7 @@ import Note from "./Note.vue";
 <template><Note /></template>
 `,
       "src/Note.vue": noted(""),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#note", "Note 0");
     await clickTimes(tracked, "#note", 2);
@@ -291,12 +292,12 @@ import Note from "./Note.vue";
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: a Pinia store with acceptHMRUpdate is hot-updated: its state is kept and the edited action runs",
-  async fn() {
-    await using s = await openHmrApp(FILES);
+  async fn(mode) {
+    await using s = await openHmrApp(FILES, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#add", "In cart: 0");
     await clickTimes(tracked, "#add", 2);
@@ -317,12 +318,12 @@ Deno.test({
 
 const OVERLAY = "banana-error-overlay";
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: a template syntax error shows the overlay naming the .vue file and line; the fix recovers without a reload",
-  async fn() {
-    await using s = await openHmrApp(FILES);
+  async fn(mode) {
+    await using s = await openHmrApp(FILES, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#counter", "Count: 0");
     await clickTimes(tracked, "#counter", 2);
@@ -368,11 +369,11 @@ export default defineComponent({ data: () => ({ n: 0 }) });
 <template><p id="limit" @click="n++">Limit {{ n }}/${n}</p></template>
 `;
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: a <script> that exports more than its component hands a script edit to its importers: a parent component runs its setup again",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       ...FILES,
       "src/App.vue": `<script setup lang="ts">
@@ -381,7 +382,7 @@ import Limit, { LIMIT } from "./Limit.vue";
 <template><Limit /><b id="parent">{{ LIMIT }}</b></template>
 `,
       "src/Limit.vue": withExport(1),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#limit", "Limit 0/1");
     await app.write("src/Limit.vue", withExport(2));
@@ -392,11 +393,11 @@ import Limit, { LIMIT } from "./Limit.vue";
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: an update the component cannot take reaches the entry: the page reloads and the terminal says why",
-  async fn() {
+  async fn(mode) {
     const logged: string[] = [];
     await using s = await openHmrApp({
       ...FILES,
@@ -406,7 +407,7 @@ console.log("main ran");
 createApp(Limit).mount("#app");
 `,
       "src/Limit.vue": withExport(1),
-    }, { logLevel: "info" });
+    }, modeConfig(mode, { logLevel: "info" }));
     const { app, tracked } = s;
     await waitForText(tracked, "#limit", "Limit 0/1");
     const original = console.log;
@@ -429,12 +430,15 @@ createApp(Limit).mount("#app");
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: vue() added in the config (instead of the built-in one) compiles and re-renders the same way",
-  async fn() {
-    await using s = await openHmrApp(FILES, { plugins: [vue()] });
+  async fn(mode) {
+    await using s = await openHmrApp(
+      FILES,
+      modeConfig(mode, { plugins: [vue()] }),
+    );
     const { app, tracked } = s;
     await waitForText(tracked, "#counter", "Count: 0");
     await clickTimes(tracked, "#counter", 2);
@@ -444,11 +448,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: a template edit that starts using an import of <script setup lang=ts> shows it (the script exposes it to the template now)",
-  async fn() {
+  async fn(mode) {
     const parent = (body: string) =>
       `<script setup lang="ts">
 import Child from "./Child.vue";
@@ -459,7 +463,7 @@ import Child from "./Child.vue";
       ...FILES,
       "src/App.vue": parent("no child"),
       "src/Child.vue": `<template><i id="child">child here</i></template>\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#parent", "no child");
     await app.write("src/App.vue", parent("with <Child />"));
@@ -488,11 +492,11 @@ $accent: ${color};
 `;
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: <style lang=scss> is compiled with the app's sass; an edit swaps the CSS with state kept; a Sass error is shown at the .vue line",
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       ...FILES,
       "deno.json": JSON.stringify({
@@ -508,7 +512,7 @@ import Sassy from "./Sassy.vue";
 <template><Sassy /></template>
 `,
       "src/Sassy.vue": sassy("rgb(0, 128, 0)"),
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#sassy", "Sass 0");
     assert.equal(
@@ -539,11 +543,11 @@ import Sassy from "./Sassy.vue";
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "vue: the app's PostCSS config runs on .vue styles (postcss-nested), and an edit of the config rebuilds them",
-  async fn() {
+  async fn(mode) {
     const nested =
       `<template><div class="card"><b id="nested">nested</b></div></template>
 <style scoped>
@@ -569,7 +573,7 @@ import Nested from "./Nested.vue";
 <template><Nested /></template>
 `,
       "src/Nested.vue": nested,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#nested", "nested");
     await waitForStyle(tracked, "#nested", "color", "rgb(0, 128, 0)");
