@@ -52,6 +52,23 @@ export class UpdateError extends Error {
   }
 }
 
+/**
+ * The module registry a bundle-mode page runs its modules on
+ * (`client/module_registry.ts`), as updates and prune use it.
+ */
+export interface UpdateRegistry {
+  /** Stores a module's factory (an update's `factories`). */
+  define(id: string, version: string, code: string): void;
+  /** Marks the fresh chain (`?t=` URLs) stale: imports make new instances. */
+  markStale(urls: readonly string[]): void;
+  /** Forgets the stale marks an update did not use. */
+  clearStale(): void;
+  /** Imports a module by URL (`?t=` / `?v=` stripped). */
+  importUrl(url: string): Promise<Record<string, unknown>>;
+  /** Drops the instances of pruned modules. */
+  drop(ids: readonly string[]): void;
+}
+
 /** Options of {@linkcode HmrClient}. */
 export interface HmrClientOptions {
   /** Imports a module by URL (default: dynamic `import()`). */
@@ -107,12 +124,38 @@ export class HmrClient {
   #queue: Promise<void> = Promise.resolve();
   #outbox: string[] = [];
   #sender: ((message: string) => boolean) | null = null;
+  #registry: UpdateRegistry | null = null;
 
   /** An empty page state. */
   constructor(options: HmrClientOptions = {}) {
     this.#importModule = options.importModule ??
       ((url) => import(/* @vite-ignore */ url));
     this.#log = options.log ?? ((message) => console.debug(message));
+  }
+
+  /**
+   * Sets how updates import new module versions (`url` has the update's
+   * `?t=`); the default is dynamic `import()`.
+   */
+  setImportModule(
+    importModule: (url: string) => Promise<Record<string, unknown>>,
+  ): void {
+    this.#importModule = importModule;
+  }
+
+  /**
+   * Runs updates on `registry` (bundle mode): new versions are imported from
+   * it, its factories are defined from update payloads, pruned modules'
+   * instances are dropped from it.
+   */
+  useRegistry(registry: UpdateRegistry): void {
+    this.#registry = registry;
+    this.setImportModule((url) => registry.importUrl(url));
+  }
+
+  /** The registry of a bundle-mode page; null in per-module mode. */
+  get registry(): UpdateRegistry | null {
+    return this.#registry;
   }
 
   // --- messages to the server ---
@@ -389,6 +432,7 @@ export class HmrClient {
       this.#accepts.delete(path);
       this.#data.delete(path);
     }
+    this.#registry?.drop(paths);
   }
 }
 

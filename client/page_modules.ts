@@ -19,6 +19,14 @@ interface PageModulesReport {
   entries?: string[];
   loaded?: string[];
   disposed?: string[];
+  /**
+   * True when the page runs its modules on a module registry (bundle mode,
+   * `client/module_registry.ts`): its updates carry `factories`. Sent in
+   * every `reset` report of such a page, and in a report of its own when the
+   * registry starts after the connection opened (the bundle may load after
+   * the socket opens). Absent in per-module mode.
+   */
+  registry?: boolean;
 }
 
 /** The custom event of the report (the server's `PAGE_MODULES_EVENT`). */
@@ -29,6 +37,8 @@ const running = new Map<string, string>();
 let pendingLoaded: string[] = [];
 let pendingDisposed: string[] = [];
 let flushQueued = false;
+let runsRegistry = false;
+let registryReported = false;
 let sendReport: ((event: string, data: PageModulesReport) => boolean) | null =
   null;
 
@@ -74,14 +84,20 @@ function queueFlush(): void {
 function flush(): void {
   flushQueued = false;
   if (!sendReport) return;
-  if (pendingLoaded.length === 0 && pendingDisposed.length === 0) return;
+  const reportRegistry = runsRegistry && !registryReported;
+  if (
+    pendingLoaded.length === 0 && pendingDisposed.length === 0 &&
+    !reportRegistry
+  ) return;
   const report: PageModulesReport = { page: location.pathname };
+  if (reportRegistry) report.registry = true;
   if (pendingLoaded.length > 0) report.loaded = pendingLoaded;
   if (pendingDisposed.length > 0) report.disposed = pendingDisposed;
   // Sent or queued by the transport; a reconnect reports everything anyway.
   if (sendReport(PAGE_MODULES_EVENT, report)) {
     pendingLoaded = [];
     pendingDisposed = [];
+    if (reportRegistry) registryReported = true;
   }
 }
 
@@ -123,12 +139,24 @@ export function reportAll(
   const { entries, stylesheets } = pageResources();
   pendingLoaded = [];
   pendingDisposed = [];
-  send(PAGE_MODULES_EVENT, {
+  const report: PageModulesReport = {
     page: location.pathname,
     reset: true,
     entries,
     loaded: [...running.values(), ...stylesheets],
-  });
+  };
+  if (runsRegistry) report.registry = true;
+  registryReported = send(PAGE_MODULES_EVENT, report) && runsRegistry;
+}
+
+/**
+ * The page runs a module registry (called by `client/module_registry.ts`):
+ * reports say so from now on.
+ */
+export function recordRunsRegistry(): void {
+  if (runsRegistry) return;
+  runsRegistry = true;
+  queueFlush();
 }
 
 /** The page no longer runs the modules at `paths` (it pruned them). */

@@ -46,6 +46,24 @@ export interface UpdatePayload {
    * cannot run them fetches their `preload` URLs instead.
    */
   modules?: InlineModule[];
+  /**
+   * Bundle mode (the page runs a module registry, `client/module_registry.ts`):
+   * the factories of the changed modules and of modules their new code
+   * imports that the page lacks. The page defines them, marks the fresh
+   * chain (`preload`) stale, then imports as usual. Such pages get no
+   * `modules`.
+   */
+  factories?: RegistryModule[];
+}
+
+/** A module's factory for the page's module registry (bundle mode). */
+export interface RegistryModule {
+  /** The module's id, `/src/a.ts` (no `?t=` / `?v=`). */
+  id: string;
+  /** Its version (`import.meta.url` of a first instance gets `?v=<version>`). */
+  version: string;
+  /** The body of an async function of `__m` (server/registry_transform.ts). */
+  code: string;
 }
 
 /** A module version the page may run from a `data:` URL. */
