@@ -64,6 +64,14 @@ export function thrownAt(err: unknown): string | null {
  */
 export async function applyUpdates(payload: UpdatePayload): Promise<void> {
   const updates = payload.updates;
+  // Bundle mode: the new code came with the update. Defined even when the
+  // update is superseded or reaches no module here: defining runs nothing.
+  const registry = hmrClient.registry;
+  if (registry) {
+    for (const { id, version, code } of payload.factories ?? []) {
+      registry.define(id, version, code);
+    }
+  }
   notifyListeners("banana:beforeUpdate", { type: "update", updates });
   const jsUpdates = updates.filter((u) => {
     if (u.type === "css-update") {
@@ -126,6 +134,21 @@ async function runUpdates(
   payload: UpdatePayload,
 ): Promise<void> {
   hmrClient.recordInvalidations(updates);
+  const registry = hmrClient.registry;
+  if (registry) {
+    // Bundle mode: no network. The fresh chain gets new instances as the
+    // accepted modules import it; modules outside it keep theirs.
+    registry.markStale([
+      ...(payload.preload ?? []),
+      ...updates.map((u) => withTimestamp(u.acceptedPath, u.timestamp)),
+    ]);
+    try {
+      for (const update of updates) await hmrClient.applyUpdate(update);
+    } finally {
+      registry.clearStale();
+    }
+    return;
+  }
   // Modules sent with the update need no network (client/inline_modules.ts).
   const modules = payload.modules ?? [];
   const inlined = modules.length > 0 && await inlineModulesSupported()

@@ -1,0 +1,559 @@
+/**
+ * The module registry a bundle-mode page runs its own modules on.
+ *
+ * In bundle mode the page gets one script (Contract 3 of issue 16): it
+ * imports this file, imports every external natively (dependencies, the HMR
+ * client) and hands each namespace to {@linkcode ModuleRegistry.external},
+ * calls {@linkcode ModuleRegistry.define} once per app module with the
+ * module's factory code, and ends with
+ * `await registry.import("/src/main.ts")`. A factory is the body of an async
+ * function of one parameter, `__m` ({@linkcode ModuleApi}), written by
+ * `server/registry_transform.ts` from the module's browser-ready ESM: static
+ * imports become `await __m.import(id)`, exports `__m.export({ name: () =>
+ * local })`, `import.meta` is `__m.meta`, `import()` is `__m.dynamicImport`.
+ *
+ * What it keeps of ESM: one instance per module; an import that closes a
+ * cycle gets the partial exports at once; concurrent imports of a module
+ * share one evaluation (top-level await works); a module that throws leaves
+ * no instance and rejects its importers; exports objects look like module
+ * namespaces (null prototype, enumerable getters, `Symbol.toStringTag`
+ * `"Module"`, not extensible once evaluated). Each factory is compiled with
+ * a `sourceURL` of the module's real URL, so stack traces and devtools name
+ * the real file and line.
+ *
+ * HMR: an update marks the fresh chain stale ({@linkcode
+ * ModuleRegistry.markStale}); the next import of a stale module makes a new
+ * instance, the rest keep theirs. In a page (not in Deno's tests) the file
+ * plugs the page's registry into the HMR client (`hmrClient.useRegistry`)
+ * and into the page report (`registry: true`, so the server sends this page
+ * factories instead of module URLs).
+ *
+ * @module
+ */
+
+import { hmrClient, type UpdateRegistry } from "./hmr_client.ts";
+import { recordRunsRegistry } from "./page_modules.ts";
+
+/** A module's exports object (what `import * as ns` and accept callbacks get). */
+export type ModuleExports = Record<string, unknown>;
+
+/**
+ * `import.meta` of a module run by the registry. The module's own code sets
+ * `hot` and `env` on it (per-module mode's header, transformed).
+ */
+export interface RegistryImportMeta {
+  /**
+   * The module's real URL with its version: `<origin>/src/a.ts?v=<version>`
+   * for the page's first instance, `<origin>/src/a.ts?t=<timestamp>` for an
+   * instance made by a hot update.
+   */
+  url: string;
+  /** Resolves a specifier against this module, like `import.meta.resolve`. */
+  resolve(specifier: string): string;
+  /** Whatever the module's code adds (`hot`, `env`). */
+  [key: string]: unknown;
+}
+
+/** What a factory's code gets as `__m`. */
+export interface ModuleApi {
+  /** A static import: the dependency's exports (partial ones in a cycle). */
+  import(id: string): Promise<ModuleExports>;
+  /**
+   * `import(specifier)`: a relative or root-relative specifier resolves
+   * against the module's URL to an id of this origin; a bare specifier or
+   * another origin's URL is imported natively (the page's import map
+   * applies).
+   */
+  dynamicImport(specifier: unknown): Promise<ModuleExports>;
+  /** Adds live exports: each getter returns the current value. */
+  export(getters: Record<string, () => unknown>): void;
+  /** `export * from`: every export of `namespace` but `default`. */
+  exportAll(namespace: ModuleExports): void;
+  /** The module's `import.meta`. */
+  readonly meta: RegistryImportMeta;
+  /** The module's exports object. */
+  readonly exports: ModuleExports;
+}
+
+/** Why the registry could not give a module. */
+export type RegistryErrorCode =
+  /** The server answered, but did not define the module. */
+  | "REGISTRY_MODULE_NOT_FOUND"
+  /** The factories could not be fetched from the server. */
+  | "REGISTRY_FETCH_FAILED";
+
+/** A module the registry could not give, with a code saying why. */
+export class RegistryError extends Error {
+  /** An error of kind `code` about module `id`. */
+  constructor(
+    readonly code: RegistryErrorCode,
+    readonly id: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "RegistryError";
+  }
+}
+
+/** The path the registry fetches factories it does not have from. */
+export const REGISTRY_PATH = "/@banana/registry";
+
+/** Options of {@linkcode ModuleRegistry} (tests inject both). */
+export interface ModuleRegistryOptions {
+  /** The page's origin (default: `location.origin`). */
+  origin?: string;
+  /**
+   * Imports a URL natively (default: dynamic `import()`): externals the
+   * bundle did not carry, and the server's answer to a factory request.
+   */
+  nativeImport?: (url: string) => Promise<ModuleExports>;
+}
+
+type Factory = (this: undefined, api: ModuleApi) => Promise<void>;
+
+interface Definition {
+  version: string;
+  code: string;
+  /** Compiled on the first instance. */
+  factory?: Factory;
+}
+
+interface Instance {
+  readonly id: string;
+  readonly exports: ModuleExports;
+  readonly meta: RegistryImportMeta;
+  /** The stale mark this instance replaces (undefined: a first instance). */
+  readonly staleMark: string | null | undefined;
+  evaluated: boolean;
+  evaluation: Promise<ModuleExports>;
+  /** The instances whose evaluation this one's awaits right now. */
+  readonly awaiting: Set<Instance>;
+}
+
+/** Line terminators would end the `sourceURL` comment: code could follow. */
+const LINE_TERMINATORS = /[\n\r\u2028\u2029]/g;
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * Compiles a factory: `code` is the body of an async function of `__m`. The
+ * prefix stays on the first line so the body's line numbers are the
+ * module's; `sourceURL` names the module's real file.
+ */
+function compile(code: string, sourceUrl: string): Factory {
+  const source = `(async function (__m) {"use strict";${code}\n})\n` +
+    `//# sourceURL=${sourceUrl.replace(LINE_TERMINATORS, encodeURIComponent)}`;
+  return (0, eval)(source);
+}
+
+function createExports(): ModuleExports {
+  return Object.create(null, {
+    [Symbol.toStringTag]: { value: "Module" },
+  });
+}
+
+function defineGetter(
+  exports: ModuleExports,
+  name: string,
+  get: () => unknown,
+): void {
+  Object.defineProperty(exports, name, {
+    get,
+    enumerable: true,
+    configurable: false,
+  });
+}
+
+function nativeResolve(specifier: string): string {
+  return import.meta.resolve(specifier);
+}
+
+/**
+ * One page's modules: their factories, instances and externals.
+ *
+ * @example Two modules, run from factories
+ * ```ts
+ * import { ModuleRegistry } from "./module_registry.ts";
+ *
+ * const registry = new ModuleRegistry({ origin: "http://localhost:5173" });
+ * registry.define(
+ *   "/src/main.ts",
+ *   "1",
+ *   'const __i0 = await __m.import("/src/greet.ts");__m.export({ text: () => text });\n' +
+ *     "const text = (0, __i0.greet)('you');",
+ * );
+ * registry.define(
+ *   "/src/greet.ts",
+ *   "1",
+ *   "__m.export({ greet: () => greet });\nfunction greet(name) { return `hi ${name}`; }",
+ * );
+ * const main = await registry.import("/src/main.ts");
+ * main.text; // "hi you"
+ * ```
+ */
+export class ModuleRegistry implements UpdateRegistry {
+  readonly #origin: string;
+  readonly #nativeImport: (url: string) => Promise<ModuleExports>;
+  readonly #definitions = new Map<string, Definition>();
+  readonly #externals = new Map<string, ModuleExports>();
+  /** The current, evaluated instance of each module. */
+  readonly #instances = new Map<string, Instance>();
+  /** Instances being evaluated (a first one, or a stale one's successor). */
+  readonly #evaluating = new Map<string, Instance>();
+  /** Stale module → the query of its next instance (`t=<timestamp>`). */
+  readonly #stale = new Map<string, string | null>();
+  /** Ids being fetched from the server → the fetch. */
+  readonly #fetching = new Map<string, Promise<void>>();
+  /** Ids to fetch in the next request (missing ids of one task, batched). */
+  #batch: Set<string> | null = null;
+  #batchFetch: Promise<void> | null = null;
+  /** Request URLs that failed: the next try gets a new URL. */
+  readonly #failedRequests = new Map<string, number>();
+
+  /** An empty registry. */
+  constructor(options: ModuleRegistryOptions = {}) {
+    this.#origin = options.origin ??
+      (globalThis as { location?: { origin: string } }).location?.origin ??
+      "";
+    this.#nativeImport = options.nativeImport ??
+      ((url) => import(/* @vite-ignore */ url));
+  }
+
+  /**
+   * Stores the factory of `id` (compiled when an instance is first made).
+   * The same version again is a no-op; a new version serves the module's
+   * next instance (running instances stay until an update makes them
+   * stale).
+   */
+  define(id: string, version: string, code: string): void {
+    if (this.#definitions.get(id)?.version === version) return;
+    this.#definitions.set(id, { version, code });
+  }
+
+  /** Registers `namespace`, imported natively, as the module `id`. */
+  external(id: string, namespace: ModuleExports): void {
+    this.#externals.set(id, namespace);
+  }
+
+  /** True when `id` has a factory or is an external. */
+  has(id: string): boolean {
+    return this.#definitions.has(id) || this.#externals.has(id);
+  }
+
+  /**
+   * The exports of module `id` (an external, or an instance of its
+   * factory, made on the first import). A module that neither is defined
+   * nor is an external is fetched from the server, see
+   * {@linkcode ModuleRegistry.fetchUrl}; a URL of another origin is
+   * imported natively.
+   */
+  import(id: string): Promise<ModuleExports> {
+    return this.#importFrom(null, id);
+  }
+
+  /** {@linkcode ModuleRegistry.import} by URL: the origin, `t=` and `v=` go. */
+  importUrl(url: string): Promise<ModuleExports> {
+    return this.import(this.idOf(url));
+  }
+
+  /**
+   * The id of a module URL of this page: `<origin>/src/a.ts?t=5` and
+   * `/src/a.ts?v=1` are `/src/a.ts` (other query parameters stay). A URL of
+   * another origin is returned as it is.
+   */
+  idOf(url: string): string {
+    const base = this.#origin || "http://registry.invalid";
+    let parsed: URL;
+    try {
+      parsed = new URL(url, base + "/");
+    } catch {
+      return url;
+    }
+    if (parsed.origin !== new URL(base).origin) return url;
+    const params = parsed.searchParams;
+    if (params.has("t") || params.has("v")) {
+      params.delete("t");
+      params.delete("v");
+    }
+    return parsed.pathname + parsed.search;
+  }
+
+  /**
+   * Marks the modules at `urls` (`/src/a.ts?t=<timestamp>`) stale: the next
+   * import of each makes a new instance (its `import.meta.url` carries the
+   * timestamp); importers that are not re-run keep the old one. A stale
+   * module whose new instance throws keeps its old instance.
+   */
+  markStale(urls: readonly string[]): void {
+    for (const url of urls) {
+      const id = this.idOf(url);
+      const t = /[?&]t=([^&#]*)/.exec(url)?.[1];
+      this.#stale.set(id, t ? `t=${t}` : null);
+    }
+  }
+
+  /**
+   * Forgets the stale marks an update did not use (modules it did not
+   * reach keep their instance for later imports).
+   */
+  clearStale(): void {
+    this.#stale.clear();
+  }
+
+  /** True when `id` has an evaluated instance. */
+  isInstantiated(id: string): boolean {
+    return this.#instances.has(id);
+  }
+
+  /** Drops the instances of `ids` (pruned): a later import runs them anew. */
+  drop(ids: readonly string[]): void {
+    for (const id of ids) {
+      this.#instances.delete(id);
+      this.#stale.delete(id);
+    }
+  }
+
+  /**
+   * The URL the registry fetches missing modules from:
+   * `GET /@banana/registry?ids=/src/a.ts,/src/b.ts` — the server reads
+   * `url.searchParams.get("ids")!.split(",")` (an id containing `,` cannot
+   * be fetched). It is imported as a
+   * module script (so it may import externals natively), and must define
+   * each id it was asked for, in the bundle's own form:
+   *
+   * ```text
+   * import { registry } from "/@banana/client/module_registry.ts";
+   * import * as __x0 from "/@deps/x.js"; registry.external("/@deps/x.js", __x0);
+   * registry.define("/src/a.ts", "<version>", "<factory code>");
+   * ```
+   *
+   * An id the server cannot build should still be defined, by a factory
+   * that throws the error (as the bundle does for build errors): the
+   * importer then sees the real message. An id left undefined rejects with
+   * `REGISTRY_MODULE_NOT_FOUND`; a failed request with
+   * `REGISTRY_FETCH_FAILED`. The server may define more than was asked
+   * (the modules' static imports the page lacks): `define` of a known
+   * version is a no-op.
+   */
+  fetchUrl(ids: readonly string[]): string {
+    // Encoded as a query value (`searchParams.get("ids")` gives the ids back,
+    // joined with `,`), with the characters a query keeps left readable.
+    const list = ids.map((id) =>
+      encodeURIComponent(id).replace(/%(2F|40|3A)/g, decodeURIComponent)
+    ).join(",");
+    return `${this.#origin}${REGISTRY_PATH}?ids=${list}`;
+  }
+
+  async #importFrom(
+    importer: Instance | null,
+    id: string,
+  ): Promise<ModuleExports> {
+    const external = this.#externals.get(id);
+    if (external) return external;
+    let instance = this.#instanceFor(id);
+    if (!instance) {
+      if (HAS_SCHEME.test(id)) return await this.#nativeImport(id);
+      await this.#fetchDefinition(id);
+      const fetched = this.#externals.get(id);
+      if (fetched) return fetched;
+      instance = this.#instanceFor(id);
+      if (!instance) {
+        throw new RegistryError(
+          "REGISTRY_MODULE_NOT_FOUND",
+          id,
+          `Cannot import ${id}: expected the server to define it at ${
+            this.fetchUrl([id])
+          }, it did not`,
+        );
+      }
+    }
+    if (instance.evaluated) return instance.exports;
+    if (!importer) return await instance.evaluation;
+    // An import that closes a cycle gets the partial exports, as in ESM.
+    if (instance === importer || this.#awaits(instance, importer)) {
+      return instance.exports;
+    }
+    importer.awaiting.add(instance);
+    try {
+      return await instance.evaluation;
+    } finally {
+      importer.awaiting.delete(instance);
+    }
+  }
+
+  /** True when `from`'s evaluation waits (through others) for `target`'s. */
+  #awaits(from: Instance, target: Instance): boolean {
+    const seen = new Set<Instance>();
+    const todo = [from];
+    while (todo.length > 0) {
+      const next = todo.pop()!;
+      for (const dep of next.awaiting) {
+        if (dep === target) return true;
+        if (!seen.has(dep)) {
+          seen.add(dep);
+          todo.push(dep);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The instance an import of `id` gets; null when `id` has no factory. */
+  #instanceFor(id: string): Instance | null {
+    const evaluating = this.#evaluating.get(id);
+    if (evaluating) return evaluating;
+    const current = this.#instances.get(id);
+    if (current && !this.#stale.has(id)) return current;
+    const definition = this.#definitions.get(id);
+    if (!definition) return null;
+    return this.#instantiate(id, definition);
+  }
+
+  #instantiate(id: string, definition: Definition): Instance {
+    const staleMark = this.#stale.get(id);
+    const query = staleMark ?? `v=${encodeURIComponent(definition.version)}`;
+    const url = `${this.#origin}${id}${id.includes("?") ? "&" : "?"}${query}`;
+    const meta: RegistryImportMeta = Object.create(null);
+    meta.url = url;
+    meta.resolve = (specifier: string) => this.#resolve(specifier, url);
+    const instance: Instance = {
+      id,
+      exports: createExports(),
+      meta,
+      staleMark,
+      evaluated: false,
+      evaluation: undefined as unknown as Promise<ModuleExports>,
+      awaiting: new Set(),
+    };
+    this.#evaluating.set(id, instance);
+    instance.evaluation = this.#evaluate(instance, definition);
+    // Importers that are not waiting for it must not see an unhandled
+    // rejection; the ones that are get the error.
+    instance.evaluation.catch(() => {});
+    return instance;
+  }
+
+  async #evaluate(
+    instance: Instance,
+    definition: Definition,
+  ): Promise<ModuleExports> {
+    // A fresh stack per module: a long chain of imports does not recurse.
+    await undefined;
+    const { id } = instance;
+    try {
+      definition.factory ??= compile(definition.code, this.#origin + id);
+      await definition.factory.call(undefined, this.#api(instance));
+    } catch (err) {
+      if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
+      throw err;
+    }
+    Object.preventExtensions(instance.exports);
+    instance.evaluated = true;
+    if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
+    this.#instances.set(id, instance);
+    // Marked again while it ran (a later update): it stays stale.
+    if (this.#stale.has(id) && this.#stale.get(id) === instance.staleMark) {
+      this.#stale.delete(id);
+    }
+    return instance.exports;
+  }
+
+  #api(instance: Instance): ModuleApi {
+    const { exports, meta } = instance;
+    return {
+      import: (id) => this.#importFrom(instance, id),
+      dynamicImport: (specifier) =>
+        this.#dynamicImport(String(specifier), meta.url),
+      export: (getters) => {
+        for (const name of Object.keys(getters)) {
+          if (!Object.hasOwn(exports, name)) {
+            defineGetter(exports, name, getters[name]);
+          }
+        }
+      },
+      exportAll: (namespace) => {
+        // Local exports win over star exports, and `default` is never one.
+        for (const name of Object.keys(namespace)) {
+          if (name === "default" || Object.hasOwn(exports, name)) continue;
+          defineGetter(exports, name, () => namespace[name]);
+        }
+      },
+      meta,
+      exports,
+    };
+  }
+
+  async #dynamicImport(
+    specifier: string,
+    importerUrl: string,
+  ): Promise<ModuleExports> {
+    const isPath = specifier.startsWith("/") || specifier.startsWith("./") ||
+      specifier.startsWith("../");
+    if (!isPath && !HAS_SCHEME.test(specifier)) {
+      // A bare specifier: the page's import map knows it.
+      return await this.#nativeImport(specifier);
+    }
+    const url = new URL(specifier, importerUrl).href;
+    const id = this.idOf(url);
+    if (id === url) return await this.#nativeImport(url);
+    return await this.import(id);
+  }
+
+  #resolve(specifier: string, importerUrl: string): string {
+    const isPath = specifier.startsWith("/") || specifier.startsWith("./") ||
+      specifier.startsWith("../");
+    if (isPath || HAS_SCHEME.test(specifier)) {
+      return new URL(specifier, importerUrl).href;
+    }
+    return nativeResolve(specifier);
+  }
+
+  #fetchDefinition(id: string): Promise<void> {
+    const fetching = this.#fetching.get(id);
+    if (fetching) return fetching;
+    if (!this.#batch) {
+      const batch = new Set<string>();
+      this.#batch = batch;
+      // Ids missing in the same task go in one request.
+      this.#batchFetch = Promise.resolve().then(() => {
+        this.#batch = null;
+        return this.#fetchBatch([...batch]);
+      });
+    }
+    this.#batch.add(id);
+    const request = this.#batchFetch!;
+    this.#fetching.set(id, request);
+    request.catch(() => {}).finally(() => this.#fetching.delete(id));
+    return request;
+  }
+
+  async #fetchBatch(ids: string[]): Promise<void> {
+    let url = this.fetchUrl(ids);
+    const failures = this.#failedRequests.get(url) ?? 0;
+    // A failed module fetch may stay in the page's module map: ask anew.
+    const requested = failures > 0 ? `${url}&retry=${failures}` : url;
+    try {
+      await this.#nativeImport(requested);
+      this.#failedRequests.delete(url);
+    } catch (err) {
+      this.#failedRequests.set(url, failures + 1);
+      url = requested;
+      throw new RegistryError(
+        "REGISTRY_FETCH_FAILED",
+        ids[0],
+        `Cannot import ${ids.join(", ")}: fetching ${url} failed: ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+        { cause: err },
+      );
+    }
+  }
+}
+
+/** The page's registry (the bundle defines its modules on it). */
+export const registry: ModuleRegistry = new ModuleRegistry();
+
+if ("document" in globalThis) {
+  hmrClient.useRegistry(registry);
+  recordRunsRegistry();
+}
