@@ -14,12 +14,23 @@
  * @module
  */
 
+import { cacheKey, type CompileCache } from "./compile_cache.ts";
+
 /**
  * What the error says when Oxc fails to load. The package and its pinned
  * version live in `server/npm/oxc_transform.ts`, with why that version.
  * Loading the native binding needs `--allow-ffi --allow-env --allow-sys`.
  */
 const OXC_SPECIFIER = "oxc-transform (server/npm/oxc_transform.ts)";
+
+/**
+ * Bumped when this module's own output changes for the same Oxc output
+ * (the source map comment, …): cached outputs of older revisions miss.
+ */
+const OUTPUT_REVISION = 1;
+
+/** The kind of {@linkcode CompileCache} entries this module stores. */
+export const OXC_CACHE_KIND = "oxc";
 
 /** Inputs at least this long are transformed off the main thread. */
 const ASYNC_THRESHOLD = 64 * 1024;
@@ -66,6 +77,12 @@ export interface RefreshTransformOptions {
    * `h`) and `pragmaFrag`.
    */
   jsx?: JsxRuntimeOptions;
+  /**
+   * Reuse outputs compiled before (by this process or an earlier one): the
+   * key is a hash of the Oxc version, the options, the file name and the
+   * code, so any change to an input compiles again. Errors are not cached.
+   */
+  cache?: CompileCache;
 }
 
 /** How JSX compiles: the automatic runtime, or classic factory calls. */
@@ -182,6 +199,28 @@ export async function transformWithRefresh(
   options: RefreshTransformOptions,
 ): Promise<RefreshTransformResult> {
   const oxc = await loadOxc();
+  const { cache, ...settings } = options;
+  const key = cache
+    ? cacheKey(
+      `oxc-transform@${oxc.OXC_TRANSFORM_VERSION}/${OUTPUT_REVISION}`,
+      JSON.stringify(settings),
+      filename,
+      code,
+    )
+    : "";
+  const cached = cache?.get(OXC_CACHE_KIND, key);
+  if (cached !== undefined) return resultFromCode(cached, options.sourcemap);
+  const result = await compile(oxc, code, filename, options);
+  cache?.set(OXC_CACHE_KIND, key, result.code);
+  return result;
+}
+
+async function compile(
+  oxc: Oxc,
+  code: string,
+  filename: string,
+  options: RefreshTransformOptions,
+): Promise<RefreshTransformResult> {
   const oxcOptions: OxcTransformOptions = {
     lang: langFor(filename),
     sourceType: "module",
@@ -213,6 +252,29 @@ export async function transformWithRefresh(
       `//# sourceMappingURL=data:application/json;base64,${base64}\n`,
     map,
   };
+}
+
+const SOURCE_MAP_COMMENT =
+  /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]*)\n$/;
+
+/**
+ * A cached output as {@linkcode transformWithRefresh} returns it: the map,
+ * when asked for, is read back from the inline comment only if used.
+ */
+function resultFromCode(
+  code: string,
+  sourcemap: boolean,
+): RefreshTransformResult {
+  const result: RefreshTransformResult = { code };
+  if (!sourcemap) return result;
+  const base64 = SOURCE_MAP_COMMENT.exec(code)?.[1];
+  if (base64 === undefined) return result;
+  let map: string | undefined;
+  Object.defineProperty(result, "map", {
+    enumerable: true,
+    get: () => map ??= new TextDecoder().decode(Uint8Array.fromBase64(base64)),
+  });
+  return result;
 }
 
 function langFor(filename: string): Lang {

@@ -6,7 +6,12 @@
  */
 
 import assert from "node:assert/strict";
-import { RefreshTransformError, transformWithRefresh } from "./oxc_compile.ts";
+import {
+  OXC_CACHE_KIND,
+  RefreshTransformError,
+  transformWithRefresh,
+} from "./oxc_compile.ts";
+import { CompileCache } from "./compile_cache.ts";
 
 /** Asserts that `text` contains `part`, showing the whole text if not. */
 function assertIncludes(text: string, part: string): void {
@@ -230,4 +235,38 @@ Deno.test("an unclosed JSX tag is reported at the mismatch", async () => {
   );
   assert.deepEqual(error.line, 2);
   assertIncludes(error.reason, "closing tag");
+});
+
+Deno.test("with a compile cache, a restart gets the same code and map without compiling; any input change compiles again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "banana_oxc_cache_" });
+  const options = { ...preact, sourcemap: true };
+  const first = new CompileCache({ dir });
+  const compiled = await transformWithRefresh(COUNTER, "/src/counter.tsx", {
+    ...options,
+    cache: first,
+  });
+  assert.deepEqual(first.stats(OXC_CACHE_KIND).misses, 1);
+  await first.close();
+
+  const restarted = new CompileCache({ dir });
+  const cached = await transformWithRefresh(COUNTER, "/src/counter.tsx", {
+    ...options,
+    cache: restarted,
+  });
+  assert.deepEqual(restarted.stats(OXC_CACHE_KIND).hits, 1);
+  assert.deepEqual(cached.code, compiled.code);
+  assert.deepEqual(cached.map, compiled.map);
+
+  const changes = [
+    [COUNTER + "\n// edited", "/src/counter.tsx", options],
+    [COUNTER, "/src/other.tsx", options],
+    [COUNTER, "/src/counter.tsx", { ...options, refresh: false }],
+    [COUNTER, "/src/counter.tsx", { ...options, define: { X: "1" } }],
+  ] as const;
+  for (const [code, file, changed] of changes) {
+    await transformWithRefresh(code, file, { ...changed, cache: restarted });
+  }
+  assert.deepEqual(restarted.stats(OXC_CACHE_KIND).misses, changes.length);
+  await restarted.close();
+  await Deno.remove(dir, { recursive: true });
 });

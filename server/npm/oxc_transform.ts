@@ -11,3 +11,9 @@
  */
 
 export * from "npm:oxc-transform@0.151.0";
+
+/**
+ * The version above, for keys of cached outputs (`server/compile_cache.ts`):
+ * keep the two equal.
+ */
+export const OXC_TRANSFORM_VERSION = "0.151.0";
