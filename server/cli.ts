@@ -41,6 +41,7 @@ export interface CliOptions {
   hmrTimeout?: number;
   config?: string;
   mode?: string;
+  force?: boolean;
 }
 
 export const HELP =
@@ -60,6 +61,7 @@ Options:
   --hmr-timeout <ms>     An update not applied in time falls back to a reload (default 30000)
   --config <file>        Config file (default banana.config.ts at the root)
   -m, --mode <name>      Mode: picks .env.<name> files, import.meta.env.MODE (default development)
+  --force                Ignore the compiled-module cache (.banana/compile) and compile everything again
   -h, --help             Show this help
   -v, --version          Show the version
 `;
@@ -127,6 +129,9 @@ export function parseCliArgs(args: string[]): CliOptions {
         break;
       case "--open":
         options.open = true;
+        break;
+      case "--force":
+        options.force = true;
         break;
       case "--hmr":
         options.hmr = true;
@@ -213,6 +218,7 @@ const ARG_WRITERS: ArgWriters = {
   hmrTimeout: (ms) => ["--hmr-timeout", String(ms)],
   config: (file) => ["--config", file],
   mode: (mode) => ["--mode", mode],
+  force: (on) => on ? ["--force"] : [],
 };
 
 /**
@@ -254,6 +260,7 @@ export function cliToConfig(options: CliOptions): UserConfig {
   if (options.host !== undefined) server.host = options.host;
   if (options.strictPort) server.strictPort = true;
   if (options.open) server.open = true;
+  if (options.force) server.force = true;
   if (options.hmr === false) server.hmr = false;
   else if (options.hmrPort !== undefined || options.hmrTimeout !== undefined) {
     server.hmr = {

@@ -44,6 +44,10 @@ Deno.test("cli: flags become config overrides", () => {
     root: "x",
     server: { hmr: { port: 9000 } },
   });
+  deepStrictEqual(cliToConfig(parseCliArgs(["x", "--force"])), {
+    root: "x",
+    server: { force: true },
+  });
 });
 
 Deno.test("cli: --mode / -m set the mode (.env.<mode> files, import.meta.env.MODE); a missing or odd name is a usage error", () => {
@@ -87,6 +91,7 @@ Deno.test("cli: options turned back into arguments parse to the same options (th
     ["--host", "example.test", "--hmr", "--hmr-port", "24678"],
     ["--hmr-timeout=5000", "--port=3000"],
     ["app", "--mode", "staging"],
+    ["app", "--force"],
   ];
   for (const args of lines) {
     const options = parseCliArgs(args);

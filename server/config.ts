@@ -68,6 +68,7 @@ const CONFIG_SHAPE: Shape = {
     open: "boolean",
     allowedHosts: "array",
     middlewareMode: "boolean",
+    force: "boolean",
     fs: { allow: "array", deny: "array" },
     hmr: ["boolean", HMR_SHAPE],
   },
@@ -353,6 +354,7 @@ export function applyDefaults(
       open: server.open ?? false,
       allowedHosts: server.allowedHosts ?? [],
       middlewareMode: server.middlewareMode ?? false,
+      force: server.force ?? false,
       fs: {
         allow: (server.fs?.allow ?? []).map((dir) => resolve(root, dir)),
         deny: fsDenyOf(server.fs?.deny),

@@ -24,6 +24,7 @@ Deno.test("applyDefaults: the documented defaults of an empty config", () => {
       open: config.server.open,
       allowedHosts: config.server.allowedHosts,
       middlewareMode: config.server.middlewareMode,
+      force: config.server.force,
       allow: config.server.fs.allow,
     },
     {
@@ -33,6 +34,7 @@ Deno.test("applyDefaults: the documented defaults of an empty config", () => {
       open: false,
       allowedHosts: [],
       middlewareMode: false,
+      force: false,
       allow: [],
     },
   );

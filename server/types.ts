@@ -100,6 +100,12 @@ export interface ServerOptions {
   };
   /** `false` for live reload; an object to tune HMR. Default: `true`. */
   hmr?: boolean | HmrOptions;
+  /**
+   * Ignore the compiled-module cache under `cacheDir` (`compile/`) and
+   * compile every module again, replacing it (CLI `--force`, as in Vite).
+   * Default: `false`.
+   */
+  force?: boolean;
 }
 
 /** The contents of `banana.config.ts`. */
@@ -157,6 +163,7 @@ export interface ResolvedConfig extends ViteConfigFields {
     open: boolean;
     allowedHosts: string[];
     middlewareMode: boolean;
+    force: boolean;
     fs: { allow: string[]; deny: readonly string[] };
     /** Vite's spelling of {@linkcode ResolvedConfig.hmr}: `false` when off. */
     hmr: ResolvedConfig["hmr"] | false;

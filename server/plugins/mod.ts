@@ -11,6 +11,7 @@ import type { ResolvedConfig } from "../types.ts";
 import type { AppDenoConfig } from "../import_map.ts";
 import type { Plugin } from "../types.ts";
 import type { PackageFiles } from "../package_files.ts";
+import type { CompileCache } from "../compile_cache.ts";
 import { assetsPlugin } from "./assets.ts";
 import { cssPlugin } from "./css.ts";
 import { cssPreprocessPlugin } from "./css_preprocess.ts";
@@ -39,6 +40,8 @@ export interface BuiltinPluginContext {
    * (`vite:vue`) takes over from the built-in one.
    */
   userPluginNames?: string[];
+  /** Compiled outputs kept across restarts, for the plugins that compile. */
+  compileCache?: CompileCache;
 }
 
 export type { CompilingPlugin } from "../types.ts";
@@ -91,6 +94,7 @@ export function builtinPlugins(context: BuiltinPluginContext): Plugin[] {
       jsxImportSource: app.compilerOptions.jsxImportSource,
       define: config.define,
       preserveState: config.hmr?.preserveState ?? false,
+      cache: context.compileCache,
     }));
   }
   // Vue: when the app imports it, unless a Vue plugin of the config does.

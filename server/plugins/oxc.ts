@@ -20,6 +20,7 @@ import {
   transformWithRefresh,
 } from "../oxc_compile.ts";
 import { type CompilerPluginOptions, fileToCompile } from "./esbuild.ts";
+import type { CompileCache } from "../compile_cache.ts";
 
 /** Oxc JSX options from Deno's `compilerOptions` (Deno's defaults apply). */
 export function jsxRuntimeFrom(options: AppCompilerOptions): JsxRuntimeOptions {
@@ -67,6 +68,8 @@ export interface OxcPluginOptions extends CompilerPluginOptions {
    * the real file instead.
    */
   sourceName?: (file: string) => string;
+  /** Outputs compiled before, kept across restarts (`.banana/compile`). */
+  cache?: CompileCache;
 }
 
 /**
@@ -97,6 +100,7 @@ export function oxcPlugin(options: OxcPluginOptions): Plugin {
             refresh: false,
             sourcemap: true,
             define: options.define,
+            cache: options.cache,
           },
         );
         return { code: result.code };

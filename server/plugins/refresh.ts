@@ -49,6 +49,7 @@ import { resolveWithImportMap } from "../import_map.ts";
 import { fileToUrl } from "../resolver.ts";
 import { isInside } from "../path_safety.ts";
 import { transformWithRefresh } from "../oxc_compile.ts";
+import type { CompileCache } from "../compile_cache.ts";
 import { isScriptPath } from "../script_path.ts";
 import { oxcError } from "./oxc.ts";
 import type { CompilingPlugin } from "../types.ts";
@@ -241,6 +242,8 @@ export interface RefreshPluginOptions {
    * changed, instead of invalidating it.
    */
   preserveState: boolean;
+  /** Outputs compiled before, kept across restarts (`.banana/compile`). */
+  cache?: CompileCache;
 }
 
 /**
@@ -293,6 +296,7 @@ export function refreshPlugin(options: RefreshPluginOptions): CompilingPlugin {
           refresh: true,
           sourcemap: true,
           define: options.define,
+          cache: options.cache,
         })).code;
       } catch (err) {
         throw oxcError(err, id, code, root);
