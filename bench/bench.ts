@@ -1,18 +1,26 @@
 /**
- * `deno task bench`: compares the BananaJS dev server with Vite 8 (and Vite 8's
- * experimental full-bundle dev mode, when the installed version has it) on
- * the same generated app, in the same run.
+ * `deno task bench`: compares the BananaJS dev server with Vite 8 and Vite
+ * 8's full-bundle dev mode (`--experimentalBundle`) on the same generated
+ * apps, in the same run, at one or several app sizes.
  *
- * For each server, on a fresh copy of the app, it measures: start until the
- * first HTTP 200 on `/`; the first page load until the app rendered; a warm
- * reload (median of 3); the resident memory of the server's process tree;
- * HMR latency of leaf and root edits (median, p90, and whether every edit was
- * applied without a reload); and memory growth over more edits. It prints a
- * table and writes JSON to `bench/.work/last.json`.
+ * Per size, every server gets a fresh copy of the same generated app and is
+ * measured on: start until the first HTTP 200 on `/`; the first page load
+ * until the app rendered; a warm reload (median of 3); the resident memory
+ * of the server's process tree; HMR latency of leaf and root edits (median,
+ * p90, and whether every edit was applied without a reload); and memory
+ * growth over more edits. Columns: BananaJS with its default arguments,
+ * BananaJS `--no-bundle` (only when `mod.ts dev --help` lists that flag),
+ * Vite 8, Vite 8 full-bundle. `--runs N` repeats the whole measurement
+ * (even runs measure the servers in reverse order, so drift in the
+ * machine's load does not always favour the same column); tables show the
+ * median with each run's value. It prints a table per size, a compact table
+ * over all sizes, the derived goal checks, and writes JSON (all sizes, all
+ * runs) to `bench/.work/last.json` after every server.
  *
  * ```sh
- * deno task bench [--only banana|vite|vite-bundle|fresh[,…]] [--modules 1000]
- *   [--edits 10] [--mem-edits 100] [--no-warmup] [--keep]
+ * deno task bench [--modules 1000[,5000,10000]] [--runs 1] [--edits 10]
+ *   [--mem-edits N] [--only banana|banana-no-bundle|vite|vite-bundle|fresh[,…]]
+ *   [--no-warmup] [--keep]
  * ```
  *
  * @module
@@ -28,8 +36,6 @@ import {
   moduleText,
 } from "./generate_app.ts";
 import {
-  type ClockOffset,
-  type EditResult,
   epochNow,
   errorMessage,
   estimateClockOffset,
@@ -44,21 +50,27 @@ import {
   reloadUntilRendered,
   ServerProcess,
   sleep,
-  type Stats,
   stats,
+  stripAnsi,
   waitForHttpOk,
   withTimeout,
 } from "./measure.ts";
+import { renderFreshTable, runFreshBench } from "./fresh_bench.ts";
 import {
-  type FreshBenchResult,
-  renderFreshTable,
-  runFreshBench,
-} from "./fresh_bench.ts";
-
-/** Identifiers of the servers the bench can run. */
-export type ServerId = "banana" | "vite" | "vite-bundle";
-
-const ALL_SERVERS: readonly ServerId[] = ["banana", "vite", "vite-bundle"];
+  ALL_SERVERS,
+  type BenchOptions,
+  type BenchReport,
+  type EditRecord,
+  type HmrSeries,
+  mediansOf,
+  renderChecks,
+  renderCompactTable,
+  renderDetailsTable,
+  renderNotes,
+  renderSizeTable,
+  type ServerId,
+  type ServerResult,
+} from "./bench_report.ts";
 
 const BENCH_DIR = new URL(".", import.meta.url).pathname;
 const REPO_DIR = new URL("..", import.meta.url).pathname;
@@ -67,109 +79,39 @@ const VITE_DIR = `${WORK_DIR}/vite`;
 const VITE_BIN = `${VITE_DIR}/node_modules/vite/bin/vite.js`;
 const RESULT_FILE = `${WORK_DIR}/last.json`;
 const FULL_BUNDLE_FLAG = "--experimentalBundle";
+const NO_BUNDLE_FLAG = "--no-bundle";
+/** Size of the throwaway app each server is warmed up on. */
+const WARMUP_MODULES = 100;
 
-const STARTUP_TIMEOUT_MS = 60_000;
-const LOAD_TIMEOUT_MS = 60_000;
-const EDIT_TIMEOUT_MS = 10_000;
-const SERVER_RUN_TIMEOUT_MS = 20 * 60_000;
-
-/** One HMR edit as recorded in the JSON. */
-export interface EditRecord extends EditResult {
-  /** Index of the edited module (`src/m<module>.ts`). */
-  module: number;
-  /** The text the edit introduced. */
-  text: string;
+/**
+ * Time limits for one app size. Loads and edits of a 10,000-module app on a
+ * busy 2-core machine take far longer than at 1000 modules, so the limits
+ * grow with the size; they only bound broken servers, they never cut a
+ * measurement of a working one short.
+ */
+interface Limits {
+  startupMs: number;
+  loadMs: number;
+  editMs: number;
+  serverRunMs: number;
 }
 
-/** Results of a series of edits of one kind. */
-export interface HmrSeries {
-  /** Number of edits made. */
-  edits: number;
-  /** Edits whose new text appeared in the page. */
-  applied: number;
-  /** Edits applied in place, without any page reload. */
-  appliedWithoutReload: number;
-  /** Latency statistics over the applied edits, in ms. */
-  latency: Stats;
-  /** Every edit. */
-  samples: EditRecord[];
-}
-
-/** Everything measured for one server. */
-export interface ServerResult {
-  /** Which server. */
-  id: ServerId;
-  /** Column title. */
-  label: string;
-  /** `ok`, `failed` (see `reason`; earlier metrics may be present), or `skipped`. */
-  status: "ok" | "failed" | "skipped";
-  /** Why the server failed or was skipped. */
-  reason?: string;
-  /** The command line that started the server. */
-  command?: string;
-  /** ms from spawning the process to the first HTTP 200 on `/`. */
-  startupMs?: number;
-  /** Whether the first 200 on `/` was the app's HTML (not a placeholder). */
-  firstResponseIsApp?: boolean;
-  /**
-   * ms from requesting the first navigation (right after the first 200) to
-   * the app's first render, across any intermediate navigations.
-   */
-  firstLoadMs?: number;
-  /** The same, from the navigation start of the document that rendered. */
-  firstLoadDocumentMs?: number;
-  /** ms from spawning the server to the app's first render in the page. */
-  startToRenderedMs?: number;
-  /** ms from requesting a reload to the app's render, for 3 warm reloads. */
-  warmReload?: Stats & { samples: number[] };
-  /** Resident memory of the server's process tree after the loads, KiB. */
-  rssAfterLoadsKb?: number;
-  /** Page clock minus Deno clock, measured before the edits. */
-  clock?: ClockOffset;
-  /** HMR latency of leaf-module edits and root-module (`m0`) edits. */
-  hmr?: { leaf: HmrSeries; root: HmrSeries };
-  /** Resident memory before and after a run of further edits. */
-  memory?: {
-    edits: number;
-    applied: number;
-    beforeKb: number;
-    afterKb: number;
-    growthPct: number;
+function limitsFor(modules: number): Limits {
+  return {
+    startupMs: Math.max(60_000, modules * 10),
+    loadMs: Math.max(60_000, modules * 20),
+    editMs: Math.max(10_000, modules * 2),
+    serverRunMs: 20 * 60_000 + modules * 120,
   };
-  /** Things worth knowing that did not stop the run. */
-  notes: string[];
 }
 
-/** The whole JSON written to `bench/.work/last.json`. */
-export interface BenchReport {
-  /** ISO time the bench started. */
-  date: string;
-  /** Parameters of the run. */
-  options: BenchOptions;
-  /** Versions of the tools involved. */
-  versions: Record<string, string>;
-  /** One entry per server, in column order. */
-  servers: ServerResult[];
-  /** The Fresh-style app (server rendering, server-side hot reload). */
-  fresh?: FreshBenchResult | { failed: string };
-}
-
-/** Parameters of a bench run. */
-export interface BenchOptions {
-  /** Number of modules in the generated app. */
-  modules: number;
-  /** Edits per HMR series (leaf, root). */
-  edits: number;
-  /** Further edits for the memory-growth measurement. */
-  memEdits: number;
-  /** Servers to run. */
-  only: ServerId[];
-  /** Run the Fresh-style app bench (`--only fresh`, on by default). */
-  fresh: boolean;
-  /** Start and stop each server once on a throwaway app before measuring. */
-  warmup: boolean;
-  /** Keep the temporary app directories. */
-  keep: boolean;
+/**
+ * Memory-growth edits per server when `--mem-edits` is not given: 100 up to
+ * 1000 modules, fewer above (20 at 5000, 10 at 10,000), so big sizes spend
+ * their time on the issue's figures.
+ */
+function defaultMemEdits(modules: number): number {
+  return modules <= 1000 ? 100 : Math.max(10, Math.round(100_000 / modules));
 }
 
 interface ServerSpec {
@@ -184,65 +126,86 @@ interface ServerSpec {
   };
 }
 
-function parseOptions(args: string[]): BenchOptions {
+const USAGE = `Usage: deno task bench [options]
+  --modules 1000[,5000,…]  app sizes, measured in this order (default 1000)
+  --runs N                 repeat the whole measurement N times (default 1)
+  --edits N                edits per HMR series, leaf and root (default 10)
+  --mem-edits N            memory-growth edits per server (default: 100 up
+                           to 1000 modules, 100000/modules above, at least 10)
+  --only a,b               banana, banana-no-bundle, vite, vite-bundle, fresh
+                           (default: all servers; fresh only for one size)
+  --no-warmup              skip the untimed warm-up start of each server
+  --keep                   keep the generated apps
+  --report <file.json>     print the tables of a saved run, measure nothing`;
+
+function parseOptions(
+  args: string[],
+): BenchOptions & { report?: string } {
   const { values } = parseArgs({
     args,
     options: {
       only: { type: "string" },
       modules: { type: "string", default: "1000" },
+      runs: { type: "string", default: "1" },
       edits: { type: "string", default: "10" },
-      "mem-edits": { type: "string", default: "100" },
+      "mem-edits": { type: "string" },
       "no-warmup": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      report: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log(
-      "Usage: deno task bench [--only banana|vite|vite-bundle|fresh[,...]] " +
-        "[--modules 1000] [--edits 10] [--mem-edits 100] [--no-warmup] [--keep]\n" +
-        "  --only vite runs both Vite columns; vite-bundle only the full-bundle one.",
-    );
+    console.log(USAGE);
     Deno.exit(0);
   }
-  const positiveInt = (name: string, value: string, min: number): number => {
+  const integer = (name: string, value: string, min: number): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) {
+    if (value.trim() === "" || !Number.isInteger(n) || n < min) {
       throw new Error(
         `Expected --${name} to be an integer >= ${min}, found "${value}"`,
       );
     }
     return n;
   };
+  const modules = values.modules.split(",").map((s) =>
+    integer("modules", s.trim(), 1)
+  );
+  if (new Set(modules).size !== modules.length) {
+    throw new Error(`Expected --modules to list each size once`);
+  }
+  const sizes = modules.length;
   let only = [...ALL_SERVERS];
-  let fresh = true;
+  let fresh = sizes === 1;
   if (values.only !== undefined) {
-    const wanted = new Set<ServerId>();
-    fresh = false;
+    const wanted = new Set<string>();
     for (const name of values.only.split(",").map((s) => s.trim())) {
-      if (name === "fresh") {
-        fresh = true;
-      } else if (name === "vite") {
-        wanted.add("vite");
-        wanted.add("vite-bundle");
-      } else if (name === "banana" || name === "vite-bundle") {
-        wanted.add(name);
-      } else {
+      if (
+        name !== "fresh" && !(ALL_SERVERS as readonly string[]).includes(name)
+      ) {
         throw new Error(
-          `Expected --only to list banana, vite, vite-bundle or fresh, found "${name}"`,
+          `Expected --only to list ${
+            ALL_SERVERS.join(", ")
+          } or fresh, found "${name}"`,
         );
       }
+      wanted.add(name);
     }
+    fresh = wanted.has("fresh");
     only = ALL_SERVERS.filter((id) => wanted.has(id));
   }
   return {
-    modules: positiveInt("modules", values.modules, 1),
-    edits: positiveInt("edits", values.edits, 1),
-    memEdits: positiveInt("mem-edits", values["mem-edits"], 0),
+    modules,
+    runs: integer("runs", values.runs, 1),
+    edits: integer("edits", values.edits, 1),
+    ...(values["mem-edits"] === undefined
+      ? {}
+      : { memEdits: integer("mem-edits", values["mem-edits"], 0) }),
     only,
     fresh,
     warmup: !values["no-warmup"],
     keep: values.keep,
+    ...(values.report === undefined ? {} : { report: values.report }),
   };
 }
 
@@ -312,48 +275,62 @@ async function copyDir(from: string, to: string): Promise<void> {
   }
 }
 
-function serverSpecs(
-  viteVersion: string | undefined,
-  viteProblem: string | undefined,
-  fullBundle: boolean,
-  bananaVersion: string,
-): ServerSpec[] {
+interface Availability {
+  viteVersion?: string;
+  viteProblem?: string;
+  fullBundle: boolean;
+  noBundle: boolean;
+  bananaVersion: string;
+}
+
+function serverSpecs(a: Availability): ServerSpec[] {
   const vite = (appDir: string, port: number, extra: string[]) => ({
     cmd: "node",
     args: [VITE_BIN, "--port", String(port), "--strictPort", ...extra],
     cwd: appDir,
   });
-  const viteLabel = viteVersion ? `Vite ${viteVersion}` : "Vite 8";
+  const banana = (appDir: string, port: number, extra: string[]) => ({
+    cmd: Deno.execPath(),
+    args: [
+      "run",
+      "-A",
+      `${REPO_DIR}mod.ts`,
+      "dev",
+      appDir,
+      "--port",
+      String(port),
+      "--strict-port",
+      ...extra,
+    ],
+    cwd: REPO_DIR,
+  });
+  const viteLabel = a.viteVersion ? `Vite ${a.viteVersion}` : "Vite 8";
+  const bananaLabel = `BananaJS ${a.bananaVersion}`;
   return [
     {
       id: "banana",
-      label: `BananaJS ${bananaVersion}`,
-      command: (appDir, port) => ({
-        cmd: Deno.execPath(),
-        args: [
-          "run",
-          "-A",
-          `${REPO_DIR}mod.ts`,
-          "dev",
-          appDir,
-          "--port",
-          String(port),
-          "--strict-port",
-        ],
-        cwd: REPO_DIR,
-      }),
+      label: bananaLabel,
+      command: (appDir, port) => banana(appDir, port, []),
+    },
+    {
+      id: "banana-no-bundle",
+      label: `${bananaLabel} ${NO_BUNDLE_FLAG}`,
+      unavailable: a.noBundle
+        ? undefined
+        : `\`mod.ts dev --help\` does not list ${NO_BUNDLE_FLAG}`,
+      command: (appDir, port) => banana(appDir, port, [NO_BUNDLE_FLAG]),
     },
     {
       id: "vite",
       label: viteLabel,
-      unavailable: viteProblem,
+      unavailable: a.viteProblem,
       command: (appDir, port) => vite(appDir, port, []),
     },
     {
       id: "vite-bundle",
       label: `${viteLabel} full-bundle`,
-      unavailable: viteProblem ??
-        (fullBundle
+      unavailable: a.viteProblem ??
+        (a.fullBundle
           ? undefined
           : `this Vite has no ${FULL_BUNDLE_FLAG} flag (checked vite --help)`),
       command: (appDir, port) => vite(appDir, port, [FULL_BUNDLE_FLAG]),
@@ -410,32 +387,55 @@ async function stopServer(server: ServerProcess): Promise<void> {
   active.delete(server);
 }
 
-async function measureServer(
+/** The lines a server printed about the mode a page got, deduplicated. */
+function modeLines(log: string): string | undefined {
+  const lines = stripAnsi(log).split("\n")
+    .map((line) => line.trim())
+    .filter((line) => /bundle mode|per-module/i.test(line));
+  return lines.length === 0 ? undefined : [...new Set(lines)].join(" | ");
+}
+
+/**
+ * One untimed start and page load of a small throwaway app, so one-time
+ * costs that have nothing to do with the app (Node's compile cache, Deno's
+ * code cache of lazily loaded modules, the OS file cache of the servers'
+ * own files) are not charged to the first measured size.
+ */
+async function warmUp(
   spec: ServerSpec,
   template: GeneratedApp,
   workRoot: string,
   browser: Browser,
-  options: BenchOptions,
+): Promise<void> {
+  const dir = `${workRoot}/warmup-${spec.id}`;
+  await copyDir(template.dir, dir);
+  const warm = startServer(spec, dir);
+  let context: BrowserContext | undefined;
+  try {
+    await waitForHttpOk(warm.url, { server: warm.server, timeoutMs: 120_000 });
+    context = await withTimeout(browser.newContext(), 30_000, "a context");
+    const page = await withTimeout(context.newPage(), 30_000, "a page");
+    await loadUntilRendered(page, warm.url, 60_000);
+  } finally {
+    if (context) {
+      await withTimeout(context.close(), 10_000, "the context to close")
+        .catch(() => {});
+    }
+    await stopServer(warm.server);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+async function measureServer(
+  spec: ServerSpec,
+  template: GeneratedApp,
+  appDir: string,
+  browser: Browser,
+  edits: number,
+  memEdits: number,
+  limits: Limits,
   result: ServerResult,
 ): Promise<void> {
-  if (options.warmup) {
-    // One untimed start on a throwaway copy, so one-time costs (Node's
-    // compile cache, Deno's module cache, the OS file cache) are not
-    // charged to the measured start.
-    const warmDir = `${workRoot}/${spec.id}-warmup`;
-    await copyDir(template.dir, warmDir);
-    const warm = startServer(spec, warmDir);
-    try {
-      await waitForHttpOk(warm.url, {
-        server: warm.server,
-        timeoutMs: STARTUP_TIMEOUT_MS * 2,
-      });
-    } finally {
-      await stopServer(warm.server);
-    }
-  }
-
-  const appDir = `${workRoot}/${spec.id}`;
   await copyDir(template.dir, appDir);
   const editor = new AppEditor(template, appDir);
   // The browser side is ready before the server starts, so the first
@@ -453,7 +453,8 @@ async function measureServer(
     const pageErrors: string[] = [];
     page.on("pageerror", (error) => pageErrors.push(errorMessage(error)));
 
-    const step = (name: string) => console.log(`  ${spec.label}: ${name}`);
+    const step = (name: string) =>
+      console.log(`  ${spec.label} @ ${template.modules}: ${name}`);
     step("starting");
     const started = startServer(spec, appDir);
     server = started.server;
@@ -461,22 +462,14 @@ async function measureServer(
     result.command = started.command;
     const ok = await waitForHttpOk(url, {
       server,
-      timeoutMs: STARTUP_TIMEOUT_MS,
+      timeoutMs: limits.startupMs,
     });
     result.startupMs = ok.ms;
     result.firstResponseIsApp = ok.body.includes('id="app"');
-    if (!result.firstResponseIsApp) {
-      const title = ok.body.match(/<h1>([^<]*)<\/h1>|<title>([^<]*)<\/title>/);
-      result.notes.push(
-        `the first 200 on / was not the app's HTML but a placeholder page` +
-          (title ? ` ("${title[1] ?? title[2]}")` : "") +
-          `; see "Start → app rendered in page"`,
-      );
-    }
 
     step("first load");
     const navigationsBeforeLoad = navigations.count;
-    const first = await loadUntilRendered(page, url, LOAD_TIMEOUT_MS);
+    const first = await loadUntilRendered(page, url, limits.loadMs);
     result.firstLoadMs = first.ms;
     result.firstLoadDocumentMs = first.documentMs;
     result.startToRenderedMs = first.renderedAt - server.startedAt;
@@ -489,12 +482,13 @@ async function measureServer(
     step("warm reloads");
     const reloads: number[] = [];
     for (let i = 0; i < 3; i++) {
-      reloads.push((await reloadUntilRendered(page, LOAD_TIMEOUT_MS)).ms);
+      reloads.push((await reloadUntilRendered(page, limits.loadMs)).ms);
     }
     result.warmReload = { ...stats(reloads), samples: reloads };
     await sleep(500);
     result.rssAfterLoadsKb = await server.rssKb();
     result.clock = await estimateClockOffset(page);
+    result.mode = modeLines(server.log);
 
     const edit = async (
       index: number,
@@ -505,7 +499,7 @@ async function measureServer(
         file: next.file,
         content: next.content,
         expectedText: next.text,
-        timeoutMs: EDIT_TIMEOUT_MS,
+        timeoutMs: limits.editMs,
         settleMs,
       });
       return { module: index, text: next.text, ...outcome };
@@ -537,27 +531,27 @@ async function measureServer(
       return samples;
     };
 
-    step(`HMR: ${options.edits} leaf edits`);
+    step(`HMR: ${edits} leaf edits`);
     const leaves = template.leaves;
     // Spread the edited leaves over the whole tree.
     const leafSamples = await series(
       "leaf edits",
-      options.edits,
-      (k) => leaves[Math.floor(((k + 0.5) * leaves.length) / options.edits)],
+      edits,
+      (k) => leaves[Math.floor(((k + 0.5) * leaves.length) / edits)],
       100,
     );
-    step(`HMR: ${options.edits} root edits`);
-    const rootSamples = await series("root edits", options.edits, () => 0, 100);
+    step(`HMR: ${edits} root edits`);
+    const rootSamples = await series("root edits", edits, () => 0, 100);
     result.hmr = { leaf: summarize(leafSamples), root: summarize(rootSamples) };
 
-    if (options.memEdits > 0) {
-      step(`memory: ${options.memEdits} more edits`);
+    if (memEdits > 0) {
+      step(`memory: ${memEdits} more edits`);
       await sleep(500);
       const beforeKb = await server.rssKb();
       // A deterministic walk over all kinds of modules, root to leaves.
       const samples = await series(
         "memory edits",
-        options.memEdits,
+        memEdits,
         (k) => (k * 7919) % template.modules,
         20,
       );
@@ -571,23 +565,19 @@ async function measureServer(
         growthPct: ((afterKb - beforeKb) / beforeKb) * 100,
       };
     }
+    result.mode = modeLines(server.log);
     if (pageErrors.length > 0) {
       result.notes.push(
         `${pageErrors.length} page error(s), first: ${pageErrors[0]}`,
       );
     }
-    const all = [...leafSamples, ...rootSamples];
-    const failed = all.filter((s) => !s.applied);
+    const failed = [...leafSamples, ...rootSamples].filter((s) => !s.applied);
     if (failed.length > 0) {
       result.notes.push(
         `${failed.length} HMR edit(s) not applied, first: ${failed[0].text}: ${
           failed[0].error
         }`,
       );
-    }
-    const reloaded = all.filter((s) => s.reloaded).length;
-    if (reloaded > 0) {
-      result.notes.push(`${reloaded} HMR edit(s) reloaded the page`);
     }
   } catch (error) {
     if (server !== undefined && server.log.trim() !== "") {
@@ -601,124 +591,42 @@ async function measureServer(
   }
 }
 
-function fmtMs(ms: number | undefined): string {
-  if (ms === undefined || Number.isNaN(ms)) return "—";
-  return ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(1)} ms`;
-}
-
-function fmtMb(kb: number | undefined): string {
-  return kb === undefined ? "—" : `${(kb / 1024).toFixed(0)} MB`;
-}
-
-function fmtReloads(series: HmrSeries | undefined): string {
-  if (series === undefined) return "—";
-  const ok = series.appliedWithoutReload === series.edits;
-  return `${
-    ok ? "yes" : "NO"
-  } (${series.appliedWithoutReload}/${series.edits})`;
-}
-
-function statusCell(result: ServerResult): string {
-  if (result.status === "ok") return "ok";
-  const reason = result.reason ?? "";
-  const short = reason.length > 60 ? `${reason.slice(0, 59)}…` : reason;
-  return `${result.status}: ${short}`;
-}
-
-function renderTable(report: BenchReport): string {
-  const { servers, options } = report;
-  const rows: [string, (r: ServerResult) => string][] = [
-    ["Status", statusCell],
-    ["Start → first 200 on /", (r) => fmtMs(r.startupMs)],
-    ["First load → rendered", (r) => fmtMs(r.firstLoadMs)],
-    ["Start → app rendered in page", (r) => fmtMs(r.startToRenderedMs)],
-    ["Warm reload (median of 3)", (r) => fmtMs(r.warmReload?.median)],
-    ["Server RSS after loads", (r) => fmtMb(r.rssAfterLoadsKb)],
-    [
-      `HMR leaf edit median (n=${options.edits})`,
-      (r) => fmtMs(r.hmr?.leaf.latency.median),
-    ],
-    ["HMR leaf edit p90", (r) => fmtMs(r.hmr?.leaf.latency.p90)],
-    ["Leaf edits without reload", (r) => fmtReloads(r.hmr?.leaf)],
-    [
-      `HMR root (m0) edit median (n=${options.edits})`,
-      (r) => fmtMs(r.hmr?.root.latency.median),
-    ],
-    ["HMR root edit p90", (r) => fmtMs(r.hmr?.root.latency.p90)],
-    ["Root edits without reload", (r) => fmtReloads(r.hmr?.root)],
-    [
-      `Server RSS after ${options.memEdits} more edits`,
-      (r) =>
-        r.memory === undefined
-          ? "—"
-          : `${fmtMb(r.memory.afterKb)} ${
-            r.memory.applied < options.memEdits
-              ? `[${r.memory.applied} applied] `
-              : ""
-          }(${r.memory.growthPct >= 0 ? "+" : ""}${
-            r.memory.growthPct.toFixed(1)
-          }%)`,
-    ],
-  ];
-  const header = ["Metric", ...servers.map((s) => s.label)];
-  const body = rows.map(([name, cell]) => [name, ...servers.map(cell)]);
-  const widths = header.map((_, col) =>
-    Math.max(...[header, ...body].map((row) => row[col].length))
-  );
-  const line = (row: string[]) =>
-    "| " + row.map((cell, col) => cell.padEnd(widths[col])).join(" | ") + " |";
-  const rule = "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|";
-  return [line(header), rule, ...body.map(line)].join("\n");
-}
-
-async function main(): Promise<number> {
-  const options = parseOptions(Deno.args);
-  const report: BenchReport = {
-    date: new Date().toISOString(),
-    options,
-    versions: { deno: Deno.version.deno },
-    servers: [],
-  };
-  await Deno.mkdir(WORK_DIR, { recursive: true });
-
-  let viteVersion: string | undefined;
-  let viteProblem: string | undefined;
-  let fullBundle = false;
-  if (options.only.some((id) => id !== "banana")) {
-    try {
-      viteVersion = await ensureVite();
-      report.versions.vite = viteVersion;
-      const help = await run("node", [VITE_BIN, "--help"], {
-        timeoutMs: 30_000,
-      });
-      fullBundle = help.output.includes(FULL_BUNDLE_FLAG);
-      const node = await run("node", ["--version"], { timeoutMs: 10_000 });
-      report.versions.node = node.output.trim();
-    } catch (error) {
-      viteProblem = errorMessage(error);
-    }
-    console.log(
-      viteProblem
-        ? `Vite unavailable: ${viteProblem}`
-        : `Vite ${viteVersion}; ${FULL_BUNDLE_FLAG} ${
-          fullBundle ? "is available" : "does NOT exist in this version"
-        }`,
-    );
-  }
+async function detectAvailability(
+  options: BenchOptions,
+): Promise<Availability & { versions: Record<string, string> }> {
+  const versions: Record<string, string> = { deno: Deno.version.deno };
   const bananaVersion = String(
     JSON.parse(await Deno.readTextFile(`${REPO_DIR}deno.json`)).version ?? "",
   );
-  report.versions.banana = bananaVersion;
-
-  const workRoot = await Deno.makeTempDir({ prefix: "banana-bench-" });
-  const template = await generateApp(`${workRoot}/template`, {
-    modules: options.modules,
-  });
-  console.log(
-    `Generated ${template.modules} modules (${template.leaves.length} leaves) in ${workRoot}`,
-  );
-
-  if (options.only.includes("banana") && await exists(`${REPO_DIR}mod.ts`)) {
+  versions.banana = bananaVersion;
+  const a: Availability & { versions: Record<string, string> } = {
+    versions,
+    bananaVersion,
+    fullBundle: false,
+    noBundle: false,
+  };
+  if (options.only.some((id) => id.startsWith("vite"))) {
+    try {
+      a.viteVersion = await ensureVite();
+      versions.vite = a.viteVersion;
+      const help = await run("node", [VITE_BIN, "--help"], {
+        timeoutMs: 30_000,
+      });
+      a.fullBundle = help.output.includes(FULL_BUNDLE_FLAG);
+      const node = await run("node", ["--version"], { timeoutMs: 10_000 });
+      versions.node = node.output.trim();
+    } catch (error) {
+      a.viteProblem = errorMessage(error);
+    }
+    console.log(
+      a.viteProblem
+        ? `Vite unavailable: ${a.viteProblem}`
+        : `Vite ${a.viteVersion}; ${FULL_BUNDLE_FLAG} ${
+          a.fullBundle ? "is available" : "does NOT exist in this version"
+        }`,
+    );
+  }
+  if (options.only.some((id) => id.startsWith("banana"))) {
     // The equivalent of Vite's `npm install`: fetch and cache dependencies
     // before anything is timed.
     await run(Deno.execPath(), ["cache", `${REPO_DIR}mod.ts`], {
@@ -726,16 +634,160 @@ async function main(): Promise<number> {
       timeoutMs: 300_000,
     }).catch(() => undefined);
   }
+  if (options.only.includes("banana-no-bundle")) {
+    // Bundle mode may not exist in this checkout: ask the CLI, never assume.
+    const help = await run(
+      Deno.execPath(),
+      ["run", "-A", `${REPO_DIR}mod.ts`, "dev", "--help"],
+      { cwd: REPO_DIR, timeoutMs: 60_000 },
+    ).catch(() => ({ code: -1, output: "" }));
+    a.noBundle = help.output.includes(NO_BUNDLE_FLAG);
+    console.log(
+      `BananaJS ${NO_BUNDLE_FLAG}: ${
+        a.noBundle ? "listed by mod.ts dev --help" : "not in mod.ts dev --help"
+      }`,
+    );
+  }
+  return a;
+}
+
+async function loadAverage(): Promise<number[] | undefined> {
+  try {
+    const text = await Deno.readTextFile("/proc/loadavg");
+    return text.split(" ").slice(0, 3).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+function printSize(report: BenchReport, modules: number): void {
+  console.log(`\n${renderSizeTable(report, modules)}`);
+  console.log("(* doubtful, ! a run failed: see the notes at the end)");
+  console.log(`\n${renderDetailsTable(report, modules)}`);
+}
+
+/** Prints every table, the checks and the notes of `report`. */
+function printReport(report: BenchReport, minutes?: number): void {
+  console.log(
+    `\n${
+      report.options.modules.join(", ")
+    } modules, ${report.options.runs} run(s), ` +
+      `${report.options.edits} edits per HMR kind, memory edits ${
+        report.sizes.map((s) => s.memEdits).join(", ")
+      }; ${
+        minutes === undefined ? "" : `${minutes.toFixed(1)} min; `
+      }load average at start ${report.loadAverage?.join(" ") ?? "unknown"}; ` +
+      Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", "),
+  );
+  for (const size of report.sizes) printSize(report, size.modules);
+  if (report.options.runs > 1) {
+    for (let k = 1; k <= report.options.runs; k++) {
+      console.log(`\nRun ${k}:\n${renderCompactTable(report, k)}`);
+      for (const line of renderChecks(report, k)) console.log(`  ${line}`);
+    }
+  }
+  console.log(
+    `\n${
+      report.options.runs > 1
+        ? `Median of ${report.options.runs} runs`
+        : "All sizes"
+    }:\n${renderCompactTable(report)}`,
+  );
+  const checks = renderChecks(report);
+  if (checks.length > 0) {
+    console.log(
+      `\nChecks${report.options.runs > 1 ? " (medians)" : ""}:\n` +
+        checks.map((line) => `  ${line}`).join("\n"),
+    );
+  }
+  const notes = renderNotes(report);
+  for (const skipped of report.skipped) {
+    notes.unshift(`${skipped.label}: not measured: ${skipped.reason}`);
+  }
+  if (notes.length > 0) {
+    console.log(`\nNotes:\n${notes.map((line) => `  ${line}`).join("\n")}`);
+  }
+  if (report.fresh) {
+    console.log(
+      "failed" in report.fresh
+        ? `\nFresh-style app: failed: ${report.fresh.failed}`
+        : `\n${renderFreshTable(report.fresh)}`,
+    );
+  }
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(Deno.args);
+  if (options.report !== undefined) {
+    printReport(JSON.parse(await Deno.readTextFile(options.report)));
+    return 0;
+  }
+  const { report: _, ...benchOptions } = options;
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    options: benchOptions,
+    versions: {},
+    loadAverage: await loadAverage(),
+    labels: {},
+    skipped: [],
+    sizes: [],
+  };
+  await Deno.mkdir(WORK_DIR, { recursive: true });
+  const save = () =>
+    Deno.writeTextFile(RESULT_FILE, JSON.stringify(report, null, 2) + "\n");
+
+  const availability = await detectAvailability(options);
+  report.versions = availability.versions;
+  const specs: ServerSpec[] = [];
+  for (const spec of serverSpecs(availability)) {
+    if (!options.only.includes(spec.id)) continue;
+    if (spec.unavailable) {
+      report.skipped.push({
+        id: spec.id,
+        label: spec.label,
+        reason: spec.unavailable,
+      });
+      console.log(`${spec.label}: not measured: ${spec.unavailable}`);
+    } else {
+      specs.push(spec);
+      report.labels[spec.id] = spec.label;
+    }
+  }
+
+  const workRoot = await Deno.makeTempDir({ prefix: "banana-bench-" });
+  const templates = new Map<number, GeneratedApp>();
+  for (const modules of options.modules) {
+    const template = await generateApp(`${workRoot}/template-${modules}`, {
+      modules,
+    });
+    templates.set(modules, template);
+    report.sizes.push({
+      modules,
+      leaves: template.leaves.length,
+      memEdits: options.memEdits ?? defaultMemEdits(modules),
+      runs: [],
+      median: {},
+    });
+  }
+  console.log(
+    `Generated apps of ${options.modules.join(", ")} modules in ${workRoot}; ` +
+      `${options.runs} run(s), load average ${
+        report.loadAverage?.join(" ") ?? "unknown"
+      }`,
+  );
 
   let browser: Browser | undefined;
-  const cleanup = async () => {
-    for (const server of active) await server.stop().catch(() => {});
+  const closeBrowser = async () => {
     await withTimeout(
       browser?.close() ?? Promise.resolve(),
       10_000,
       "Chromium to close",
-    )
-      .catch(() => {});
+    ).catch(() => {});
+    browser = undefined;
+  };
+  const cleanup = async () => {
+    for (const server of active) await server.stop().catch(() => {});
+    await closeBrowser();
     // Safety net: whatever this process started and is still running.
     for (const pid of await processTreePids(Deno.pid)) {
       if (pid !== Deno.pid) await killProcessTree(pid, 1000);
@@ -752,65 +804,109 @@ async function main(): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  const benchStarted = epochNow();
   try {
-    browser = await launchChromium();
-    report.versions.chromium = browser.version();
-    const specs = serverSpecs(
-      viteVersion,
-      viteProblem,
-      fullBundle,
-      bananaVersion,
-    )
-      .filter((spec) => options.only.includes(spec.id));
-    for (const spec of specs) {
-      const result: ServerResult = {
-        id: spec.id,
-        label: spec.label,
-        status: "ok",
-        notes: [],
-      };
-      report.servers.push(result);
-      if (spec.unavailable) {
-        result.status = "skipped";
-        result.reason = spec.unavailable;
-        console.log(`${spec.label}: skipped: ${spec.unavailable}`);
-        continue;
-      }
-      console.log(`${spec.label}:`);
-      const started = epochNow();
-      try {
-        await withTimeout(
-          measureServer(spec, template, workRoot, browser, options, result),
-          SERVER_RUN_TIMEOUT_MS,
-          `${spec.label} to finish`,
+    const warmed = new Set<ServerId>();
+    const warmTemplate = options.warmup && specs.length > 0
+      ? await generateApp(`${workRoot}/template-warmup`, {
+        modules: WARMUP_MODULES,
+      })
+      : undefined;
+    for (let runIndex = 1; runIndex <= options.runs; runIndex++) {
+      const order = runIndex % 2 === 0 ? [...specs].reverse() : specs;
+      for (const size of report.sizes) {
+        const template = templates.get(size.modules) as GeneratedApp;
+        const limits = limitsFor(size.modules);
+        console.log(
+          `\nRun ${runIndex}/${options.runs}, ${size.modules} modules ` +
+            `(${order.map((s) => s.label).join(", ")}):`,
         );
-      } catch (error) {
-        result.status = "failed";
-        result.reason = errorMessage(error);
-        for (const server of active) await stopServer(server).catch(() => {});
+        // A fresh browser per size: nothing one size left behind (caches,
+        // memory) weighs on the next.
+        browser = await launchChromium();
+        report.versions.chromium = browser.version();
+        const results: ServerResult[] = [];
+        size.runs.push(results);
+        for (const spec of order) {
+          if (warmTemplate && !warmed.has(spec.id)) {
+            warmed.add(spec.id);
+            console.log(`  ${spec.label}: warm-up (${WARMUP_MODULES} modules)`);
+            await withTimeout(
+              warmUp(spec, warmTemplate, workRoot, browser),
+              5 * 60_000,
+              `${spec.label} to warm up`,
+            ).catch((error) =>
+              console.log(
+                `  ${spec.label}: warm-up failed: ${errorMessage(error)}`,
+              )
+            );
+          }
+          const result: ServerResult = {
+            id: spec.id,
+            label: spec.label,
+            modules: size.modules,
+            run: runIndex,
+            status: "ok",
+            notes: [],
+          };
+          results.push(result);
+          results.sort((a, b) =>
+            ALL_SERVERS.indexOf(a.id) - ALL_SERVERS.indexOf(b.id)
+          );
+          const started = epochNow();
+          const appDir = `${workRoot}/r${runIndex}-${size.modules}-${spec.id}`;
+          try {
+            await withTimeout(
+              measureServer(
+                spec,
+                template,
+                appDir,
+                browser,
+                options.edits,
+                size.memEdits,
+                limits,
+                result,
+              ),
+              limits.serverRunMs,
+              `${spec.label} to finish`,
+            );
+          } catch (error) {
+            result.status = "failed";
+            result.reason = errorMessage(error);
+            for (const server of active) {
+              await stopServer(server).catch(() => {});
+            }
+          }
+          result.elapsedMs = epochNow() - started;
+          if (!options.keep) {
+            await Deno.remove(appDir, { recursive: true }).catch(() => {});
+          }
+          console.log(
+            `  ${spec.label} @ ${size.modules}: ${result.status}${
+              result.reason ? `: ${result.reason}` : ""
+            } (${(result.elapsedMs / 1000).toFixed(1)} s)`,
+          );
+          size.median = mediansOf(size.runs);
+          await save();
+        }
+        await closeBrowser();
+        printSize(report, size.modules);
       }
-      console.log(
-        `  ${spec.label}: ${result.status}${
-          result.reason ? `: ${result.reason}` : ""
-        } ` +
-          `(${((epochNow() - started) / 1000).toFixed(1)} s)`,
-      );
     }
     if (options.fresh) {
-      console.log("Fresh-style app:");
+      console.log("\nFresh-style app:");
+      browser = await launchChromium();
+      const edits = Math.min(options.edits, 10);
       try {
         report.fresh = await withTimeout(
-          runFreshBench(browser, {
-            edits: Math.min(options.edits, 10),
-            restarts: 3,
-            keep: options.keep,
-          }),
-          SERVER_RUN_TIMEOUT_MS,
+          runFreshBench(browser, { edits, restarts: 3, keep: options.keep }),
+          20 * 60_000,
           "the Fresh-style bench to finish",
         );
       } catch (error) {
         report.fresh = { failed: errorMessage(error) };
       }
+      await save();
     }
   } finally {
     await cleanup();
@@ -820,36 +916,9 @@ async function main(): Promise<number> {
       await Deno.remove(workRoot, { recursive: true }).catch(() => {});
     }
   }
+  await save();
 
-  await Deno.writeTextFile(RESULT_FILE, JSON.stringify(report, null, 2) + "\n");
-  console.log(
-    `\n${options.modules} modules, ${options.edits} edits per HMR kind, ` +
-      `${options.memEdits} memory edits; ` +
-      Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ") +
-      "\n",
-  );
-  console.log(renderTable(report));
-  for (const result of report.servers) {
-    if (result.reason) {
-      console.log(`\n${result.label}: ${result.status}: ${result.reason}`);
-    }
-    for (const note of result.notes) console.log(`${result.label}: ${note}`);
-    if (result.clock) {
-      console.log(
-        `${result.label}: page clock − Deno clock = ${
-          result.clock.offsetMs.toFixed(2)
-        } ms ` +
-          `(±${(result.clock.rttMs / 2).toFixed(2)} ms)`,
-      );
-    }
-  }
-  if (report.fresh) {
-    console.log(
-      "failed" in report.fresh
-        ? `\nFresh-style app: failed: ${report.fresh.failed}`
-        : `\n${renderFreshTable(report.fresh)}`,
-    );
-  }
+  printReport(report, (epochNow() - benchStarted) / 60_000);
   console.log(
     `\nJSON: ${RESULT_FILE}${options.keep ? `\nApps kept in ${workRoot}` : ""}`,
   );
