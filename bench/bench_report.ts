@@ -114,6 +114,8 @@ export interface ServerResult {
   };
   /** ms the whole measurement of this server took. */
   elapsedMs?: number;
+  /** The machine's 1-minute load average before and after the measurement. */
+  load?: { before?: number; after?: number };
   /** Things worth knowing that did not stop the run. */
   notes: string[];
 }
@@ -448,7 +450,19 @@ export function renderDetailsTable(
     ["HMR leaf edit, p90", (r) => maybeMs(r.hmr?.leaf.latency.p90)],
     ["HMR root edit, p90", (r) => maybeMs(r.hmr?.root.latency.p90)],
     ["HMR edits applied in place", inPlace],
-    [`server RSS after ${size.memEdits} more edits`, memoryCell],
+    ...(size.memEdits > 0
+      ? [[`server RSS after ${size.memEdits} more edits`, memoryCell] as [
+        string,
+        (r: ServerResult) => string,
+      ]]
+      : []),
+    [
+      "load average (1 min), before → after",
+      (r) =>
+        r.load?.before === undefined
+          ? "—"
+          : `${r.load.before.toFixed(1)} → ${r.load.after?.toFixed(1) ?? "—"}`,
+    ],
     [
       "measured in",
       (r) =>
