@@ -33,6 +33,7 @@
 
 import type { InlineConfig } from "../mod.ts";
 import { validateConfig } from "../server/config.ts";
+import { parseCliArgs } from "../server/cli.ts";
 
 /** How the server serves a page's own modules. */
 export type ServeMode = "per-module" | "bundle";
@@ -55,6 +56,22 @@ export function modeConfig(
   // `server.bundle` is typed once bundle mode lands; until then this cast
   // lets the helper compile on either side of that change.
   return { ...config, server: server as InlineConfig["server"] };
+}
+
+/**
+ * The CLI flags that put `mod.ts dev` in `mode`, for suites that run the
+ * server as a subprocess (`startCliServer(root, modeArgs(mode))`). On a CLI
+ * without the flags per-module mode is the only one, and needs none.
+ */
+export function modeArgs(mode: ServeMode): string[] {
+  const flag = mode === "bundle" ? "--bundle" : "--no-bundle";
+  try {
+    parseCliArgs([flag]);
+    return [flag];
+  } catch (error) {
+    if (mode === "per-module") return [];
+    throw new Error(`the CLI does not take ${flag}`, { cause: error });
+  }
 }
 
 /** The modes `BANANA_TEST_MODES` selects (all when unset or empty). */

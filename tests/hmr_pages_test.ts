@@ -29,6 +29,7 @@ import {
   waitForReload,
 } from "./_hmr_app.ts";
 import { startCliServer } from "./_cli_server.ts";
+import { modeArgs, modeConfig, testInEachMode } from "./_modes.ts";
 
 /** Time for a page's report of what it runs to reach the server. */
 const REPORT_MS = 1000;
@@ -88,18 +89,18 @@ function beforeUpdates(tracked: TrackedPage): string[] {
   return tracked.consoleLines.filter((l) => l.startsWith("beforeUpdate"));
 }
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "after the server process is killed and started again on the same port, the first edit of a cached module hot-applies, and an edit with no boundary reloads with the new content",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html": page(["widget", "label"], "/src/main.ts"),
       "src/main.ts": `import "./widget.ts";\nimport "./label.ts";\n`,
       "src/widget.ts": selfAccepting("#widget", "widget v1"),
       "src/label.ts": plain("#label", "label v1"),
     });
-    const first = await startCliServer(app.root);
+    const first = await startCliServer(app.root, modeArgs(mode));
     await using tracked = await openConnectedPage(first.url);
     await waitForText(tracked, "#widget", "widget v1");
     // A reload served by this process: the import map now gives widget.ts
@@ -110,7 +111,7 @@ Deno.test({
 
     await first.kill();
     await waitForConsole(tracked, "[banana] server connection lost");
-    await using second = await startCliServer(app.root, [], {
+    await using second = await startCliServer(app.root, modeArgs(mode), {
       port: first.port,
     });
     await waitForReload(tracked, 20_000);
@@ -131,11 +132,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "two tabs on /a/ and /b/: a module only /b/ runs updates /b/ and sends /a/ nothing, a shared one updates once in each, and a dead end in /a/ reloads /a/ only",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "a/index.html": page(["a", "shared"], "/src/a-main.ts"),
       "b/index.html": page(["b", "shared"], "/src/b-main.ts"),
@@ -145,7 +146,7 @@ Deno.test({
       "src/b-only.ts": selfAccepting("#b", "b v1"),
       "src/shared.ts": selfAccepting("#shared", "shared v1"),
     });
-    await using cli = await startCliServer(app.root);
+    await using cli = await startCliServer(app.root, modeArgs(mode));
     await using a = await openConnectedPage(cli.url, "/a/");
     await using b = await openConnectedPage(cli.url, "/b/");
     await waitForText(a, "#a", "a v1");
@@ -214,11 +215,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a page at a non-ASCII path reloads when its HTML file changes; another page does not",
-  async fn() {
+  async fn(mode) {
     const dir = "pages/ünï-中文";
     await using app = await createTempApp({
       "index.html": page(["out"], "/src/main.ts"),
@@ -226,7 +227,7 @@ Deno.test({
         `<!doctype html><html><head></head><body><h1>v1</h1></body></html>`,
       "src/main.ts": `export {};\n`,
     });
-    await using cli = await startCliServer(app.root);
+    await using cli = await startCliServer(app.root, modeArgs(mode));
     await using special = await openConnectedPage(cli.url, `/${dir}/`);
     await using other = await openConnectedPage(cli.url, "/");
     assert.match(special.page.url(), /%C3%BCn%C3%AF-%E4%B8%AD%E6%96%87/);
@@ -245,11 +246,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "rewiring an import off a re-export and editing the module right after (within 50 ms, and 300 ms apart), 20 times each: always a hot update with the new text, never a reload",
-  async fn() {
+  async fn(mode) {
     const main = (from: string, run: string) =>
       `import { show } from "${from}";
 show(${JSON.stringify(run)});
@@ -268,7 +269,7 @@ import.meta.hot?.accept();
       "src/reexport.ts": `export * from "./display.ts";\n`,
       "src/display.ts": display("display v0"),
     });
-    await using cli = await startCliServer(app.root);
+    await using cli = await startCliServer(app.root, modeArgs(mode));
     await using tracked = await openConnectedPage(cli.url);
     await waitForText(tracked, "#out", "display v0 start");
     await delay(REPORT_MS);
@@ -314,11 +315,11 @@ import.meta.hot?.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "after the only tab that ran a module closes (or navigates away), an edit of it sends nothing and reloads nothing",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "a/index.html": page(["a", "shared"], "/src/a-main.ts"),
       "b/index.html": page(["b", "shared"], "/src/b-main.ts"),
@@ -327,7 +328,7 @@ Deno.test({
       "src/a-only.ts": plain("#a", "a v1"),
       "src/b-only.ts": selfAccepting("#b", "b v1"),
     });
-    await using cli = await startCliServer(app.root);
+    await using cli = await startCliServer(app.root, modeArgs(mode));
     const a = await openConnectedPage(cli.url, "/a/");
     await using b = await openConnectedPage(cli.url, "/b/");
     await waitForText(a, "#a", "a v1");
@@ -386,17 +387,17 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a module that failed to load in one tab and builds again reloads that tab; the tab that ran it before gets the hot update",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html": page(["widget"], "/src/main.ts"),
       "src/main.ts": entry(["./widget.ts"]),
       "src/widget.ts": selfAccepting("#widget", "widget v1"),
     });
-    await using cli = await startCliServer(app.root);
+    await using cli = await startCliServer(app.root, modeArgs(mode));
     await using before = await openConnectedPage(cli.url);
     await waitForText(before, "#widget", "widget v1");
 
@@ -422,16 +423,20 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a page whose report of what it runs arrives after an edit was sent gets that edit: the version it reports is older",
-  async fn() {
+  // The late "page" is a raw socket reporting per-module `?v=` URLs, as a
+  // per-module page does; what a bundle page reports is checked by the
+  // tests above through real tabs.
+  modes: ["per-module"],
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `import "./widget.ts";\n`,
       "src/widget.ts": selfAccepting("#out", "widget v1"),
-    });
+    }, modeConfig(mode));
     // A page that connected and has not reported yet.
     using late = await openRawHotSocket(s.dev.url);
     await delay(REPORT_MS);

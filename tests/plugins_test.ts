@@ -11,12 +11,13 @@ import {
   wasReloaded,
 } from "./_browser.ts";
 import { startServer } from "./_server.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "plugins: resolveId/load (virtual module), transform, transformIndexHtml and configureServer apply",
-  async fn() {
+  async fn(mode) {
     const seen: string[] = [];
     const plugin: Plugin = {
       name: "test:all-hooks",
@@ -66,7 +67,10 @@ Deno.test({
         declare const __SHOUT__: string, __FROM_CONFIG_HOOK__: string;
         document.querySelector("#out")!.textContent = [info, __SHOUT__, __FROM_CONFIG_HOOK__].join(" | ");`,
     });
-    await using dev = await startServer(app.root, { plugins: [plugin] });
+    await using dev = await startServer(
+      app.root,
+      modeConfig(mode, { plugins: [plugin] }),
+    );
     await using tracked = await openPage(dev.url);
     await waitForText(
       tracked,
@@ -85,11 +89,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "plugins: handleHotUpdate sends a custom event to the page and suppresses the default update",
-  async fn() {
+  async fn(mode) {
     const plugin: Plugin = {
       name: "test:hot-update",
       async handleHotUpdate(ctx) {
@@ -114,7 +118,10 @@ Deno.test({
           document.querySelector("#out")!.textContent = "event " + (data as { size: number }).size;
         });`,
     });
-    await using dev = await startServer(app.root, { plugins: [plugin] });
+    await using dev = await startServer(
+      app.root,
+      modeConfig(mode, { plugins: [plugin] }),
+    );
     await using tracked = await openPage(dev.url);
     await waitForText(tracked, "#out", "dark");
     await markPage(tracked);
@@ -129,11 +136,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "plugins: server.hot.on receives import.meta.hot.send and replies to that client",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html":
         `<p id="out">waiting</p><script type="module" src="/src/main.ts"></script>`,
@@ -142,7 +149,7 @@ Deno.test({
         });
         import.meta.hot!.send("test:ping", { n: 41 });`,
     });
-    await using dev = await startServer(app.root);
+    await using dev = await startServer(app.root, modeConfig(mode));
     dev.server.hot.on("test:ping", (data, client) => {
       client.send("test:pong", { n: (data as { n: number }).n + 1 });
     });
@@ -151,11 +158,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "plugins: a real Vite plugin from npm (vite-plugin-string) works unchanged, with HMR",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html":
         `<pre id="out"></pre><script type="module" src="/src/main.ts"></script>`,
@@ -166,7 +173,10 @@ Deno.test({
         show(shader);
         import.meta.hot?.accept("./shader.frag", (mod) => show((mod as { default: string }).default));`,
     });
-    await using dev = await startServer(app.root, { plugins: [viteString()] });
+    await using dev = await startServer(
+      app.root,
+      modeConfig(mode, { plugins: [viteString()] }),
+    );
     await using tracked = await openPage(dev.url);
     await waitForText(tracked, "#out", "void main(){gl_FragColor=vec4(1.0);}");
     await markPage(tracked);
@@ -181,11 +191,11 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "plugins: this.resolve() inside resolveId skips the calling plugin (Rollup's skipSelf), so a resolver can wrap the others",
-  async fn() {
+  async fn(mode) {
     const calls: string[] = [];
     const plugin: Plugin = {
       name: "test:tag-local-imports",
@@ -206,7 +216,10 @@ Deno.test({
         document.querySelector("#out")!.textContent = tag;`,
       "src/dep.ts": `export const tag = "__TAG__";`,
     });
-    await using dev = await startServer(app.root, { plugins: [plugin] });
+    await using dev = await startServer(
+      app.root,
+      modeConfig(mode, { plugins: [plugin] }),
+    );
     await using tracked = await openPage(dev.url);
     await waitForText(tracked, "#out", "tagged");
     equal(calls.join(","), "./dep.ts");

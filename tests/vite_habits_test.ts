@@ -18,6 +18,7 @@ import {
 } from "./_browser.ts";
 import { assertNotReloaded, openHmrApp, pageHtml } from "./_hmr_app.ts";
 import { startServer } from "./_server.ts";
+import { modeConfig, testInEachMode } from "./_modes.ts";
 
 const OVERLAY = "banana-error-overlay";
 
@@ -28,18 +29,18 @@ document.querySelector("#out")!.textContent = label + " + " + lib;
 import.meta.hot?.accept();
 `;
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     'with "sloppy-imports", an extensionless import and a directory import run, and edits of both files update the page without a reload',
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "deno.json": JSON.stringify({ unstable: ["sloppy-imports"] }),
       "index.html": pageHtml(),
       "src/main.ts": SLOPPY_MAIN,
       "src/label.ts": `export const label = "label v1";\n`,
       "src/lib/index.ts": `export const lib = "lib v1";\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "label v1 + lib v1");
 
@@ -52,18 +53,18 @@ Deno.test({
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     'with "sloppy-imports", an extensionless import of a file not written yet fails, and creating the file (any probed extension) loads it',
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "deno.json": JSON.stringify({ unstable: ["sloppy-imports"] }),
       "index.html": pageHtml(),
       "src/main.ts": `import { widget } from "./widget";
 document.querySelector("#out")!.textContent = widget;
 `,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(
       tracked,
@@ -76,11 +77,11 @@ document.querySelector("#out")!.textContent = widget;
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "without sloppy-imports, an extensionless import and a directory import each show an error naming the specifier to write",
-  async fn() {
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html": pageHtml(),
       "src/main.ts": `import { label } from "./label";\nconsole.log(label);\n`,
@@ -88,7 +89,7 @@ Deno.test({
       "src/label.tsx": `export const label = "x";\n`,
       "src/lib/index.ts": `export const lib = "y";\n`,
     });
-    await using dev = await startServer(app.root);
+    await using dev = await startServer(app.root, modeConfig(mode));
     await using tracked = await openPage(dev.url);
     const message = await waitForText(
       tracked,
@@ -124,11 +125,11 @@ function recordBodies(tracked: TrackedPage): Promise<string>[] {
 
 const SECRET = "s3cr3t-value-4711";
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     ".env files: VITE_ variables show on import.meta.env (and as %VITE_TITLE% in index.html) with Vite's precedence, other variables are undefined and in no served byte, and an edit of .env reloads with the new value",
-  async fn() {
+  async fn(mode) {
     const envMain = `
 const env = import.meta.env;
 document.querySelector("#out")!.textContent = [
@@ -149,7 +150,7 @@ document.querySelector("#out")!.textContent = [
       ".env.production": `VITE_TITLE=production only\n`,
     });
     await using _cleanup = { [Symbol.asyncDispose]: () => app.cleanup() };
-    await using dev = await startServer(app.root);
+    await using dev = await startServer(app.root, modeConfig(mode));
     const tracked = await openPage(dev.url);
     await using _page = tracked;
     const bodies = recordBodies(tracked);
@@ -201,11 +202,11 @@ document.querySelector("#out")!.textContent = [
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "import.meta.glob lists modules lazily and eagerly (import: default, ?raw, negative patterns), and a new matching file appears after it is created and a deleted one goes, without a reload of the self-accepting importer",
-  async fn() {
+  async fn(mode) {
     const main = `
 const lazy = import.meta.glob("./pages/*.ts");
 const titles = import.meta.glob<string>("./pages/*.ts", { eager: true, import: "default" });
@@ -228,7 +229,7 @@ import.meta.hot?.accept();
       "src/pages/a.ts": `export default "A";\n`,
       "src/pages/b.ts": `export default "B";\n`,
       "src/pages/notes.md": `not a match\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(
       tracked,
@@ -255,11 +256,11 @@ import.meta.hot?.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     'import.meta.glob("./routes/**/*.ts"): a file written into a new folder appears, and removing the folder removes its entries',
-  async fn() {
+  async fn(mode) {
     await using s = await openHmrApp({
       "index.html": pageHtml(),
       "src/main.ts": `
@@ -268,7 +269,7 @@ document.querySelector("#out")!.textContent = Object.keys(routes).join(",");
 import.meta.hot?.accept();
 `,
       "src/routes/index.ts": `export default "home";\n`,
-    });
+    }, modeConfig(mode));
     const { app, tracked } = s;
     await waitForText(tracked, "#out", "./routes/index.ts", 10_000);
     await app.write("src/routes/blog/post/first.ts", `export default 1;\n`);
@@ -284,11 +285,13 @@ import.meta.hot?.accept();
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "scripts in public/ are served as they are: public/sw.js registers as a service worker, and .ts/.mjs files come back byte for byte",
-  async fn() {
+  // Files of public/ are served as they are, outside any module graph.
+  modes: ["per-module"],
+  async fn(mode) {
     const sw =
       `// served as is\nself.addEventListener("install", () => self.skipWaiting());\n`;
     await using app = await createTempApp({
@@ -302,7 +305,7 @@ document.querySelector("#out")!.textContent = "sw " + (registration.active ?? re
       "public/tool.ts": `const x: number = 1; // raw TypeScript\n`,
       "public/lib.mjs": `export const y = 2;\n`,
     });
-    await using dev = await startServer(app.root);
+    await using dev = await startServer(app.root, modeConfig(mode));
     for (
       const [path, content] of [
         ["/sw.js", sw],
@@ -328,11 +331,14 @@ document.querySelector("#out")!.textContent = "sw " + (registration.active ?? re
 const SVG =
   `<svg xmlns="http://www.w3.org/2000/svg" width="32" height="20"><rect width="32" height="20" fill="gold"/></svg>`;
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     'import viteLogo from "/vite.svg" (create-vite\'s templates) gives the URL of public/vite.svg, which loads; importing a script from public/ fails saying how to reference it',
-  async fn() {
+  // The URL of a public file and the 500 for a module request of it do
+  // not depend on how the page gets its modules.
+  modes: ["per-module"],
+  async fn(mode) {
     await using app = await createTempApp({
       "index.html": pageHtml('<img id="logo">'),
       "src/main.ts": `
@@ -347,7 +353,7 @@ img.src = viteLogo;
       "public/vite.svg": SVG,
       "public/lib.mjs": `export const y = 2;\n`,
     });
-    await using dev = await startServer(app.root);
+    await using dev = await startServer(app.root, modeConfig(mode));
     await using tracked = await openPage(dev.url);
     await waitForText(tracked, "#out", "/vite.svg /vite.svg 32", 10_000);
     assert.deepEqual(tracked.pageErrors, []);
@@ -360,17 +366,19 @@ img.src = viteLogo;
   },
 });
 
-Deno.test({
+testInEachMode({
   ...browserTest,
   name:
     "a root without index.html answers / with a page saying what was looked for, that public/index.html is the wrong place, the pages nearby and what to do",
-  async fn() {
+  // No page, no modules: one mode is enough.
+  modes: ["per-module"],
+  async fn(mode) {
     await using app = await createTempApp({
       "my-app/index.html": "<p>the app</p>",
       "docs/guide.html": "<p>guide</p>",
       "public/index.html": "<p>misplaced</p>",
     });
-    await using dev = await startServer(app.root);
+    await using dev = await startServer(app.root, modeConfig(mode));
     await using tracked = await openPage(dev.url);
     const text = await tracked.page.locator("body").innerText();
     assert.match(text, /No index\.html to serve/);
