@@ -52,7 +52,7 @@ function recordModuleRequests(tracked: TrackedPage): string[] {
 testInEachMode({
   ...browserTest,
   name:
-    "an update runs its changed chain without requests; import.meta.url, new URL(…, import.meta.url) and stack traces name the module's real URL",
+    "an update runs its changed chain without requests; import.meta.url, new URL(…, import.meta.url) and stack traces name the module's real URL, line and column",
   async fn(mode) {
     const leaf = (version: string) => `
 export const label = "${version}";
@@ -84,12 +84,27 @@ console.log("leaf ${version} " + (new Error("here").stack ?? "").split("\\n")[1]
       new RegExp(`^leaf v2 at ${origin}/src/leaf\\.ts\\?t=\\d+$`),
     );
     await waitForConsole(tracked, "leaf v2 read: the note next to leaf.ts");
-    // A stack frame names the file; in bundle mode the factory's
-    // sourceURL may leave out the update's `?t=`.
+    // A stack frame names the file, at the line and column of the module's
+    // code as the server serves it (in bundle mode the factory's sourceURL
+    // may leave out the update's `?t=`).
+    const served = await (await fetch(new URL("/src/leaf.ts", dev.url)))
+      .text();
+    const at = served.indexOf('new Error("here")');
+    assert.ok(at > 0, served);
+    const before = served.slice(0, at);
+    const line = before.split("\n").length;
+    const column = before.length - before.lastIndexOf("\n");
     const query = mode === "bundle" ? "(\\?t=\\d+)?" : "\\?t=\\d+";
     await waitForConsole(
       tracked,
-      new RegExp(`^leaf v2 at ${origin}/src/leaf\\.ts${query}:\\d+:\\d+$`),
+      new RegExp(
+        `^leaf v2 at ${origin}/src/leaf\\.ts${query}:${line}:${column}$`,
+      ),
+    );
+    // The first version, as the page loaded it, at the same place.
+    await waitForConsole(
+      tracked,
+      new RegExp(`^leaf v1 at ${origin}/src/leaf\\.ts:${line}:${column}$`),
     );
     await assertNotReloaded(tracked);
     assert.deepEqual(tracked.pageErrors, []);
