@@ -5,8 +5,15 @@
  */
 
 import assert from "node:assert/strict";
-import { browserTest, openPage, waitForText } from "./_browser.ts";
+import {
+  browserTest,
+  markPage,
+  openPage,
+  waitForText,
+  wasReloaded,
+} from "./_browser.ts";
 import { serveClientFile } from "../server/client_files.ts";
+import { HMR_DEFAULTS } from "../server/hmr_defaults.ts";
 
 /** Factory bodies in the form of Contract 1 (server/registry_transform.ts). */
 const FACTORIES: Record<string, string> = {
@@ -35,18 +42,66 @@ const FACTORIES: Record<string, string> = {
   ].join("\n"),
 };
 
+/** A page whose module throws while the page starts (line 3 of bad.ts). */
+const BROKEN: Record<string, string> = {
+  "/src/broken_main.ts":
+    '"use strict";const __i0 = await __m.import("/src/bad.ts");\nconsole.log("not reached");',
+  "/src/bad.ts":
+    '"use strict";\nconst x = 1;\nthrow new Error("bad at start " + x);',
+};
+
+/**
+ * An app like the bench's: main accepts app; app → (counter, view); view →
+ * leaf. `createHotContext` comes from /hot.js (the client's HotContext on
+ * the page's hmrClient, without client.ts's socket).
+ */
+const HOT_APP: Record<string, string> = {
+  "/src/main.ts": [
+    '"use strict";const __i0 = await __m.import("/hot.js");const __i1 = await __m.import("/src/app.ts");',
+    '__m.meta.hot = (0, __i0.createHotContext)("/src/main.ts");',
+    "const paint = (app) => document.querySelector('#app').textContent = app.render();",
+    "paint(__i1);",
+    "__m.meta.hot.accept('/src/app.ts', (mod) => { globalThis.accepted = mod; paint(mod); });",
+  ].join("\n"),
+  "/src/app.ts":
+    '"use strict";__m.export({ render: () => render });const __i0 = await __m.import("/src/counter.ts");const __i1 = await __m.import("/src/view.ts");\n' +
+    "const render = () => `${(0, __i1.text)()} #${(0, __i0.next)()}`;",
+  "/src/counter.ts":
+    '"use strict";__m.export({ next: () => next });\nlet n = 0;\nfunction next() { return ++n; }',
+  "/src/view.ts":
+    '"use strict";__m.export({ text: () => text });const __i0 = await __m.import("/src/leaf.ts");\n' +
+    "function text() { return `${__i0.leaf} from ${__i0.url.replace(location.origin, '')}`; }",
+  "/src/leaf.ts": leafCode("v1"),
+};
+
+function leafCode(text: string): string {
+  return `"use strict";__m.export({ leaf: () => leaf, url: () => __m.meta.url });\nconst leaf = ${
+    JSON.stringify(text)
+  };`;
+}
+
 /** Served by /@banana/registry on demand (not in the bundle). */
 const LAZY = '"use strict";__m.export({ lazyUrl: () => __m.meta.url });';
 
-function bundle(): string {
+function bundle(factories: Record<string, string>, entry: string): string {
   return [
     'import { registry } from "/@banana/client/module_registry.ts";',
-    ...Object.entries(FACTORIES).map(([id, code]) =>
+    ...Object.entries(factories).map(([id, code]) =>
       `registry.define(${JSON.stringify(id)}, "v1", ${JSON.stringify(code)});`
     ),
-    'await registry.import("/src/main.ts");',
+    `await registry.import(${JSON.stringify(entry)});`,
   ].join("\n");
 }
+
+/** Settings of the served client (env.ts): overlay and indicator off. */
+const HMR_SETTINGS = {
+  ...HMR_DEFAULTS,
+  overlay: false,
+  indicator: false,
+  port: null,
+  host: null,
+  clientPort: null,
+};
 
 const JS = { "content-type": "text/javascript; charset=utf-8" };
 
@@ -63,8 +118,46 @@ function serve(requests: string[]) {
           { headers: { "content-type": "text/html" } },
         );
       }
+      if (url.pathname === "/broken.html") {
+        // What client/client.ts listens to for a page that failed to start.
+        return new Response(
+          "<!doctype html><p id=error></p><script>addEventListener('error', " +
+            "(e) => document.querySelector('#error').textContent = e.error.stack);" +
+            '</script><script type="module" src="/@banana/bundle/src/broken_main.ts"></script>',
+          { headers: { "content-type": "text/html" } },
+        );
+      }
+      if (url.pathname === "/hot.html") {
+        return new Response(
+          '<!doctype html><p id=app></p><script type="module" src="/@banana/bundle/src/hot.ts"></script>',
+          { headers: { "content-type": "text/html" } },
+        );
+      }
+      if (url.pathname === "/hot.js") {
+        return new Response(
+          'import { hmrClient } from "/@banana/client/hmr_client.ts";\n' +
+            'import { HotContext } from "/@banana/client/hot_context.ts";\n' +
+            "export const createHotContext = (owner) => new HotContext(hmrClient, owner);",
+          { headers: JS },
+        );
+      }
+      if (url.pathname === "/@banana/bundle/src/hot.ts") {
+        return new Response(
+          'import * as __x0 from "/hot.js";\n' +
+            bundle(HOT_APP, "/src/main.ts").replace(
+              "\n",
+              '\nregistry.external("/hot.js", __x0);\n',
+            ),
+          { headers: JS },
+        );
+      }
       if (url.pathname === "/@banana/bundle/src/main.ts") {
-        return new Response(bundle(), { headers: JS });
+        return new Response(bundle(FACTORIES, "/src/main.ts"), { headers: JS });
+      }
+      if (url.pathname === "/@banana/bundle/src/broken_main.ts") {
+        return new Response(bundle(BROKEN, "/src/broken_main.ts"), {
+          headers: JS,
+        });
       }
       if (url.pathname === "/@banana/registry") {
         const ids = url.searchParams.get("ids")!.split(",");
@@ -80,7 +173,7 @@ function serve(requests: string[]) {
       }
       if (url.pathname.startsWith("/@banana/client/")) {
         return serveClientFile(url.pathname, request, {
-          hmr: null,
+          hmr: HMR_SETTINGS,
           token: "",
           port: 0,
         });
@@ -118,6 +211,78 @@ Deno.test({
       `${origin}/src/lazy.ts?v=v7`,
     );
     assert.ok(requests.includes("/@banana/registry?ids=/src/lazy.ts"));
+    assert.deepEqual(tracked.pageErrors, []);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a module that throws while a bundle page starts is reported as the page's error event, its stack naming the real file and line",
+  async fn() {
+    await using server = serve([]);
+    const origin = `http://127.0.0.1:${server.addr.port}`;
+    await using tracked = await openPage(`${origin}/broken.html`);
+    const stack = await waitForText(tracked, "#error", /bad at start 1/);
+    assert.match(stack, new RegExp(`${origin}/src/bad\\.ts:3:7`));
+    assert.deepEqual(tracked.pageErrors, ["Error: bad at start 1"]);
+    assert.equal(tracked.consoleLines.includes("not reached"), false);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a bundle page applies an update with factories: the fresh chain re-runs, a counter module outside it keeps its state, the accept callback gets the new exports; the page report says it runs a registry",
+  async fn() {
+    await using server = serve([]);
+    const origin = `http://127.0.0.1:${server.addr.port}`;
+    await using tracked = await openPage(`${origin}/hot.html`);
+    await waitForText(tracked, "#app", "v1 from /src/leaf.ts?v=v1 #1");
+    await markPage(tracked);
+    const payload = {
+      type: "update",
+      updates: [{
+        type: "js-update",
+        path: "/src/main.ts",
+        acceptedPath: "/src/app.ts",
+        timestamp: 5,
+      }],
+      preload: ["/src/app.ts?t=5", "/src/view.ts?t=5", "/src/leaf.ts?t=5"],
+      factories: [{ id: "/src/leaf.ts", version: "v2", code: leafCode("v2") }],
+    };
+    const accepted = await tracked.page.evaluate(async (payload) => {
+      const { applyUpdates } = await import(
+        "/@banana/client/apply_update.ts" as string
+      );
+      await applyUpdates(payload);
+      const mod = (globalThis as { accepted?: object }).accepted!;
+      return {
+        tag: Object.prototype.toString.call(mod),
+        keys: Object.keys(mod),
+        proto: Object.getPrototypeOf(mod),
+      };
+    }, payload);
+    // The counter was not in the chain: its instance (n = 1) went on.
+    await waitForText(tracked, "#app", "v2 from /src/leaf.ts?t=5 #2");
+    assert.deepEqual(accepted, {
+      tag: "[object Module]",
+      keys: ["render"],
+      proto: null,
+    });
+    assert.equal(await wasReloaded(tracked), false);
+    const report = await tracked.page.evaluate(async () => {
+      const { reportAll } = await import(
+        "/@banana/client/page_modules.ts" as string
+      );
+      let sent: unknown;
+      reportAll((_event: string, data: unknown) => {
+        sent = data;
+        return true;
+      });
+      return sent as { registry?: boolean; loaded: string[] };
+    });
+    assert.equal(report.registry, true);
     assert.deepEqual(tracked.pageErrors, []);
   },
 });
