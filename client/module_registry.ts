@@ -33,6 +33,7 @@
 
 import { hmrClient, type UpdateRegistry } from "./hmr_client.ts";
 import { recordRunsRegistry } from "./page_modules.ts";
+import { wrapFactory } from "./registry_factory.ts";
 
 /** A module's exports object (what `import * as ns` and accept callbacks get). */
 export type ModuleExports = Record<string, unknown>;
@@ -131,19 +132,16 @@ interface Instance {
   readonly awaiting: Set<Instance>;
 }
 
-/** Line terminators would end the `sourceURL` comment: code could follow. */
-const LINE_TERMINATORS = /[\n\r\u2028\u2029]/g;
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
 /**
- * Compiles a factory: `code` is the body of an async function of `__m`. The
+ * Compiles a factory (`wrapFactory`, client/registry_factory.ts): `code` is
+ * the body of an async function of `__m`. The
  * prefix stays on the first line so the body's line numbers are the
  * module's; `sourceURL` names the module's real file.
  */
 function compile(code: string, sourceUrl: string): Factory {
-  const source = `(async function (__m) {"use strict";${code}\n})\n` +
-    `//# sourceURL=${sourceUrl.replace(LINE_TERMINATORS, encodeURIComponent)}`;
-  return (0, eval)(source);
+  return (0, eval)(wrapFactory(code, sourceUrl));
 }
 
 function createExports(): ModuleExports {
