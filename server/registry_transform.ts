@@ -157,6 +157,15 @@ function isAnonymousFunctionOrClass(node: ESTree.Node): boolean {
       node.id === null);
 }
 
+const EXPORT_DEFAULT = /export(?:\s|\/\*[^]*?\*\/|\/\/[^\n]*\n)*default/y;
+
+/** Index just past the `export default` that starts at `from`. */
+function afterExportDefault(code: string, from: number): number {
+  EXPORT_DEFAULT.lastIndex = from;
+  if (!EXPORT_DEFAULT.test(code)) return from + "export default".length;
+  return EXPORT_DEFAULT.lastIndex;
+}
+
 /** Index just past `function` and an optional `*` at or after `from`. */
 function afterFunctionKeyword(code: string, from: number): number {
   const at = code.indexOf("function", from) + "function".length;
@@ -466,27 +475,28 @@ class FactoryTransform {
         'Object.defineProperty(__default, "name", { value: "default" });';
       return;
     }
-    const semicolon = this.code.charCodeAt(end(statement) - 1) === 59 /* ; */
-      ? ""
-      : ";";
+    // An expression may be parenthesized, and its node's range then
+    // excludes the parentheses: edit around the keyword and the statement.
+    const keywordEnd = afterExportDefault(this.code, from);
+    const hasSemicolon = this.code.charCodeAt(end(statement) - 1) === 59; // ;
+    const expressionEnd = end(statement) - (hasSemicolon ? 1 : 0);
+    const semicolon = hasSemicolon ? "" : ";";
     if (
       declaration.type === "ClassDeclaration" ||
       isAnonymousFunctionOrClass(declaration)
     ) {
       // The property key names the function or class "default", as
       // `export default` does.
-      this.edits.push([from, to, `const __default = {default: ${gap}`]);
+      this.edits.push([from, keywordEnd, "const __default = {default:"]);
       this.edits.push([
-        end(declaration),
-        end(declaration),
+        expressionEnd,
+        expressionEnd,
         `}.default${semicolon}`,
       ]);
       return;
     }
-    this.edits.push([from, to, `const __default = ${gap}`]);
-    if (semicolon) {
-      this.edits.push([end(declaration), end(declaration), semicolon]);
-    }
+    this.edits.push([from, keywordEnd, "const __default ="]);
+    if (semicolon) this.edits.push([expressionEnd, expressionEnd, semicolon]);
   }
 
   /** The `export` getters and references, once every scope is known. */

@@ -187,6 +187,8 @@ testOnEachRuntime(
   async (run) => {
     const main = await run({
       "/expr.js": "export default 40 + 2",
+      "/paren.js": "export default /* why */ (40 + 2);",
+      "/paren_fn.js": "export default (function () { return 'paren'; })",
       "/arrow.js": "export default () => 'arrow'",
       "/anon.js":
         "export const early = typeof def === 'undefined' ? f() : 0;\nfunction f() { return 'hoisted'; }\nexport default function () { return 'anon'; }",
@@ -198,6 +200,8 @@ testOnEachRuntime(
       "/named_cls.js":
         "export default class Named {}\nexport const same = Named;",
       "/main.js": `import expr from "/expr.js";
+import paren from "/paren.js";
+import parenFn from "/paren_fn.js";
 import arrow from "/arrow.js";
 import anon, { early } from "/anon.js";
 import named from "/named.js";
@@ -205,13 +209,16 @@ import gen from "/gen.js";
 import cls from "/cls.js";
 import NamedCls, { same } from "/named_cls.js";
 export const seen = [
-  expr, arrow(), arrow.name, anon(), anon.name, early, named(), named.name,
+  expr, paren, parenFn(), parenFn.name, arrow(), arrow.name, anon(), anon.name, early, named(), named.name,
   named.extra, [...gen()][0], gen.name, cls.who(), cls.name, NamedCls.name,
   NamedCls === same,
 ];`,
     });
     assert.deepEqual(main.seen, [
       42,
+      42,
+      "paren",
+      "default",
       "arrow",
       "default",
       "anon",
