@@ -630,3 +630,29 @@ testOnEachRuntime(
     }
   },
 );
+
+testOnEachRuntime(
+  "a real 1.7 MB ES module (Vue's compiler-sfc browser build) exports the same as natively",
+  async (_run, create) => {
+    // Load the pinned package, then find its ESM browser build beside it.
+    await import("./npm/vue_compiler_sfc.ts");
+    const main = new URL(import.meta.resolve("npm:@vue/compiler-sfc@3.5.45"));
+    const file = new URL("./compiler-sfc.esm-browser.js", main);
+    const source = await Deno.readTextFile(file);
+    const id = "/vue/compiler-sfc.esm-browser.js";
+    const registry = create({ [id]: source });
+    const viaRegistry = await registry.import(id);
+    const native = await import(file.href);
+    const shape = (ns: Record<string, unknown>) =>
+      Object.keys(ns).sort().map((name) => `${name}:${typeof ns[name]}`);
+    assert.ok(Object.keys(native).length > 20);
+    assert.deepEqual(shape(viaRegistry), shape(native));
+    const result = registry.results.get(id)!;
+    assert.equal(result.code.split("\n").length, source.split("\n").length);
+    const parsed = (viaRegistry.parse as typeof native.parse)(
+      "<template><p>{{ msg }}</p></template>",
+    );
+    assert.equal(parsed.errors.length, 0);
+    assert.equal(parsed.descriptor.template?.content, "<p>{{ msg }}</p>");
+  },
+);
