@@ -29,6 +29,7 @@ import {
   wasReloaded,
 } from "./_browser.ts";
 import { startServer, type TestServer } from "./_server.ts";
+import { assertServedAsConfigured } from "./_modes.ts";
 import type { InlineConfig } from "../mod.ts";
 import type { HotPayload } from "../client/payload.ts";
 
@@ -81,7 +82,8 @@ export async function openConnectedPage(
 
 /**
  * Creates a temp app from `files`, starts a dev server on it (with
- * `config`), and opens its root page, connected and marked.
+ * `config`), and opens its root page, connected and marked. A config that
+ * sets `server.bundle` is checked to have taken effect in the page.
  */
 export async function openHmrApp(
   files: Record<string, string>,
@@ -92,6 +94,12 @@ export async function openHmrApp(
   try {
     dev = await startServer(app.root, config);
     const tracked = await openConnectedPage(dev.url);
+    try {
+      await assertServedAsConfigured(tracked, config);
+    } catch (error) {
+      await tracked.close();
+      throw error;
+    }
     const close = async () => {
       await tracked.close();
       await dev!.close();

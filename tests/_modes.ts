@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The ways the dev server can give a page its modules, and the helper that
  * runs an e2e test once in each: per-module native ESM (one request per
@@ -31,7 +33,9 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import type { InlineConfig } from "../mod.ts";
+import type { TrackedPage } from "./_browser.ts";
 import { validateConfig } from "../server/config.ts";
 import { parseCliArgs } from "../server/cli.ts";
 
@@ -72,6 +76,35 @@ export function modeArgs(mode: ServeMode): string[] {
     if (mode === "per-module") return [];
     throw new Error(`the CLI does not take ${flag}`, { cause: error });
   }
+}
+
+/** The URL prefix of a page's dev bundle in bundle mode. */
+const BUNDLE_PREFIX = "/@banana/bundle/";
+
+/**
+ * Asserts that `tracked` got its modules the way `config` asked
+ * (`server.bundle` true: its entry script is a dev bundle; false: no entry
+ * is), so a `[bundle]` test cannot pass while the page runs per-module
+ * code. Other values (unset, `"auto"`) are not checked.
+ */
+export async function assertServedAsConfigured(
+  tracked: TrackedPage,
+  config: InlineConfig,
+): Promise<void> {
+  const bundle = (config.server as { bundle?: unknown } | undefined)?.bundle;
+  if (typeof bundle !== "boolean") return;
+  const sources = await tracked.page.evaluate(() =>
+    [...document.querySelectorAll("script[type=module][src]")].map((el) =>
+      new URL((el as HTMLScriptElement).src).pathname
+    )
+  );
+  const bundled = sources.filter((src) => src.startsWith(BUNDLE_PREFIX));
+  assert.ok(
+    bundle ? bundled.length > 0 : bundled.length === 0,
+    `expected ${
+      bundle ? "a dev bundle" : "per-module entries"
+    }; the page's module scripts: ${Deno.inspect(sources)}`,
+  );
 }
 
 /** The modes `BANANA_TEST_MODES` selects (all when unset or empty). */
