@@ -87,7 +87,7 @@ interface Pack {
 
 /**
  * A content key for {@linkcode CompileCache}: a hash of every part (tool,
- * version, options, input text), each ended by a separator so that parts
+ * version, options, input text), each prefixed by its length so that parts
  * cannot run into each other.
  *
  * @example
@@ -98,16 +98,21 @@ interface Pack {
  * ```
  */
 export function cacheKey(...parts: string[]): string {
-  const hash = createHash("sha1");
-  for (const part of parts) hash.update(part).update("\0");
-  return hash.digest("base64url").slice(0, 22);
+  // One update call: each call into node:crypto has a fixed cost that
+  // shows at thousands of modules.
+  const text = parts.map((part) => `${part.length}:${part}`).join("");
+  return createHash("sha1").update(text).digest("base64url").slice(0, 22);
 }
 
-/** 32-bit FNV-1a over UTF-16 code units, as 8 hex digits. */
-function checksum(value: string): string {
+/**
+ * 32-bit FNV-1a over the UTF-16 code units of `text` in [start, end), as 8
+ * hex digits. (A range of the whole pack, not a slice: reading a sliced
+ * string char by char costs twice as much.)
+ */
+function checksum(text: string, start = 0, end = text.length): string {
   let h = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) {
-    h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+  for (let i = start; i < end; i++) {
+    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   }
   return (h >>> 0).toString(16).padStart(8, "0");
 }
@@ -167,12 +172,11 @@ function parsePack(
       pos = resync(pos + 1);
       continue;
     }
-    const value = text.slice(start, end);
-    if (checksum(value) !== sum) {
+    if (checksum(text, start, end) !== sum) {
       pos = resync(pos + 1);
       continue;
     }
-    entries.set(key, value);
+    entries.set(key, text.slice(start, end));
     pos = end + 1;
   }
   return skipped;

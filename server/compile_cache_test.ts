@@ -264,5 +264,7 @@ Deno.test("compile cache: cacheKey changes with every part and keeps parts apart
   assertEquals(cacheKey("oxc@1", "x"), cacheKey("oxc@1", "x"));
   assertNotEquals(cacheKey("oxc@1", "x"), cacheKey("oxc@2", "x"));
   assertNotEquals(cacheKey("ab", "c"), cacheKey("a", "bc"));
+  assertNotEquals(cacheKey("a\0b", "c"), cacheKey("a", "b\0c"));
+  assertNotEquals(cacheKey("1:a"), cacheKey("a", ""));
   assert(/^[A-Za-z0-9_-]+$/.test(cacheKey("ü", "\n")));
 });

@@ -255,7 +255,7 @@ async function compile(
 }
 
 const SOURCE_MAP_COMMENT =
-  /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]*)\n$/;
+  "\n//# sourceMappingURL=data:application/json;base64,";
 
 /**
  * A cached output as {@linkcode transformWithRefresh} returns it: the map,
@@ -267,12 +267,17 @@ function resultFromCode(
 ): RefreshTransformResult {
   const result: RefreshTransformResult = { code };
   if (!sourcemap) return result;
-  const base64 = SOURCE_MAP_COMMENT.exec(code)?.[1];
-  if (base64 === undefined) return result;
+  const at = code.lastIndexOf(SOURCE_MAP_COMMENT);
+  if (at < 0) return result;
   let map: string | undefined;
   Object.defineProperty(result, "map", {
     enumerable: true,
-    get: () => map ??= new TextDecoder().decode(Uint8Array.fromBase64(base64)),
+    get: () =>
+      map ??= new TextDecoder().decode(
+        Uint8Array.fromBase64(
+          code.slice(at + SOURCE_MAP_COMMENT.length).trimEnd(),
+        ),
+      ),
   });
   return result;
 }
