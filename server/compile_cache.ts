@@ -30,7 +30,7 @@ import { join } from "node:path";
 const FORMAT_VERSION = 1;
 
 /** Default size bound of one pack file, in bytes. */
-export const DEFAULT_PACK_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_PACK_MAX_BYTES = 32 * 1024 * 1024;
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const RECORD_MARK = "\x01";

@@ -268,8 +268,10 @@ class BananaDevServer implements DevServer {
     const packages = new PackageFiles({
       mayLocateForUrl: (name) => appPackages.has(name),
     });
+    const compileCache = this.#compileCacheFor(config);
     const ssr = new SsrEnvironment({
       root,
+      compileCache,
       cacheDir: join(config.cacheDir, "ssr"),
       fsAllow: config.server.fs.allow,
       app,
@@ -279,7 +281,6 @@ class BananaDevServer implements DevServer {
     });
     const freshApp = await isFreshApp(root);
     config.env = { ...config.env, ...appEnv.env };
-    const compileCache = this.#compileCacheFor(config);
     const builtins = builtinPlugins({
       compileCache,
       config,

@@ -34,6 +34,7 @@ import { jsonPlugin } from "./plugins/json.ts";
 import type { FileChangeKind } from "./watcher.ts";
 import { isInside } from "./path_safety.ts";
 import { contentHash } from "./hash.ts";
+import type { CompileCache } from "./compile_cache.ts";
 
 /** Options of the {@linkcode SsrEnvironment}. */
 export interface SsrEnvironmentOptions {
@@ -45,6 +46,8 @@ export interface SsrEnvironmentOptions {
   alias: Record<string, string>;
   define: Record<string, string>;
   mode: string;
+  /** Compiled outputs kept across restarts (`<cacheDir>/compile`). */
+  compileCache?: CompileCache;
 }
 
 /** What an edit did to the server environment. */
@@ -68,6 +71,7 @@ function ssrCompilePlugin(options: SsrEnvironmentOptions): Plugin {
       compilerOptions: options.app.compilerOptions,
       define: options.define,
       sourceName: (file) => file,
+      cache: options.compileCache,
     }),
     name: "banana:ssr-compile",
   };
