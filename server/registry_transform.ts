@@ -31,6 +31,19 @@ import type { ESTree } from "./npm/meriyah.ts";
 import { parseModule } from "./npm/meriyah.ts";
 import { BananaError, codeFrame } from "./errors.ts";
 
+/**
+ * Names this transform's output format and parser for caches keyed by
+ * content (the persistent compile cache): it changes whenever the same input
+ * could give a different output.
+ *
+ * @example
+ * ```ts
+ * import { REGISTRY_TRANSFORM_VERSION } from "./registry_transform.ts";
+ * const key = `${REGISTRY_TRANSFORM_VERSION}\0/src/a.ts\0<code>`;
+ * ```
+ */
+export const REGISTRY_TRANSFORM_VERSION = "registry-transform@2+meriyah@7.4.2";
+
 /** What {@linkcode transformToFactory} returns. */
 export interface RegistryTransformResult {
   /**
@@ -230,10 +243,6 @@ function parse(code: string, length: number): ESTree.Program {
  * binding of the same name in an inner scope is left alone. `export
  * default <expression>` becomes `const __default = <expression>`;
  * `export default function f() {}` and classes keep their declaration.
- *
- * Known gap: a body-level `var` that shadows an import also hides it from
- * the same function's parameter defaults (`function f(x = c4) { var c4 }`
- * leaves `c4` in the default unrewritten).
  *
  * @example Transform a module of the bench app
  * ```ts
@@ -593,16 +602,19 @@ class FactoryTransform {
       | ESTree.ArrowFunctionExpression,
     scope: Scope,
   ): void {
-    const inner: Scope = { parent: scope, names: null, isFunction: true };
+    // The parameters' scope, then the body's: a body declaration does not
+    // hide an import from the parameters' default values.
+    const params: Scope = { parent: scope, names: null, isFunction: true };
     if (node.type === "FunctionExpression" && node.id) {
-      this.declare(node.id.name, inner);
+      this.declare(node.id.name, params);
     }
     this.functionDepth++;
     for (const param of node.params) {
-      this.declarePattern(param, inner, inner, false);
+      this.declarePattern(param, params, params, false);
     }
     const body = node.body;
     if (body) {
+      const inner: Scope = { parent: params, names: null, isFunction: true };
       if (body.type === "BlockStatement") {
         this.visitStatements(body.body, inner);
       } else this.visit(body, inner);

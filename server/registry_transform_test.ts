@@ -336,6 +336,7 @@ function param(x) { return x; }
 function destructured({ x }, [y = x]) { return [x, y]; }
 function rest(...x) { return x.length; }
 function defaulted(a = x) { return a; }
+function defaultThenVar(a = x) { var x = "body"; return [a, x]; }
 const arrow = (x) => x;
 function hoistedVar() { const seen = x; var x = "var"; return [seen, x]; }
 function hoistedFunction() { return x(); function x() { return "fn"; } }
@@ -354,7 +355,7 @@ const object = { x: "key", y: x, [x]: "computed" };
 const member = { x: "prop" }.x;
 class Fields { x = x; static x = "static"; x2() { return this.x; } }
 export const seen = [
-  param("p"), destructured({ x: "d" }, []), rest(1, 2), defaulted(), arrow("a"),
+  param("p"), destructured({ x: "d" }, []), rest(1, 2), defaulted(), defaultThenVar(), arrow("a"),
   hoistedVar(), hoistedFunction(), blockLet(), afterBlock(), caught(),
   caughtPattern(), named(), klass.who(), forOf(), forIn(), forLet(),
   switched(1), labelled(), object.x, object.y, object.import, member,
@@ -366,6 +367,7 @@ export const seen = [
       ["d", "d"],
       2,
       "import",
+      ["import", "body"],
       "a",
       [undefined, "var"],
       "fn",
@@ -654,5 +656,64 @@ testOnEachRuntime(
     );
     assert.equal(parsed.errors.length, 0);
     assert.equal(parsed.descriptor.template?.content, "<p>{{ msg }}</p>");
+  },
+);
+
+testOnEachRuntime(
+  "string and default export names, on both sides of import and export",
+  async (run) => {
+    const main = await run({
+      "/lib.js": `const value = "v";
+function fn() { return "f"; }
+export { value as "a-b", value as default, fn as "fn name" };`,
+      "/hub.js": `export { default, "a-b" as dash } from "/lib.js";
+import { default as d, "fn name" as f } from "/lib.js";
+export { d as again, f as "called" };`,
+      "/main.js":
+        `import hub, { dash, again, "called" as called } from "/hub.js";
+import * as lib from "/lib.js";
+export const seen = [hub, dash, again, called(), lib["a-b"], lib["fn name"]()];`,
+    });
+    assert.deepEqual(main.seen, ["v", "v", "v", "f", "v", "f"]);
+  },
+);
+
+testOnEachRuntime(
+  "imports in every expression position read the record; assigning to one throws",
+  async (run) => {
+    const main = await run({
+      "/lib.js": `export class Point { constructor(x) { this.x = x; } }
+export const list = [1, 2];
+export const key = "x";
+export let n = 1;`,
+      "/main.js": `import { Point, list, key, n } from "/lib.js";
+const p = new Point(3);
+const q = new Point;
+const failures = [];
+for (const attempt of [() => { n = 2; }, () => { n++; }, () => { [n] = [3]; }]) {
+  try { attempt(); } catch (err) { failures.push(err instanceof TypeError); }
+}
+export const seen = [
+  p.x, q.x, p instanceof Point, typeof Point, [...list, ...list].length,
+  { [key]: 1 }.x, p[key], list?.[0], \`\${n}\`, n ** 2, !n, (n, list).length,
+  key in p, failures,
+];`,
+    });
+    assert.deepEqual(main.seen, [
+      3,
+      undefined,
+      true,
+      "function",
+      4,
+      1,
+      3,
+      1,
+      "1",
+      1,
+      false,
+      2,
+      true,
+      [true, true, true],
+    ]);
   },
 );
