@@ -391,7 +391,10 @@ async function stopServer(server: ServerProcess): Promise<void> {
 /** The lines a server printed about the mode a page got, deduplicated. */
 function modeLines(log: string): string | undefined {
   const lines = stripAnsi(log).split("\n")
-    .map((line) => line.trim())
+    // Without the logger's time stamp and tag, so equal lines dedupe.
+    .map((line) =>
+      line.trim().replace(/^(\d\d:\d\d:\d\d\s+)?(\[\w+\]\s+)?/, "")
+    )
     .filter((line) => /bundle mode|per-module/i.test(line));
   return lines.length === 0 ? undefined : [...new Set(lines)].join(" | ");
 }
@@ -489,7 +492,7 @@ async function measureServer(
     await sleep(500);
     result.rssAfterLoadsKb = await server.rssKb();
     result.clock = await estimateClockOffset(page);
-    result.mode = modeLines(server.log);
+    result.mode = modeLines(server.log) ?? result.mode;
 
     const edit = async (
       index: number,
@@ -566,7 +569,7 @@ async function measureServer(
         growthPct: ((afterKb - beforeKb) / beforeKb) * 100,
       };
     }
-    result.mode = modeLines(server.log);
+    result.mode = modeLines(server.log) ?? result.mode;
     if (pageErrors.length > 0) {
       result.notes.push(
         `${pageErrors.length} page error(s), first: ${pageErrors[0]}`,
