@@ -463,7 +463,8 @@ export class ModuleRegistry implements UpdateRegistry {
       dynamicImport: (specifier) =>
         this.#dynamicImport(String(specifier), meta.url),
       export: (getters) => {
-        for (const name of Object.keys(getters)) {
+        // In code-unit order, as a module namespace lists its exports.
+        for (const name of Object.keys(getters).sort()) {
           if (!Object.hasOwn(exports, name)) {
             defineGetter(exports, name, getters[name]);
           }
@@ -471,7 +472,7 @@ export class ModuleRegistry implements UpdateRegistry {
       },
       exportAll: (namespace) => {
         // Local exports win over star exports, and `default` is never one.
-        for (const name of Object.keys(namespace)) {
+        for (const name of Object.keys(namespace).sort()) {
           if (name === "default" || Object.hasOwn(exports, name)) continue;
           defineGetter(exports, name, () => namespace[name]);
         }

@@ -67,7 +67,7 @@ Deno.test("ModuleRegistry: an exports object looks like a module namespace: null
     (a as { [Symbol.toStringTag]: string })[Symbol.toStringTag],
     "Module",
   );
-  assert.deepEqual(Object.keys(a).sort(), ["bump", "default", "n"]);
+  assert.deepEqual(Object.keys(a), ["bump", "default", "n"]);
   assert.equal(a.n, 1);
   (a.bump as () => void)();
   assert.equal(a.n, 2, "export let is a live binding");
@@ -571,4 +571,21 @@ Deno.test("ModuleRegistry + HmrClient: import.meta.hot made by the module's own 
   await client.prune(["/src/hot.ts"]);
   assert.equal(registry.isInstantiated("/src/hot.ts"), false);
   delete (globalThis as { __accepted?: unknown[] }).__accepted;
+});
+
+Deno.test("ModuleRegistry: a module importing its own import.meta.url (the refresh glue does) gets its own instance, first and hot-updated", async () => {
+  const { registry, nativeImports } = registryWith();
+  const code = (version: number) =>
+    `"use strict";__m.export({ version: () => ${version}, self: () => self });\n` +
+    "const self = __m.dynamicImport(__m.meta.url);";
+  registry.define("/src/App.tsx", "1", code(1));
+  const first = await registry.import("/src/App.tsx");
+  assert.equal(await first.self, first);
+  registry.define("/src/App.tsx", "2", code(2));
+  registry.markStale(["/src/App.tsx?t=9"]);
+  const second = await registry.importUrl("/src/App.tsx?t=9");
+  registry.clearStale();
+  assert.equal(second.version, 2);
+  assert.equal(await second.self, second);
+  assert.deepEqual(nativeImports, []);
 });
