@@ -9,15 +9,17 @@
  * deno run -A --lock=deno.lock bench/registry_bench.ts [--modules 5000] [--runs 3]
  * ```
  *
- * Prints, per form, the median of `--runs` page loads: navigation → the
- * tree rendered, and inside the bundle script, its start → rendered (for
- * the registry, also the time its `eval` calls took).
+ * Prints, per form, the median of `--runs` first loads and reloads (the
+ * third load of a context: the bundle is a 304 and Chromium may have its
+ * code cache): navigation → the tree rendered, and inside the bundle
+ * script, its start → rendered (for the registry, also the time its `eval`
+ * calls took).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { launchBrowser } from "../tests/_browser.ts";
+import { launchBrowser, type Page } from "../tests/_browser.ts";
 import { serveClientFile } from "../server/client_files.ts";
 import { childrenOf } from "./generate_app.ts";
 import { median } from "./measure.ts";
@@ -47,7 +49,8 @@ const RENDER = "document.querySelector('#app').textContent = " +
   "(0, __root.render)(); document.body.dataset.rendered = '1'; " +
   "document.body.dataset.inScript = String(performance.now() - __start);";
 
-function registryBundle(modules: number): string {
+/** The bundle of `modules` factories on the registry. */
+export function registryBundle(modules: number): string {
   const lines = [
     'import { registry } from "/@banana/client/module_registry.ts";',
     "const __start = performance.now();",
@@ -71,7 +74,7 @@ function registryBundle(modules: number): string {
 }
 
 /** The same modules as functions of one script, on a minimal runtime. */
-function functionsBundle(modules: number): string {
+export function functionsBundle(modules: number): string {
   const lines = [
     "const __start = performance.now();",
     "const __f = new Map(); const __done = new Map();",
@@ -88,77 +91,101 @@ function functionsBundle(modules: number): string {
   return lines.join("\n");
 }
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { modules: { type: "string" }, runs: { type: "string" } },
-});
-const modules = Number(values.modules ?? 5000);
-const runs = Number(values.runs ?? 3);
-const bundles: Record<string, string> = {
-  registry: registryBundle(modules),
-  functions: functionsBundle(modules),
-};
-const js = { "content-type": "text/javascript; charset=utf-8" };
-await using server = Deno.serve(
-  { port: 0, hostname: "127.0.0.1", onListen() {} },
-  (request) => {
-    const url = new URL(request.url);
-    const form = url.pathname.slice(1);
-    if (form in bundles) {
-      return new Response(
-        `<!doctype html><div id=app></div><script type=module src="/${form}.js"></script>`,
-        { headers: { "content-type": "text/html" } },
-      );
-    }
-    if (url.pathname.endsWith(".js")) {
-      return new Response(bundles[url.pathname.slice(1, -3)], { headers: js });
-    }
-    return serveClientFile(url.pathname, request, {
-      hmr: null,
-      token: "",
-      port: 0,
-    });
-  },
-);
-const browser = await launchBrowser();
-console.log(
-  `${modules} modules, bundle sizes: ${
-    Object.entries(bundles).map(([form, text]) =>
-      `${form} ${(text.length / 1e6).toFixed(2)} MB`
-    ).join(", ")
-  }; median of ${runs} (cold context each)`,
-);
-const loads: Record<string, number[]> = {};
-const inScript: Record<string, number[]> = {};
-const evalMs: number[] = [];
-// Forms alternate run by run: load from other processes hits both alike.
-for (let run = 0; run < runs; run++) {
-  for (const form of Object.keys(bundles)) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
+if (import.meta.main) await main();
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { modules: { type: "string" }, runs: { type: "string" } },
+  });
+  const modules = Number(values.modules ?? 5000);
+  const runs = Number(values.runs ?? 3);
+  const bundles: Record<string, string> = {
+    registry: registryBundle(modules),
+    functions: functionsBundle(modules),
+  };
+  const js = { "content-type": "text/javascript; charset=utf-8" };
+  await using server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    (request) => {
+      const url = new URL(request.url);
+      const form = url.pathname.slice(1);
+      if (form in bundles) {
+        return new Response(
+          `<!doctype html><div id=app></div><script type=module src="/${form}.js"></script>`,
+          { headers: { "content-type": "text/html" } },
+        );
+      }
+      if (url.pathname.endsWith(".js")) {
+        // As the dev bundle is served: ETag + no-cache, a reload is a 304.
+        const etag = `"${url.pathname}-${modules}"`;
+        const headers = { ...js, etag, "cache-control": "no-cache" };
+        if (request.headers.get("if-none-match") === etag) {
+          return new Response(null, { status: 304, headers });
+        }
+        return new Response(bundles[url.pathname.slice(1, -3)], { headers });
+      }
+      return serveClientFile(url.pathname, request, {
+        hmr: null,
+        token: "",
+        port: 0,
+      });
+    },
+  );
+  const browser = await launchBrowser();
+  console.log(
+    `${modules} modules, bundle sizes: ${
+      Object.entries(bundles).map(([form, text]) =>
+        `${form} ${(text.length / 1e6).toFixed(2)} MB`
+      ).join(", ")
+    }; median of ${runs} (a new context each: first load, then the third)`,
+  );
+  type Sample = { load: number; inScript: number; evalMs: number };
+  const samples: Record<string, { cold: Sample[]; reload: Sample[] }> = {};
+
+  async function measure(page: Page, load: () => Promise<unknown>) {
     const started = performance.now();
-    await page.goto(`http://127.0.0.1:${server.addr.port}/${form}`);
+    await load();
     await page.waitForSelector("body[data-rendered]");
-    (loads[form] ??= []).push(performance.now() - started);
-    (inScript[form] ??= []).push(
-      Number(await page.locator("body").getAttribute("data-in-script")),
-    );
-    const evalTime = await page.locator("body").getAttribute("data-eval-ms");
-    if (evalTime) evalMs.push(Number(evalTime));
+    const ms = performance.now() - started;
     const text = await page.locator("#app").textContent();
     if (!text?.startsWith("m0:v0 [m1:v0")) throw new Error(`bad: ${text}`);
-    await context.close();
+    const body = page.locator("body");
+    return {
+      load: ms,
+      inScript: Number(await body.getAttribute("data-in-script")),
+      evalMs: Number(await body.getAttribute("data-eval-ms") ?? 0),
+    };
   }
+
+  // Forms alternate run by run: load from other processes hits both alike.
+  for (let run = 0; run < runs; run++) {
+    for (const form of Object.keys(bundles)) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const url = `http://127.0.0.1:${server.addr.port}/${form}`;
+      const own = samples[form] ??= { cold: [], reload: [] };
+      own.cold.push(await measure(page, () => page.goto(url)));
+      // The third load: the bundle is a 304 and Chromium has its code cache.
+      await measure(page, () => page.reload());
+      own.reload.push(await measure(page, () => page.reload()));
+      await context.close();
+    }
+  }
+  const cell = (list: Sample[], key: keyof Sample) =>
+    median(list.map((sample) => sample[key])).toFixed(0);
+  for (const [form, { cold, reload }] of Object.entries(samples)) {
+    for (const [name, list] of [["first load", cold], ["reload", reload]]) {
+      console.log(
+        `${form.padEnd(9)} ${(name as string).padEnd(10)} → rendered ${
+          cell(list as Sample[], "load")
+        } ms; in the script ${cell(list as Sample[], "inScript")} ms${
+          form === "registry"
+            ? ` (of which eval ${cell(list as Sample[], "evalMs")} ms)`
+            : ""
+        }`,
+      );
+    }
+  }
+  await browser.close();
 }
-for (const form of Object.keys(bundles)) {
-  console.log(
-    `${form.padEnd(9)} page load → rendered ${
-      median(loads[form]).toFixed(0)
-    } ms; in the script ${median(inScript[form]).toFixed(0)} ms${
-      form === "registry"
-        ? ` (of which eval ${median(evalMs).toFixed(0)} ms)`
-        : ""
-    }`,
-  );
-}
-await browser.close();

@@ -57,8 +57,11 @@ export interface RegistryImportMeta {
 
 /** What a factory's code gets as `__m`. */
 export interface ModuleApi {
-  /** A static import: the dependency's exports (partial ones in a cycle). */
-  import(id: string): Promise<ModuleExports>;
+  /**
+   * A static import (`await`ed): the dependency's exports (partial ones in
+   * a cycle), or a promise of them while the dependency still runs.
+   */
+  import(id: string): ModuleExports | Promise<ModuleExports>;
   /**
    * `import(specifier)`: a relative or root-relative specifier resolves
    * against the module's URL to an id of this origin; a bare specifier or
@@ -126,13 +129,22 @@ interface Instance {
   readonly meta: RegistryImportMeta;
   /** The stale mark this instance replaces (undefined: a first instance). */
   readonly staleMark: string | null | undefined;
-  evaluated: boolean;
-  evaluation: Promise<ModuleExports>;
-  /** The instances whose evaluation this one's awaits right now. */
+  /** Evaluated, or failed: it waits for nothing any more. */
+  settled: boolean;
+  /** Its factory. */
+  readonly definition: Definition;
+  /** Started by the first import that waits for it. */
+  evaluation: Promise<ModuleExports> | null;
+  /**
+   * The instances whose evaluation this one's waited for (while it is not
+   * settled, the ones it may still be waiting for).
+   */
   readonly awaiting: Set<Instance>;
 }
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+/** Factories started on one stack before the next starts on a fresh one. */
+const MAX_SYNC_DEPTH = 100;
 
 /**
  * Compiles a factory (`wrapFactory`, client/registry_factory.ts): `code` is
@@ -144,10 +156,12 @@ function compile(code: string, sourceUrl: string): Factory {
   return (0, eval)(wrapFactory(code, sourceUrl));
 }
 
+const TO_STRING_TAG = { value: "Module" };
+
 function createExports(): ModuleExports {
-  return Object.create(null, {
-    [Symbol.toStringTag]: { value: "Module" },
-  });
+  const exports = Object.create(null);
+  Object.defineProperty(exports, Symbol.toStringTag, TO_STRING_TAG);
+  return exports;
 }
 
 function defineGetter(
@@ -205,6 +219,8 @@ export class ModuleRegistry implements UpdateRegistry {
   /** Ids to fetch in the next request (missing ids of one task, batched). */
   #batch: Set<string> | null = null;
   #batchFetch: Promise<void> | null = null;
+  /** How many factories are starting on the current stack. */
+  #syncDepth = 0;
   /** Request URLs that failed: the next try gets a new URL. */
   readonly #failedRequests = new Map<string, number>();
 
@@ -246,7 +262,8 @@ export class ModuleRegistry implements UpdateRegistry {
    * imported natively.
    */
   import(id: string): Promise<ModuleExports> {
-    return this.#importFrom(null, id);
+    const got = this.#importFrom(null, id);
+    return got instanceof Promise ? got : Promise.resolve(got);
   }
 
   /** {@linkcode ModuleRegistry.import} by URL: the origin, `t=` and `v=` go. */
@@ -342,41 +359,49 @@ export class ModuleRegistry implements UpdateRegistry {
     return `${this.#origin}${REGISTRY_PATH}?ids=${list}`;
   }
 
-  async #importFrom(
+  /**
+   * What an import of `id` by `importer` (null: from outside) gets: the
+   * exports themselves when they are ready (no promise to wait for: most
+   * imports in a page load are of modules already run), else a promise.
+   */
+  #importFrom(
+    importer: Instance | null,
+    id: string,
+  ): ModuleExports | Promise<ModuleExports> {
+    const external = this.#externals.get(id);
+    if (external) return external;
+    const instance = this.#instanceFor(id);
+    if (!instance) return this.#importMissing(importer, id);
+    if (instance.settled) return instance.exports;
+    if (importer) {
+      // An import that closes a cycle gets the partial exports, as in ESM.
+      if (instance === importer || this.#awaits(instance, importer)) {
+        return instance.exports;
+      }
+      // Before the dependency starts: its imports must see the edge. Never
+      // removed: a settled instance waits for nothing (see #awaits).
+      importer.awaiting.add(instance);
+    }
+    // Whoever starts an instance waits for it: a rejection has a handler.
+    return instance.evaluation ??= this.#evaluate(instance);
+  }
+
+  async #importMissing(
     importer: Instance | null,
     id: string,
   ): Promise<ModuleExports> {
-    const external = this.#externals.get(id);
-    if (external) return external;
-    let instance = this.#instanceFor(id);
-    if (!instance) {
-      if (HAS_SCHEME.test(id)) return await this.#nativeImport(id);
-      await this.#fetchDefinition(id);
-      const fetched = this.#externals.get(id);
-      if (fetched) return fetched;
-      instance = this.#instanceFor(id);
-      if (!instance) {
-        throw new RegistryError(
-          "REGISTRY_MODULE_NOT_FOUND",
-          id,
-          `Cannot import ${id}: expected the server to define it at ${
-            this.fetchUrl([id])
-          }, it did not`,
-        );
-      }
+    if (HAS_SCHEME.test(id)) return await this.#nativeImport(id);
+    await this.#fetchDefinition(id);
+    if (!this.has(id)) {
+      throw new RegistryError(
+        "REGISTRY_MODULE_NOT_FOUND",
+        id,
+        `Cannot import ${id}: expected the server to define it at ${
+          this.fetchUrl([id])
+        }, it did not`,
+      );
     }
-    if (instance.evaluated) return instance.exports;
-    if (!importer) return await instance.evaluation;
-    // An import that closes a cycle gets the partial exports, as in ESM.
-    if (instance === importer || this.#awaits(instance, importer)) {
-      return instance.exports;
-    }
-    importer.awaiting.add(instance);
-    try {
-      return await instance.evaluation;
-    } finally {
-      importer.awaiting.delete(instance);
-    }
+    return await this.#importFrom(importer, id);
   }
 
   /** True when `from`'s evaluation waits (through others) for `target`'s. */
@@ -387,7 +412,7 @@ export class ModuleRegistry implements UpdateRegistry {
       const next = todo.pop()!;
       for (const dep of next.awaiting) {
         if (dep === target) return true;
-        if (!seen.has(dep)) {
+        if (!dep.settled && !seen.has(dep)) {
           seen.add(dep);
           todo.push(dep);
         }
@@ -419,34 +444,41 @@ export class ModuleRegistry implements UpdateRegistry {
       exports: createExports(),
       meta,
       staleMark,
-      evaluated: false,
-      evaluation: undefined as unknown as Promise<ModuleExports>,
+      settled: false,
+      definition,
+      evaluation: null,
       awaiting: new Set(),
     };
     this.#evaluating.set(id, instance);
-    instance.evaluation = this.#evaluate(instance, definition);
-    // Importers that are not waiting for it must not see an unhandled
-    // rejection; the ones that are get the error.
-    instance.evaluation.catch(() => {});
     return instance;
   }
 
-  async #evaluate(
-    instance: Instance,
-    definition: Definition,
-  ): Promise<ModuleExports> {
-    // A fresh stack per module: a long chain of imports does not recurse.
-    await undefined;
-    const { id } = instance;
+  async #evaluate(instance: Instance): Promise<ModuleExports> {
+    // Factories start synchronously (as the importer's await would let them
+    // anyway), except deep in a chain: a fresh stack every so often, so a
+    // long chain of imports does not overflow it.
+    if (this.#syncDepth >= MAX_SYNC_DEPTH) await undefined;
+    const { id, definition } = instance;
+    let running: Promise<void>;
+    this.#syncDepth++;
     try {
       definition.factory ??= compile(definition.code, this.#origin + id);
-      await definition.factory.call(undefined, this.#api(instance));
+      running = definition.factory.call(undefined, this.#api(instance));
     } catch (err) {
+      // A syntax error in the code.
+      running = Promise.reject(err);
+    } finally {
+      this.#syncDepth--;
+    }
+    try {
+      await running;
+    } catch (err) {
+      instance.settled = true;
       if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
       throw err;
     }
     Object.preventExtensions(instance.exports);
-    instance.evaluated = true;
+    instance.settled = true;
     if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
     this.#instances.set(id, instance);
     // Marked again while it ran (a later update): it stays stale.
