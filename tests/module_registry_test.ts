@@ -29,8 +29,11 @@ const FACTORIES: Record<string, string> = {
     "document.querySelector('#stack').textContent = stack;",
     "document.querySelector('#url').textContent = __i0.url;",
     "document.querySelector('#lazy').textContent = lazy.lazyUrl;",
+    "document.querySelector('#syntax').textContent = await __m.dynamicImport('/src/syntax.ts')",
+    "  .then(() => 'ran', (err) => err.name);",
     "document.querySelector('#done').textContent = 'done';",
   ].join("\n"),
+  "/src/syntax.ts": "let = ;",
   // The throw is on line 5 of the module.
   "/src/a.ts": [
     '"use strict";__m.export({ fail: () => fail, url: () => url });',
@@ -111,10 +114,15 @@ function serve(requests: string[]) {
     (request) => {
       const url = new URL(request.url);
       requests.push(url.pathname + url.search);
-      if (url.pathname === "/") {
+      if (url.pathname === "/" || url.pathname === "/csp.html") {
+        // csp.html: a policy that refuses eval (the registry falls back to
+        // a classic script per factory).
+        const csp = url.pathname === "/csp.html"
+          ? `<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'unsafe-inline'">`
+          : "";
         return new Response(
-          "<!doctype html><p id=stack></p><p id=url></p><p id=lazy></p>" +
-            '<p id=done></p><script type="module" src="/@banana/bundle/src/main.ts"></script>',
+          `<!doctype html>${csp}<p id=stack></p><p id=url></p><p id=lazy></p>` +
+            '<p id=syntax></p><p id=done></p><script type="module" src="/@banana/bundle/src/main.ts"></script>',
           { headers: { "content-type": "text/html" } },
         );
       }
@@ -183,37 +191,50 @@ function serve(requests: string[]) {
   );
 }
 
-Deno.test({
-  ...browserTest,
-  name:
-    "a bundle page on the module registry: stack traces and import.meta.url name the real file; a module the bundle lacks is fetched from /@banana/registry",
-  async fn() {
-    const requests: string[] = [];
-    await using server = serve(requests);
-    const origin = `http://127.0.0.1:${server.addr.port}`;
-    await using tracked = await openPage(`${origin}/`);
-    await waitForText(tracked, "#done", "done");
-    const stack = await tracked.page.locator("#stack").textContent() ?? "";
-    // Chromium's frame of the throw: `at fail (<origin>/src/a.ts:5:9)`.
-    assert.match(
-      stack,
-      new RegExp(
-        `at fail \\(${origin.replace(/\./g, "\\.")}/src/a\\.ts:5:9\\)`,
-      ),
-    );
-    assert.match(stack, new RegExp(`${origin}/src/main\\.ts:4:`));
-    assert.equal(
-      await tracked.page.locator("#url").textContent(),
-      `${origin}/src/a.ts?v=v1`,
-    );
-    assert.equal(
-      await tracked.page.locator("#lazy").textContent(),
-      `${origin}/src/lazy.ts?v=v7`,
-    );
-    assert.ok(requests.includes("/@banana/registry?ids=/src/lazy.ts"));
-    assert.deepEqual(tracked.pageErrors, []);
-  },
-});
+for (
+  const [page, how] of [
+    ["/", "eval"],
+    ["/csp.html", "a classic script each, under a policy that refuses eval"],
+  ]
+) {
+  Deno.test({
+    ...browserTest,
+    name:
+      `a bundle page on the module registry (factories compiled by ${how}): stack traces and import.meta.url name the real file; a syntax error rejects its importer; a module the bundle lacks is fetched from /@banana/registry`,
+    async fn() {
+      const requests: string[] = [];
+      await using server = serve(requests);
+      const origin = `http://127.0.0.1:${server.addr.port}`;
+      await using tracked = await openPage(`${origin}${page}`);
+      await waitForText(tracked, "#done", "done");
+      const stack = await tracked.page.locator("#stack").textContent() ?? "";
+      // Chromium's frame of the throw: `at fail (<origin>/src/a.ts:5:9)`.
+      assert.match(
+        stack,
+        new RegExp(
+          `at fail \\(${origin.replace(/\./g, "\\.")}/src/a\\.ts:5:9\\)`,
+        ),
+      );
+      // The module's top-level frame: eval'd code's reads `at eval (<url>)`.
+      const topLevel = page === "/" ? `eval \\(${origin}` : origin;
+      assert.match(stack, new RegExp(`at ${topLevel}/src/main\\.ts:4:`));
+      assert.equal(
+        await tracked.page.locator("#url").textContent(),
+        `${origin}/src/a.ts?v=v1`,
+      );
+      assert.equal(
+        await tracked.page.locator("#lazy").textContent(),
+        `${origin}/src/lazy.ts?v=v7`,
+      );
+      assert.equal(
+        await tracked.page.locator("#syntax").textContent(),
+        "SyntaxError",
+      );
+      assert.ok(requests.includes("/@banana/registry?ids=/src/lazy.ts"));
+      assert.deepEqual(tracked.pageErrors, []);
+    },
+  });
+}
 
 Deno.test({
   ...browserTest,
