@@ -60,8 +60,13 @@ export interface ModuleApi {
   /**
    * A static import (`await`ed): the dependency's exports (partial ones in
    * a cycle), or a promise of them while the dependency still runs.
+   * `names`: the exports the import takes by name; one the evaluated module
+   * does not have is a `SyntaxError`, as when an ES module is linked.
    */
-  import(id: string): ModuleExports | Promise<ModuleExports>;
+  import(
+    id: string,
+    names?: readonly string[],
+  ): ModuleExports | Promise<ModuleExports>;
   /**
    * `import(specifier)`: a relative or root-relative specifier resolves
    * against the module's URL to an id of this origin; a bare specifier or
@@ -214,6 +219,28 @@ function compileAsScript(source: string, sourceUrl: string): Factory {
     `Cannot run ${sourceUrl}: the page's Content-Security-Policy allows ` +
       "neither eval nor inline scripts",
   );
+}
+
+/**
+ * Throws the `SyntaxError` a browser throws when it links an import of a
+ * name `id` does not export. Partial exports (an import that closes a
+ * cycle) are not checked: `export *` names arrive as their module runs.
+ */
+function assertExported(
+  exports: ModuleExports,
+  id: string,
+  names: readonly string[],
+): ModuleExports {
+  // Still extensible: the module is being evaluated (a cycle).
+  if (Object.isExtensible(exports)) return exports;
+  for (const name of names) {
+    if (!(name in exports)) {
+      throw new SyntaxError(
+        `The requested module '${id}' does not provide an export named '${name}'`,
+      );
+    }
+  }
+  return exports;
 }
 
 const TO_STRING_TAG = { value: "Module" };
@@ -551,7 +578,13 @@ export class ModuleRegistry implements UpdateRegistry {
   #api(instance: Instance): ModuleApi {
     const { exports, meta } = instance;
     return {
-      import: (id) => this.#importFrom(instance, id),
+      import: (id, names) => {
+        const got = this.#importFrom(instance, id);
+        if (!names) return got;
+        return got instanceof Promise
+          ? got.then((exports) => assertExported(exports, id, names))
+          : assertExported(got, id, names);
+      },
       dynamicImport: (specifier) =>
         this.#dynamicImport(String(specifier), meta.url),
       export: (getters) => {

@@ -589,3 +589,51 @@ Deno.test("ModuleRegistry: a module importing its own import.meta.url (the refre
   assert.equal(await second.self, second);
   assert.deepEqual(nativeImports, []);
 });
+
+Deno.test("ModuleRegistry: a static import of a name the evaluated module does not export is a SyntaxError, as when an ES module is linked; externals are checked too; partial exports in a cycle are not", async () => {
+  const { registry } = registryWith();
+  registry.external("/@deps/lib.js", Object.preventExtensions({ real: 1 }));
+  registry.define("/src/labels.ts", "1", "__m.export({ label: () => 1 });");
+  registry.define(
+    "/src/ok.ts",
+    "1",
+    'const __i0 = await __m.import("/src/labels.ts", ["label"]);const __i1 = await __m.import("/@deps/lib.js", ["real"]);',
+  );
+  await registry.import("/src/ok.ts");
+  for (
+    const [id, from, name] of [
+      ["/src/wrong.ts", "/src/labels.ts", "missing"],
+      ["/src/wrong_dep.ts", "/@deps/lib.js", "fake"],
+    ]
+  ) {
+    registry.define(
+      id,
+      "1",
+      `const __i0 = await __m.import(${JSON.stringify(from)}, [${
+        JSON.stringify(name)
+      }]);`,
+    );
+    await assert.rejects(
+      registry.import(id),
+      (err) =>
+        err instanceof SyntaxError &&
+        err.message ===
+          `The requested module '${from}' does not provide an export named '${name}'`,
+    );
+  }
+  // a ⇄ b: b takes a name a adds only as it runs (its export *).
+  registry.define("/src/star.ts", "1", "__m.export({ late: () => 2 });");
+  registry.define(
+    "/src/a.ts",
+    "1",
+    'const __i0 = await __m.import("/src/b.ts");__m.exportAll(await __m.import("/src/star.ts"));',
+  );
+  registry.define(
+    "/src/b.ts",
+    "1",
+    'const __i0 = await __m.import("/src/a.ts", ["late"]);__m.export({ late: () => __i0.late });',
+  );
+  const a = await registry.import("/src/a.ts");
+  assert.equal((await registry.import("/src/b.ts")).late, 2);
+  assert.equal(a.late, 2);
+});
