@@ -95,16 +95,22 @@ console.log("leaf ${version} " + (new Error("here").stack ?? "").split("\\n")[1]
     const line = before.split("\n").length;
     const column = before.length - before.lastIndexOf("\n");
     const query = mode === "bundle" ? "(\\?t=\\d+)?" : "\\?t=\\d+";
+    // In bundle mode the code runs in its factory, a function: the frame
+    // may read `at <function> (<url>:<line>:<column>)`.
+    const frame = (url: string) =>
+      mode === "bundle"
+        ? `(?:[\\w$.<>]+ \\()?${url}:${line}:${column}\\)?`
+        : `${url}:${line}:${column}`;
     await waitForConsole(
       tracked,
       new RegExp(
-        `^leaf v2 at ${origin}/src/leaf\\.ts${query}:${line}:${column}$`,
+        `^leaf v2 at ${frame(`${origin}/src/leaf\\.ts${query}`)}$`,
       ),
     );
     // The first version, as the page loaded it, at the same place.
     await waitForConsole(
       tracked,
-      new RegExp(`^leaf v1 at ${origin}/src/leaf\\.ts:${line}:${column}$`),
+      new RegExp(`^leaf v1 at ${frame(`${origin}/src/leaf\\.ts`)}$`),
     );
     await assertNotReloaded(tracked);
     assert.deepEqual(tracked.pageErrors, []);
