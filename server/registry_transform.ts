@@ -42,7 +42,7 @@ import { BananaError, codeFrame } from "./errors.ts";
  * const key = `${REGISTRY_TRANSFORM_VERSION}\0/src/a.ts\0<code>`;
  * ```
  */
-export const REGISTRY_TRANSFORM_VERSION = "registry-transform@2+meriyah@7.4.2";
+export const REGISTRY_TRANSFORM_VERSION = "registry-transform@3+meriyah@7.4.2";
 
 /** What {@linkcode transformToFactory} returns. */
 export interface RegistryTransformResult {
@@ -118,6 +118,8 @@ function propertyAccess(name: string): string {
 
 /** An object literal key for any export name. */
 function propertyKey(name: string): string {
+  // A `__proto__` key, bare or quoted, would set the prototype instead.
+  if (name === "__proto__") return '["__proto__"]';
   return IDENTIFIER.test(name) ? name : JSON.stringify(name);
 }
 

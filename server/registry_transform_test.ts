@@ -665,16 +665,16 @@ testOnEachRuntime(
     const main = await run({
       "/lib.js": `const value = "v";
 function fn() { return "f"; }
-export { value as "a-b", value as default, fn as "fn name" };`,
+export { value as "a-b", value as default, fn as "fn name", fn as __proto__ };`,
       "/hub.js": `export { default, "a-b" as dash } from "/lib.js";
 import { default as d, "fn name" as f } from "/lib.js";
 export { d as again, f as "called" };`,
       "/main.js":
         `import hub, { dash, again, "called" as called } from "/hub.js";
 import * as lib from "/lib.js";
-export const seen = [hub, dash, again, called(), lib["a-b"], lib["fn name"]()];`,
+export const seen = [hub, dash, again, called(), lib["a-b"], lib["fn name"](), Object.keys(lib).includes("__proto__")];`,
     });
-    assert.deepEqual(main.seen, ["v", "v", "v", "f", "v", "f"]);
+    assert.deepEqual(main.seen, ["v", "v", "v", "f", "v", "f", true]);
   },
 );
 
