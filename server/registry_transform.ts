@@ -42,7 +42,7 @@ import { BananaError, codeFrame } from "./errors.ts";
  * const key = `${REGISTRY_TRANSFORM_VERSION}\0/src/a.ts\0<code>`;
  * ```
  */
-export const REGISTRY_TRANSFORM_VERSION = "registry-transform@3+meriyah@7.4.2";
+export const REGISTRY_TRANSFORM_VERSION = "registry-transform@4+meriyah@7.4.2";
 
 /** What {@linkcode transformToFactory} returns. */
 export interface RegistryTransformResult {
@@ -96,6 +96,8 @@ interface Reference {
   node: ESTree.Identifier;
   scope: Scope;
   kind: RefKind;
+  /** Whether it is the first token of an expression statement. */
+  first: boolean;
 }
 
 type Edit = [start: number, end: number, text: string];
@@ -305,6 +307,8 @@ class FactoryTransform {
   shadowed = false;
   /** Depth of functions around the node being visited. */
   functionDepth = 0;
+  /** Where the expression statement being visited starts. */
+  statementStart = -1;
   hasTopLevelAwait = false;
   records = 0;
   /** Extra first-line code after the exports (a default function's name). */
@@ -368,11 +372,16 @@ class FactoryTransform {
     return out + code.slice(at);
   }
 
+  /**
+   * Replaces a statement by `;` and its newlines: the `;` keeps the
+   * statements around it apart in code without semicolons
+   * (`a = 1\nimport "x"\n(f)()` must not become `a = 1\n\n(f)()`).
+   */
   blank(node: ESTree._Node): void {
     this.edits.push([
       start(node),
       end(node),
-      newlinesIn(this.code, start(node), end(node)),
+      ";" + newlinesIn(this.code, start(node), end(node)),
     ]);
   }
 
@@ -516,12 +525,16 @@ class FactoryTransform {
       const binding = this.bindings.get(value);
       if (binding) this.exports.set(name, binding.read);
     }
-    for (const { node, scope, kind } of this.references) {
+    for (const { node, scope, kind, first } of this.references) {
       const name = node.name;
       if (this.shadowed && this.isShadowed(name, scope)) continue;
       const binding = this.bindings.get(name) as ImportBinding;
       const text = kind === CALLEE && binding.member
-        ? `(0, ${binding.read})`
+        ? (first
+          // A statement starting with `(` would continue the previous
+          // line in code without semicolons; a leading `0, ` cannot.
+          ? `0, (0, ${binding.read})`
+          : `(0, ${binding.read})`)
         : kind === SHORTHAND
         ? `${name}: ${binding.read}`
         : binding.read;
@@ -550,7 +563,8 @@ class FactoryTransform {
 
   reference(node: ESTree.Identifier, scope: Scope, kind: RefKind): void {
     if (this.bindings.has(node.name)) {
-      this.references.push({ node, scope, kind });
+      const first = start(node) === this.statementStart;
+      this.references.push({ node, scope, kind, first });
     }
   }
 
@@ -851,7 +865,13 @@ class FactoryTransform {
         if (this.functionDepth === 0) this.hasTopLevelAwait = true;
         this.visit(node.argument, scope);
         break;
-      case "ExpressionStatement":
+      case "ExpressionStatement": {
+        const saved = this.statementStart;
+        this.statementStart = start(node);
+        this.visit(node.expression, scope);
+        this.statementStart = saved;
+        break;
+      }
       case "ChainExpression":
       case "ParenthesizedExpression":
       case "Decorator":

@@ -550,7 +550,7 @@ fail();`;
     const outLines = code.split("\n");
     assert.equal(outLines.length, inLines.length);
     assert.equal(outLines.findLastIndex((l) => l.includes("marker")), 8);
-    assert.equal(outLines[9], "(0, __i0.fail)();");
+    assert.equal(outLines[9], "0, (0, __i0.fail)();");
 
     const error = await run({
       "/lib.js": "\n\nexport function fail() {\n  throw new Error('boom');\n}",
@@ -715,5 +715,33 @@ export const seen = [
       true,
       [true, true, true],
     ]);
+  },
+);
+
+testOnEachRuntime(
+  "code without semicolons keeps its statements apart (ASI)",
+  async (run) => {
+    const main = await run({
+      "/lib.js": `export function f() { return "f" }
+export function tag(strings) { return strings[0] }
+export const log = []`,
+      "/main.js": `import { f, tag, log } from "/lib.js"
+const a = 1
+f()
+const b = [2]
+tag\`t\`
+const c = a
+f().toString()
+if (a) f()
+else f()
+const d = 3
+import "/lib.js"
+;(function () { log.push("iife 1") })()
+const e = 4
+import { f as again } from "/lib.js"
+(function () { log.push("iife 2") })()
+export const seen = [a, b, c, d, e, again(), log.join()]`,
+    });
+    assert.deepEqual(main.seen, [1, [2], 1, 3, 4, "f", "iife 1,iife 2"]);
   },
 );
