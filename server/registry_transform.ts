@@ -42,7 +42,7 @@ import { BananaError, codeFrame } from "./errors.ts";
  * const key = `${REGISTRY_TRANSFORM_VERSION}\0/src/a.ts\0<code>`;
  * ```
  */
-export const REGISTRY_TRANSFORM_VERSION = "registry-transform@4+meriyah@7.4.2";
+export const REGISTRY_TRANSFORM_VERSION = "registry-transform@5+meriyah@7.4.2";
 
 /** What {@linkcode transformToFactory} returns. */
 export interface RegistryTransformResult {
@@ -238,7 +238,8 @@ function parse(code: string, length: number): ESTree.Program {
  * The first line of the body gets, in this order: `"use strict";`, the
  * module's exports as getters (`__m.export({ render: () => render })`, so
  * a cycle sees them before any import runs), and its imports in source
- * order (`const __i0 = await __m.import("/src/m4.ts");`, and
+ * order (`const __i0 = await __m.import("/src/m4.ts", ["render"]);` — the
+ * names it takes, which the registry checks as linking would — and
  * `__m.exportAll(__i1);` for `export * from`). The import and re-export
  * statements are blanked (their newlines stay). References to imported
  * bindings read their record at the time of use: `c4()` becomes
@@ -258,7 +259,7 @@ function parse(code: string, length: number): ESTree.Program {
  *   "/src/m1.ts",
  * );
  * // result.code:
- * // "use strict";__m.export({render: () => render});const __i0 = await __m.import("/src/m4.ts");
+ * // "use strict";__m.export({render: () => render});const __i0 = await __m.import("/src/m4.ts", ["render"]);
  * // export function render() {  →  function render() {
  * //   return (0, __i0.render)();
  * // }
@@ -385,11 +386,16 @@ class FactoryTransform {
     ]);
   }
 
-  /** A new record `__iN` for `source`, imported on the first line. */
-  record(source: string): string {
+  /**
+   * A new record `__iN` for `source`, imported on the first line. `names`
+   * are the exports the statement takes by name: the registry checks they
+   * exist, as linking an ES module does.
+   */
+  record(source: string, names: string[] = []): string {
     const name = `__i${this.records++}`;
+    const wanted = names.length > 0 ? `, ${JSON.stringify(names)}` : "";
     this.hoisted.push(
-      `const ${name} = await __m.import(${JSON.stringify(source)});`,
+      `const ${name} = await __m.import(${JSON.stringify(source)}${wanted});`,
     );
     if (!this.imports.includes(source)) this.imports.push(source);
     return name;
@@ -398,7 +404,16 @@ class FactoryTransform {
   topLevel(statement: ESTree.Program["body"][number]): void {
     switch (statement.type) {
       case "ImportDeclaration": {
-        const record = this.record(statement.source.value);
+        const record = this.record(
+          statement.source.value,
+          statement.specifiers.flatMap((specifier) =>
+            specifier.type === "ImportNamespaceSpecifier"
+              ? []
+              : specifier.type === "ImportDefaultSpecifier"
+              ? ["default"]
+              : [moduleExportName(specifier.imported)]
+          ),
+        );
         for (const specifier of statement.specifiers) {
           const local = specifier.local.name;
           if (specifier.type === "ImportNamespaceSpecifier") {
@@ -453,7 +468,12 @@ class FactoryTransform {
       return;
     }
     if (statement.source) {
-      const record = this.record(statement.source.value);
+      const record = this.record(
+        statement.source.value,
+        statement.specifiers.map((specifier) =>
+          moduleExportName(specifier.local)
+        ),
+      );
       for (const specifier of statement.specifiers) {
         const local = moduleExportName(specifier.local);
         this.exports.set(

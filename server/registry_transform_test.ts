@@ -745,3 +745,29 @@ export const seen = [a, b, c, d, e, again(), log.join()]`,
     assert.deepEqual(main.seen, [1, [2], 1, 3, 4, "f", "iife 1,iife 2"]);
   },
 );
+
+Deno.test("static imports pass the names they take, so a missing export fails as linking does", async () => {
+  const { code } = transformToFactory(
+    `import d, { a as x, "b c" as y } from "/lib.js";
+import * as ns from "/lib.js";
+import "/side.js";
+export { e, default as f } from "/lib.js";
+export * from "/lib.js";`,
+    "/main.js",
+  );
+  assert.equal(
+    code.split("\n")[0],
+    '"use strict";__m.export({e: () => __i3.e, f: () => __i3.default});' +
+      'const __i0 = await __m.import("/lib.js", ["default","a","b c"]);' +
+      'const __i1 = await __m.import("/lib.js");' +
+      'const __i2 = await __m.import("/side.js");' +
+      'const __i3 = await __m.import("/lib.js", ["e","default"]);' +
+      'const __i4 = await __m.import("/lib.js");__m.exportAll(__i4);;',
+  );
+  const error = await createClientRegistry({
+    "/lib.js": "export const a = 1;",
+    "/main.js": 'import { a, typo } from "/lib.js";\nexport const b = a;',
+  }).import("/main.js").then(() => null, (err: unknown) => err);
+  assert.ok(error instanceof SyntaxError);
+  assert.match(error.message, /does not provide an export named 'typo'/);
+});
