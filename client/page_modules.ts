@@ -42,9 +42,15 @@ let registryReported = false;
 let sendReport: ((event: string, data: PageModulesReport) => boolean) | null =
   null;
 
+/** A query of nothing but one freshness param: `?v=…` or `?t=…`. */
+const ONLY_FRESHNESS = /^\?[tv]=[^&]*$/;
+
 function withoutVersion(url: string): string {
   const q = url.indexOf("?");
   if (q < 0) return url;
+  // Every module of a page reports itself as it runs (5000 on a large
+  // app): the usual URL needs no URLSearchParams.
+  if (ONLY_FRESHNESS.test(url.slice(q))) return url.slice(0, q);
   const params = new URLSearchParams(url.slice(q + 1));
   params.delete("t");
   params.delete("v");
@@ -55,6 +61,14 @@ function withoutVersion(url: string): string {
 /** A same-origin URL as root-relative `path?query`; null for others. */
 function rootRelative(url: string): string | null {
   if (url.startsWith("/") && !url.startsWith("//")) return url;
+  // `import.meta.url` of this origin's modules: no URL to parse.
+  const origin = location.origin;
+  if (
+    url.startsWith(origin) && url[origin.length] === "/" &&
+    !url.includes("#")
+  ) {
+    return url.slice(origin.length);
+  }
   try {
     const parsed = new URL(url, location.href);
     if (parsed.origin !== location.origin) return null;
