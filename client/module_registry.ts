@@ -148,6 +148,8 @@ interface Instance {
 }
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+/** A query parameter that versions a module URL (`t=<ts>`, `v=<version>`). */
+const VERSION_PARAM = /^[tv](=|$)/;
 /** Factories started on one stack before the next starts on a fresh one. */
 const MAX_SYNC_DEPTH = 100;
 
@@ -372,12 +374,13 @@ export class ModuleRegistry implements UpdateRegistry {
       return url;
     }
     if (parsed.origin !== new URL(base).origin) return url;
-    const params = parsed.searchParams;
-    if (params.has("t") || params.has("v")) {
-      params.delete("t");
-      params.delete("v");
-    }
-    return parsed.pathname + parsed.search;
+    if (!parsed.search) return parsed.pathname;
+    // Taken apart by hand: URLSearchParams would write `?import` back as
+    // `?import=`, another id.
+    const rest = parsed.search.slice(1).split("&").filter((param) =>
+      !VERSION_PARAM.test(param)
+    ).join("&");
+    return rest ? `${parsed.pathname}?${rest}` : parsed.pathname;
   }
 
   /**

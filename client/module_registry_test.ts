@@ -266,6 +266,18 @@ Deno.test("ModuleRegistry: import.meta.url is the real URL with the version; res
     (await registry.import("/src/s.css?inline")).url,
     `${ORIGIN}/src/s.css?inline&v=9`,
   );
+  // Its hot instance: `t=` joins the id's own query (a flag without `=`).
+  const css = await registry.import("/src/s.css?inline");
+  registry.markStale(["/src/s.css?inline&t=3", "/src/x.css?import&t=3"]);
+  const hotCss = await registry.importUrl(`${ORIGIN}/src/s.css?inline&t=3`);
+  assert.notEqual(hotCss, css);
+  assert.equal(hotCss.url, `${ORIGIN}/src/s.css?inline&t=3`);
+  assert.equal(registry.idOf("/src/x.css?import&t=3"), "/src/x.css?import");
+  assert.equal(
+    registry.idOf("/src/x.css?t=3&a=&import"),
+    "/src/x.css?a=&import",
+  );
+  assert.equal(registry.idOf(`${ORIGIN}/src/y.ts?v=1`), "/src/y.ts");
 });
 
 Deno.test("ModuleRegistry: dynamicImport resolves relative specifiers against the module's URL, takes root-relative ids, and imports bare specifiers and other origins natively", async () => {
