@@ -121,4 +121,12 @@ Deno.test("module renderer: imports point at the last update's URL; the HMR head
   const next = await app.pipeline.render("/a.ts");
   equal(next.code.includes(`from "/b.ts?t=42"`), true);
   notEqual(next.etag, first.etag);
+  // The import map's version follows the render (versions are memoised).
+  equal(app.pipeline.currentVersion("/a.ts"), next.etag.slice(1, -1));
+  app.graph.recordHotUpdate([app.graph.get("/b.ts")!], 43);
+  notEqual(app.pipeline.currentVersion("/a.ts"), next.etag.slice(1, -1));
+  equal(
+    app.pipeline.currentVersion("/a.ts"),
+    (await app.pipeline.render("/a.ts")).etag.slice(1, -1),
+  );
 });
