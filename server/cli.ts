@@ -39,6 +39,8 @@ export interface CliOptions {
   hmr?: boolean;
   hmrPort?: number;
   hmrTimeout?: number;
+  /** `--bundle` / `--no-bundle` (`server.bundle`); unset: the config's. */
+  bundle?: boolean;
   config?: string;
   mode?: string;
   force?: boolean;
@@ -59,6 +61,8 @@ Options:
   --no-hmr               Live reload instead: any change reloads the page
   --hmr-port <number>    Serve the HMR WebSocket on its own port
   --hmr-timeout <ms>     An update not applied in time falls back to a reload (default 30000)
+  --bundle               Serve pages as one dev bundle with per-module HMR (default: above 500 modules)
+  --no-bundle            Serve one native ES module per request, whatever the app's size
   --config <file>        Config file (default banana.config.ts at the root)
   -m, --mode <name>      Mode: picks .env.<name> files, import.meta.env.MODE (default development)
   --force                Ignore the compiled-module cache (.banana/compile) and compile everything again
@@ -139,6 +143,12 @@ export function parseCliArgs(args: string[]): CliOptions {
       case "--no-hmr":
         options.hmr = false;
         break;
+      case "--bundle":
+        options.bundle = true;
+        break;
+      case "--no-bundle":
+        options.bundle = false;
+        break;
       case "--config": {
         const file = value();
         if (!file || file.startsWith("-")) {
@@ -216,6 +226,7 @@ const ARG_WRITERS: ArgWriters = {
   hmr: (on) => [on ? "--hmr" : "--no-hmr"],
   hmrPort: (port) => ["--hmr-port", String(port)],
   hmrTimeout: (ms) => ["--hmr-timeout", String(ms)],
+  bundle: (on) => [on ? "--bundle" : "--no-bundle"],
   config: (file) => ["--config", file],
   mode: (mode) => ["--mode", mode],
   force: (on) => on ? ["--force"] : [],
@@ -261,6 +272,7 @@ export function cliToConfig(options: CliOptions): UserConfig {
   if (options.strictPort) server.strictPort = true;
   if (options.open) server.open = true;
   if (options.force) server.force = true;
+  if (options.bundle !== undefined) server.bundle = options.bundle;
   if (options.hmr === false) server.hmr = false;
   else if (options.hmrPort !== undefined || options.hmrTimeout !== undefined) {
     server.hmr = {

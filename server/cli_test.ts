@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import {
   cliOptionsToArgs,
   cliToConfig,
+  HELP,
   parseCliArgs,
   UsageError,
 } from "./cli.ts";
@@ -50,6 +51,19 @@ Deno.test("cli: flags become config overrides", () => {
   });
 });
 
+Deno.test('cli: --bundle / --no-bundle set server.bundle; without either the config\'s value (default "auto") stays', () => {
+  deepStrictEqual(cliToConfig(parseCliArgs(["app", "--bundle"])), {
+    root: "app",
+    server: { bundle: true },
+  });
+  deepStrictEqual(cliToConfig(parseCliArgs(["app", "--no-bundle"])), {
+    root: "app",
+    server: { bundle: false },
+  });
+  deepStrictEqual(cliToConfig(parseCliArgs(["app"])), { root: "app" });
+  equal(HELP.includes("--no-bundle"), true);
+});
+
 Deno.test("cli: --mode / -m set the mode (.env.<mode> files, import.meta.env.MODE); a missing or odd name is a usage error", () => {
   deepStrictEqual(cliToConfig(parseCliArgs(["app", "--mode", "staging"])), {
     root: "app",
@@ -92,6 +106,8 @@ Deno.test("cli: options turned back into arguments parse to the same options (th
     ["--hmr-timeout=5000", "--port=3000"],
     ["app", "--mode", "staging"],
     ["app", "--force"],
+    ["app", "--bundle"],
+    ["app", "--no-bundle"],
   ];
   for (const args of lines) {
     const options = parseCliArgs(args);

@@ -71,6 +71,7 @@ const CONFIG_SHAPE: Shape = {
     force: "boolean",
     fs: { allow: "array", deny: "array" },
     hmr: ["boolean", HMR_SHAPE],
+    bundle: ["boolean", "string"],
   },
   plugins: "array",
   resolve: { alias: "object" },
@@ -175,6 +176,13 @@ export function validateConfig(config: unknown, source = "config"): void {
     ["server.hmr.protocol", hmr.protocol, ["ws", "wss"]],
     ["compiler", user.compiler, ["oxc", "esbuild"]],
     ["logLevel", user.logLevel, ["info", "silent"]],
+    ...(typeof user.server?.bundle === "string"
+      ? [["server.bundle", user.server.bundle, ["auto"]] as [
+        string,
+        unknown,
+        string[],
+      ]]
+      : []),
   ];
   for (const [key, value, allowed] of choices) {
     if (value === undefined || allowed.includes(value as string)) continue;
@@ -360,6 +368,7 @@ export function applyDefaults(
         deny: fsDenyOf(server.fs?.deny),
       },
       hmr: hmr ?? false,
+      bundle: server.bundle ?? "auto",
     },
     hmr,
     plugins,

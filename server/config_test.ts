@@ -26,6 +26,7 @@ Deno.test("applyDefaults: the documented defaults of an empty config", () => {
       middlewareMode: config.server.middlewareMode,
       force: config.server.force,
       allow: config.server.fs.allow,
+      bundle: config.server.bundle,
     },
     {
       port: 5173,
@@ -36,6 +37,7 @@ Deno.test("applyDefaults: the documented defaults of an empty config", () => {
       middlewareMode: false,
       force: false,
       allow: [],
+      bundle: "auto",
     },
   );
   deepStrictEqual(config.server.fs.deny, DEFAULT_FS_DENY);
@@ -221,6 +223,16 @@ Deno.test("validateConfig: an unknown choice lists the allowed ones", () => {
     () => validateConfig({ logLevel: "debug" }),
     /"logLevel" must be "info" or "silent"/,
   );
+  throws(
+    () => validateConfig({ server: { bundle: "always" } }),
+    /"server\.bundle" must be "auto", found "always"/,
+  );
+  throws(
+    () => validateConfig({ server: { bundle: 1 } }),
+    /"server\.bundle" must be boolean or string/,
+  );
+  validateConfig({ server: { bundle: false } });
+  validateConfig({ server: { bundle: "auto" } });
 });
 
 Deno.test("findConfigFile: the default names in order; a given file must exist", async () => {

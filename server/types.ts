@@ -106,6 +106,17 @@ export interface ServerOptions {
    * Default: `false`.
    */
   force?: boolean;
+  /**
+   * How a plain HTML page loads its own modules. `true`: as one dev bundle
+   * (`/@banana/bundle/<entry>`: every module of the entry's static and
+   * dynamic closure as a factory of the page's module registry, updated
+   * per module on an edit). `false`: one native ES module request per
+   * module. `"auto"`: the bundle when the entry's static graph has at least
+   * `BUNDLE_AUTO_THRESHOLD` (500) modules. A page whose modules the
+   * bundle cannot carry falls back to per-module mode, and the terminal
+   * says why. CLI `--bundle` / `--no-bundle`. Default: `"auto"`.
+   */
+  bundle?: boolean | "auto";
 }
 
 /** The contents of `banana.config.ts`. */
@@ -167,6 +178,8 @@ export interface ResolvedConfig extends ViteConfigFields {
     fs: { allow: string[]; deny: readonly string[] };
     /** Vite's spelling of {@linkcode ResolvedConfig.hmr}: `false` when off. */
     hmr: ResolvedConfig["hmr"] | false;
+    /** See {@linkcode ServerOptions.bundle}. */
+    bundle: boolean | "auto";
   };
   /** `null` when HMR is off (`--no-hmr`): any change reloads the page. */
   hmr:
