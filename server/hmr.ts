@@ -15,7 +15,11 @@
  */
 
 import { relative } from "node:path";
-import type { InlineModule, Update } from "../client/payload.ts";
+import type {
+  InlineModule,
+  RegistryModule,
+  Update,
+} from "../client/payload.ts";
 import type { ModuleGraph, ModuleNode } from "./module_graph.ts";
 import type { ModulePipeline } from "./module_pipeline.ts";
 import { withParam } from "./module_urls.ts";
@@ -83,6 +87,15 @@ export interface HmrEngineOptions {
   log: (message: string) => void;
   /** Prints the error of module `id` (default: a `log` line). */
   logError?: (id: string, message: string) => void;
+  /**
+   * Bundle mode: the factories a page with a module registry gets for an
+   * update of `changed` (URLs): theirs, and those of modules their code
+   * imports statically that `runs` says the page does not run.
+   */
+  hotFactories?: (
+    changed: string[],
+    runs: (url: string) => boolean,
+  ) => Promise<RegistryModule[]>;
 }
 
 /** Data of the `vite:invalidate` event a page sends. */
@@ -409,9 +422,17 @@ export class HmrEngine {
       string,
       { pages: Page<HotClient>[]; boundaries: Boundary[]; fresh: ModuleNode[] }
     >();
+    const registryOnly: Page<HotClient>[] = [];
     for (const page of only ?? pages.all()) {
       const decision = decideForPage(built, page, { firstInvalidatedBy });
-      if (decision.kind === "none") continue;
+      if (decision.kind === "none") {
+        // A registry holds factories of modules it has not run yet (lazy
+        // imports): they must not run stale code later.
+        if (page.runsRegistry && reachesEntry(built, page)) {
+          registryOnly.push(page);
+        }
+        continue;
+      }
       if (decision.kind === "full-reload") {
         const group = reloads.get(decision.reason);
         if (group) group.push(page);
@@ -425,11 +446,10 @@ export class HmrEngine {
         page.runs(node.url) && node.type === "js"
       );
       // Pages that run the same chains get the same payload, serialised once.
-      const key = decision.boundaries.map((b) =>
-        `${b.boundary.url}\0${b.acceptedVia.url}`
-      ).join("\n") + "\n\n" + fresh.map((node) =>
-        node.url
-      ).join("\n");
+      const key = (page.runsRegistry ? "registry\n" : "") +
+        decision.boundaries.map((b) =>
+          `${b.boundary.url}\0${b.acceptedVia.url}`
+        ).join("\n") + "\n\n" + fresh.map((node) => node.url).join("\n");
       const group = updates.get(key);
       if (group) group.pages.push(page);
       else {
@@ -451,6 +471,22 @@ export class HmrEngine {
       });
     }
     const rendered = new Map<ModuleNode, Promise<InlineModule | null>>();
+    const changedUrls = built.filter((node) => node.type === "js").map((
+      node,
+    ) => node.url);
+    if (registryOnly.length > 0 && this.#o.hotFactories) {
+      const factories = await this.#o.hotFactories(
+        changedUrls,
+        () => true,
+      );
+      if (factories.length > 0) {
+        channel.sendTo(registryOnly.map((page) => page.connection), {
+          type: "update",
+          updates: [],
+          factories,
+        });
+      }
+    }
     for (const { pages: targets, boundaries, fresh } of updates.values()) {
       const list: Update[] = boundaries.map((b) => ({
         type: b.boundary.type === "css" && b.acceptedVia === b.boundary
@@ -467,11 +503,33 @@ export class HmrEngine {
           pagesSuffix(targets, pages.size)
         }`,
       );
+      const registry = targets[0].runsRegistry && this.#o.hotFactories;
+      const preload = fresh.map((node) =>
+        withParam(node.url, `t=${timestamp}`)
+      );
+      if (registry) {
+        // Each page of the group runs the same chains; what else it runs
+        // may differ, so the factories it lacks are looked up per page.
+        for (const page of targets) {
+          const factories = await registry(
+            changedUrls,
+            (url) => page.runs(url),
+          );
+          channel.sendTo([page.connection], {
+            type: "update",
+            updates: list,
+            preload,
+            importEarly: formsSimpleChains(fresh),
+            factories,
+          });
+        }
+        continue;
+      }
       const modules = await this.#inlineModules(fresh, rendered);
       channel.sendTo(targets.map((page) => page.connection), {
         type: "update",
         updates: list,
-        preload: fresh.map((node) => withParam(node.url, `t=${timestamp}`)),
+        preload,
         importEarly: formsSimpleChains(fresh),
         ...(modules.length > 0 ? { modules } : {}),
       });
@@ -573,6 +631,26 @@ export class HmrEngine {
       only: [page],
     });
   }
+}
+
+/**
+ * True when one of `nodes` is, or is imported (through any chain) by, an
+ * entry of `page`: the page's bundle defined it.
+ */
+function reachesEntry(
+  nodes: ModuleNode[],
+  page: { isEntry(url: string): boolean },
+): boolean {
+  const seen = new Set<ModuleNode>();
+  const queue = nodes.filter((node) => node.type === "js");
+  while (queue.length > 0) {
+    const node = queue.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (page.isEntry(node.url)) return true;
+    queue.push(...node.importers);
+  }
+  return false;
 }
 
 /**

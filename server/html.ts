@@ -77,3 +77,29 @@ export function moduleScriptsOf(html: string): string[] {
   }
   return out;
 }
+
+/**
+ * `html` with the `src` of each `<script type="module">` replaced by what
+ * `replace` returns for it (the same `src` leaves the tag as it was).
+ *
+ * @example
+ * ```ts
+ * replaceModuleScriptSrcs(
+ *   '<script type="module" src="/src/main.ts"></script>',
+ *   (src) => "/@banana/bundle" + src,
+ * ); // '<script type="module" src="/@banana/bundle/src/main.ts"></script>'
+ * ```
+ */
+export function replaceModuleScriptSrcs(
+  html: string,
+  replace: (src: string) => string,
+): string {
+  return html.replace(/<script\b([^>]*)>/gi, (tag, attrs: string) => {
+    if (!/\btype\s*=\s*["']?module/i.test(attrs)) return tag;
+    return tag.replace(
+      /(\bsrc\s*=\s*)(["'])([^"']+)\2/i,
+      (_, before: string, quote: string, src: string) =>
+        `${before}${quote}${replace(src)}${quote}`,
+    );
+  });
+}

@@ -162,6 +162,25 @@ export class ModulePipeline {
   }
 
   /**
+   * The code of `url` with plain module URLs, for the dev bundle (see
+   * {@linkcode ModuleRenderer.renderPlain}).
+   */
+  renderPlain(
+    url: string,
+  ): Promise<{ code: string; key: string; built: BuiltModule }> {
+    return this.#renderer.renderPlain(url);
+  }
+
+  /**
+   * The key of {@linkcode ModulePipeline.renderPlain}'s code for `url`'s
+   * current build (null before it is built).
+   */
+  plainKey(url: string): string | null {
+    const built = this.#builder.getBuilt(url);
+    return built ? this.#renderer.plainKey(built) : null;
+  }
+
+  /**
    * The code of `url`'s current HMR version for the page to run from a
    * `data:` URL (see {@linkcode ModuleRenderer.renderInline}).
    */

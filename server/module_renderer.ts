@@ -93,6 +93,37 @@ export class ModuleRenderer {
   }
 
   /**
+   * The browser-ready code of `url` for the dev bundle (`server/
+   * dev_bundle.ts`): the same edits as {@linkcode ModuleRenderer.render}, but
+   * its own modules are imported by their plain URL (no `?t=`: the page's
+   * module registry knows which instance is fresh). `key` changes whenever
+   * the code does (the build, the dependency URLs), not with hot updates.
+   */
+  async renderPlain(
+    url: string,
+  ): Promise<{ code: string; key: string; built: BuiltModule }> {
+    const { built, edits } = await this.#renderEdits(
+      url,
+      "import.meta.url",
+      true,
+    );
+    return {
+      code: spliceEdits(built.code, edits).code,
+      key: this.plainKey(built),
+      built,
+    };
+  }
+
+  /**
+   * What {@linkcode ModuleRenderer.renderPlain}'s code of `built` depends
+   * on now: its build and the dependency bundle (not import timestamps).
+   */
+  plainKey(built: BuiltModule): string {
+    return (this.options.hmr ? "ran:" : "") + built.version + "|" +
+      (this.options.deps.generation?.key ?? "");
+  }
+
+  /**
    * The code of `url`'s current HMR version (`url?t=<timestamp>`) for the
    * page to run from a `data:` URL instead of fetching it (see
    * `client/inline_modules.ts`): `import.meta.url` becomes that URL, a
@@ -136,6 +167,7 @@ export class ModuleRenderer {
   async #renderEdits(
     url: string,
     ranUrl: string,
+    plainIds = false,
   ): Promise<{ built: BuiltModule; edits: TextEdit[] }> {
     const built = await this.#builder.build(url);
 
@@ -146,6 +178,7 @@ export class ModuleRenderer {
       Promise.all(
         built.targets.map(async (target): Promise<SiteRewrite> => {
           if (target.kind === "module") {
+            if (plainIds) return target.node.url;
             const ts = target.node.lastHMRTimestamp;
             return ts ? withParam(target.node.url, `t=${ts}`) : target.node.url;
           }

@@ -13,6 +13,7 @@
  */
 
 import { stripFreshness } from "./module_urls.ts";
+import { entryOfBundleUrl } from "./dev_bundle.ts";
 
 /** What the HMR client sends as `banana:page-modules` (see `client/page_modules.ts`). */
 export interface PageModulesReport {
@@ -29,6 +30,12 @@ export interface PageModulesReport {
   loaded?: string[];
   /** URLs (without version) of modules the page disposed (prune). */
   disposed?: string[];
+  /**
+   * True when the page runs its modules in a module registry (bundle mode,
+   * `client/module_registry.ts`): its updates carry the changed modules'
+   * factories instead of fetching `?t=` URLs.
+   */
+  registry?: boolean;
 }
 
 /** The custom event that carries a {@linkcode PageModulesReport}. */
@@ -89,6 +96,7 @@ export class Page<C extends PageConnection = PageConnection> {
   #htmlPath = "";
   readonly #modules = new Map<string, string>();
   readonly #entries = new Set<string>();
+  #registry = false;
   /** Invalidations already handled, as `url@timestamp`. */
   readonly #invalidations = new Set<string>();
 
@@ -110,6 +118,11 @@ export class Page<C extends PageConnection = PageConnection> {
   /** URLs of its `<script type="module" src>` entries. */
   get entries(): ReadonlySet<string> {
     return this.#entries;
+  }
+
+  /** True when the page runs its modules in a module registry (bundle mode). */
+  get runsRegistry(): boolean {
+    return this.#registry;
   }
 
   /** True when the page runs the module at `url` (any version). */
@@ -134,6 +147,11 @@ export class Page<C extends PageConnection = PageConnection> {
       this.#invalidations.delete(this.#invalidations.values().next().value!);
     }
     return true;
+  }
+
+  /** @internal Written by the registry only. */
+  _setRegistry(registry: boolean): void {
+    this.#registry = registry;
   }
 
   /** @internal Written by the registry only. */
@@ -260,8 +278,14 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
     if (report?.reset) {
       for (const url of page._clear()) this.#release(url);
     }
+    // Said in every reset of a registry page, and once when it starts late.
+    if (report?.reset || report?.registry === true) {
+      page._setRegistry(report?.registry === true);
+    }
     for (const entry of urlsOf(report?.entries, left)) {
-      page._addEntry(stripFreshness(entry));
+      // A bundle-mode page's script is its entry's bundle.
+      const url = stripFreshness(entry);
+      page._addEntry(entryOfBundleUrl(url) ?? url);
     }
     const added: string[] = [];
     const loaded: string[] = [];

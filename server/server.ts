@@ -75,6 +75,9 @@ import { deps } from "./middlewares/deps.ts";
 import { publicScripts } from "./middlewares/public_scripts.ts";
 import { packageFiles } from "./middlewares/package_files.ts";
 import { modules } from "./middlewares/modules.ts";
+import { bundles } from "./middlewares/bundle.ts";
+import { DevBundler } from "./dev_bundle.ts";
+import { ModuleFactories, type RegistryTransform } from "./module_factories.ts";
 import { htmlPages } from "./middlewares/html_pages.ts";
 import { staticFiles } from "./middlewares/static_files.ts";
 import { spaFallback } from "./middlewares/spa_fallback.ts";
@@ -96,6 +99,8 @@ interface ServerState {
   /** Files of npm packages the page loads as they are (stylesheets). */
   packages: PackageFiles;
   pipeline: ModulePipeline;
+  /** Bundle mode: the pages' dev bundles (`server/dev_bundle.ts`). */
+  bundler: DevBundler;
   engine: HmrEngine;
   /** The server environment (server-rendered routes, `ssrLoadModule`). */
   ssr: SsrEnvironment;
@@ -348,6 +353,21 @@ class BananaDevServer implements DevServer {
       publicDir: config.publicDir,
     });
     await pipeline.container.options();
+    const bundler = new DevBundler({
+      pipeline,
+      factories: new ModuleFactories({
+        pipeline,
+        transform: registryTransform,
+      }),
+      mode: () => this.#state.config.server.bundle,
+      log: (message) => this.log(message),
+      reportError: (url, error) => {
+        const node = graph.get(url);
+        if (node) graph.recordServeFailure(node);
+        this.#logErrorOnce(url, formatErrorForLog(error));
+        this.#channel.send({ type: "error", err: { ...error, id: url } });
+      },
+    });
     const engine = new HmrEngine({
       root,
       graph,
@@ -369,6 +389,7 @@ class BananaDevServer implements DevServer {
       log: (message) => this.log(message),
       // Each failed rebuild is printed; page requests do not repeat it.
       logError: (id, message) => this.#logErrorOnce(id, message, true),
+      hotFactories: (changed, runs) => bundler.updateFactories(changed, runs),
     });
     // The scan starts with the first request, not before: it compiles the
     // whole page graph, and the server should answer its first request
@@ -401,6 +422,7 @@ class BananaDevServer implements DevServer {
       deps,
       packages,
       pipeline,
+      bundler,
       engine,
       ssr,
       fresh,
@@ -768,6 +790,7 @@ class BananaDevServer implements DevServer {
       hmrUpgrade(ctx),
       internalEndpoints(ctx),
       denyRule(config),
+      bundles(ctx),
       clientFiles(ctx),
       deps(ctx),
       publicScripts(ctx),
@@ -803,13 +826,17 @@ class BananaDevServer implements DevServer {
       get deps() {
         return server.#state.deps;
       },
+      get bundler() {
+        return server.#state.bundler;
+      },
       get packages() {
         return server.#state.packages;
       },
       server,
       logErrorOnce: (id, message) => server.#logErrorOnce(id, message),
       forgetLoggedError: (id) => void server.#lastLogged.delete(id),
-      browserImportMap: (entries) => server.#browserImportMap(entries),
+      browserImportMap: (entries, options) =>
+        server.#browserImportMap(entries, options),
     };
   })();
 
@@ -839,7 +866,10 @@ class BananaDevServer implements DevServer {
    * files, and every module already built mapped to a content-versioned URL
    * (so reloads use the browser cache and re-fetch only what changed).
    */
-  #browserImportMap(entries: Set<string> = new Set()): BrowserImportMap {
+  #browserImportMap(
+    entries: Set<string> = new Set(),
+    options: { depsOnly?: boolean } = {},
+  ): BrowserImportMap {
     const state = this.#state;
     const imports: Record<string, string> = {};
     const generation = state.deps.generation;
@@ -859,6 +889,7 @@ class BananaDevServer implements DevServer {
         }
       }
     }
+    if (options.depsOnly) return { imports };
     for (const node of state.graph.urlToModule.values()) {
       if (node.lastHMRTimestamp || entries.has(node.url)) continue;
       const version = state.pipeline.currentVersion(node.url);
@@ -909,6 +940,11 @@ async function markCacheDirIgnored(cacheDir: string): Promise<void> {
     await Deno.writeTextFile(file, "*\n", { createNew: true });
   } catch { /* there already, or the folder cannot be written */ }
 }
+
+/** Until the registry transform lands: every bundle falls back. */
+const registryTransform: RegistryTransform = () => {
+  throw new Error("the registry transform is not available");
+};
 
 /** Servers created and not yet closed in this process. */
 let openServers = 0;

@@ -7,6 +7,7 @@
  */
 
 import type { DepBundler } from "../deps.ts";
+import type { DevBundler } from "../dev_bundle.ts";
 import type { FsRules } from "../fs_deny.ts";
 import type { HotChannel } from "../hot_channel.ts";
 import type { BrowserImportMap } from "../html.ts";
@@ -24,6 +25,8 @@ export interface RequestContext {
   readonly pipeline: ModulePipeline;
   readonly graph: ModuleGraph;
   readonly deps: DepBundler;
+  /** Bundle mode: the pages' dev bundles. */
+  readonly bundler: DevBundler;
   readonly packages: PackageFiles;
   /** The server, as `transformIndexHtml` hooks get it. */
   readonly server: DevServer;
@@ -31,8 +34,15 @@ export interface RequestContext {
   logErrorOnce(id: string, message: string): void;
   /** Forgets the error printed last for `id` (it built again). */
   forgetLoggedError(id: string): void;
-  /** The page's import map (`entries`: the page's own module scripts). */
-  browserImportMap(entries?: Set<string>): BrowserImportMap;
+  /**
+   * The page's import map (`entries`: the page's own module scripts, left
+   * out; `depsOnly`: no versions of own modules, for a bundle-mode page,
+   * whose own modules are not fetched).
+   */
+  browserImportMap(
+    entries?: Set<string>,
+    options?: { depsOnly?: boolean },
+  ): BrowserImportMap;
 }
 
 /** The folders files may be served from: the root and `server.fs.allow`. */

@@ -8,7 +8,12 @@
 
 import type { NamedMiddleware } from "../compose.ts";
 import { assertReadable } from "../fs_deny.ts";
-import { injectIntoHtml, moduleScriptsOf } from "../html.ts";
+import {
+  injectIntoHtml,
+  moduleScriptsOf,
+  replaceModuleScriptSrcs,
+} from "../html.ts";
+import { bundleUrlFor } from "../dev_bundle.ts";
 import { CLIENT_URL } from "../module_urls.ts";
 import { resolveSafeFile } from "../path_safety.ts";
 import { allowDirs, fsRules, type RequestContext } from "./context.ts";
@@ -53,11 +58,30 @@ export async function serveHtmlPage(
   const entries = new Set<string>();
   for (const src of moduleScriptsOf(html)) {
     const url = new URL(src, `http://page${path}`);
-    if (url.host === "page") entries.add(url.pathname);
+    if (url.host === "page") entries.add(url.pathname + url.search);
+  }
+  // Bundle mode (server/dev_bundle.ts): each own entry the bundler takes
+  // loads as one script of module factories.
+  const bundled = new Set<string>();
+  await Promise.all([...entries].map(async (entry) => {
+    // The server's own scripts (`/@banana/…`, `/@deps/…`) are no app entry.
+    if (entry.startsWith("/@")) return;
+    if ((await ctx.bundler.modeFor(entry)).bundle) bundled.add(entry);
+  }));
+  if (bundled.size > 0) {
+    html = replaceModuleScriptSrcs(html, (src) => {
+      const url = new URL(src, `http://page${path}`);
+      const entry = url.pathname + url.search;
+      return url.host === "page" && bundled.has(entry)
+        ? bundleUrlFor(entry)
+        : src;
+    });
   }
   // The client also runs with --no-hmr: it performs the live reloads.
   html = injectIntoHtml(html, {
-    importMap: ctx.browserImportMap(entries),
+    importMap: ctx.browserImportMap(entries, {
+      depsOnly: bundled.size > 0 && bundled.size === entries.size,
+    }),
     scripts: [CLIENT_URL],
   });
   return new Response(html, {

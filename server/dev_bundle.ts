@@ -1,0 +1,465 @@
+/**
+ * Bundle mode: a page's own modules served as ONE module script, the dev
+ * bundle at `/@banana/bundle/<entry>`. It imports the page's module
+ * registry (`client/module_registry.ts`) and every external the modules
+ * import (dependency bundles, the HMR client) natively, then defines a
+ * factory for every module of the entry's static and dynamic closure
+ * (`server/module_factories.ts`) and imports the entry through the
+ * registry. Chromium pays per module record; one script of factories loads
+ * thousands of modules in a fraction of the time, and hot updates still
+ * replace one module at a time (the update carries the changed factories).
+ *
+ * The bundle is a join of cached per-module strings: an edit recomputes the
+ * modules it changed. Its ETag names every module version, so a reload of
+ * an unchanged app is a 304.
+ *
+ * Which pages get it (`server.bundle`): `true` every plain HTML page,
+ * `false` none, `"auto"` those whose entry statically imports at least
+ * {@linkcode BUNDLE_AUTO_THRESHOLD} modules. A page with a module the
+ * registry cannot run falls back to per-module mode, and the terminal says
+ * which module and why.
+ *
+ * @module
+ */
+
+import { contentHash } from "./hash.ts";
+import { type Closure, crawlClosure } from "./bundle_crawl.ts";
+import type { ModuleFactories, ModuleFactory } from "./module_factories.ts";
+import type { BuiltModule } from "./module_builder.ts";
+import type { ErrorBody, RegistryModule } from "../client/payload.ts";
+import { CLIENT_DIR_URL } from "./module_urls.ts";
+
+/**
+ * In `server.bundle: "auto"`, a page whose entry statically imports at
+ * least this many modules (itself included) is served as a dev bundle.
+ */
+export const BUNDLE_AUTO_THRESHOLD = 500;
+
+/** URL prefix of a page's dev bundle: `/@banana/bundle/src/main.ts`. */
+export const BUNDLE_URL_PREFIX = "/@banana/bundle";
+
+/**
+ * The endpoint that defines factories on demand:
+ * `/@banana/registry?ids=<id>,<id>` (each id percent-encoded) answers a
+ * module script that registers the externals they import and defines the
+ * factories of those modules and their static imports.
+ */
+export const REGISTRY_URL = "/@banana/registry";
+
+/** The page's module registry (Contract 2). */
+export const MODULE_REGISTRY_URL = `${CLIENT_DIR_URL}module_registry.ts`;
+
+/**
+ * The bundle URL of an entry module.
+ *
+ * @example
+ * ```ts
+ * bundleUrlFor("/src/main.ts"); // "/@banana/bundle/src/main.ts"
+ * ```
+ */
+export function bundleUrlFor(entry: string): string {
+  return BUNDLE_URL_PREFIX + entry;
+}
+
+/**
+ * The entry module a bundle URL names, or null for another URL.
+ *
+ * @example
+ * ```ts
+ * entryOfBundleUrl("/@banana/bundle/src/main.ts"); // "/src/main.ts"
+ * entryOfBundleUrl("/src/main.ts"); // null
+ * ```
+ */
+export function entryOfBundleUrl(url: string): string | null {
+  if (!url.startsWith(BUNDLE_URL_PREFIX + "/")) return null;
+  return url.slice(BUNDLE_URL_PREFIX.length);
+}
+
+/** How a page loads its entry, and why (for the terminal). */
+export interface PageMode {
+  bundle: boolean;
+  reason: string;
+}
+
+/** A served bundle, or why the entry falls back to per-module mode. */
+export type BundleResult =
+  | { kind: "bundle"; code: string; etag: string; modules: number }
+  | { kind: "per-module"; reason: string; code: string; etag: string };
+
+/** What the bundler needs of the module pipeline. */
+export interface BundlePipeline {
+  build(url: string): Promise<BuiltModule>;
+  /** The version the page reports for `url` (`?v=`), once built. */
+  currentVersion(url: string): string | null;
+  plainKey(url: string): string | null;
+}
+
+/** Options of the {@linkcode DevBundler}. */
+export interface DevBundlerOptions {
+  pipeline: BundlePipeline;
+  factories: ModuleFactories;
+  /** `server.bundle`, read per page (the config may be replaced). */
+  mode: () => boolean | "auto";
+  /** Default: {@linkcode BUNDLE_AUTO_THRESHOLD}. */
+  threshold?: number;
+  /** Builds at once in a crawl. Default: 16. */
+  concurrency?: number;
+  log: (message: string) => void;
+  /** A module of a bundle failed to build: show the error (overlay, terminal). */
+  reportError: (url: string, error: ErrorBody) => void;
+}
+
+/** A module the registry could not run, and the render it was found in. */
+interface Fallback {
+  url: string;
+  key: string | null;
+  reason: string;
+}
+
+/**
+ * Serves entries as dev bundles and decides which pages get one.
+ *
+ * @example
+ * ```ts
+ * import type { DevBundler } from "./dev_bundle.ts";
+ * async function example(bundler: DevBundler) {
+ *   const mode = await bundler.modeFor("/src/main.ts");
+ *   if (mode.bundle) {
+ *     const result = await bundler.bundle("/src/main.ts");
+ *     console.log(result.kind, result.etag);
+ *   }
+ * }
+ * ```
+ */
+export class DevBundler {
+  #o: DevBundlerOptions;
+  #crawls = new Map<string, {
+    closure: Promise<Closure>;
+    readonly count: number;
+    listeners: Set<(count: number) => void>;
+  }>();
+  #fallbacks = new Map<string, Fallback>();
+  #lastLine = new Map<string, string>();
+  #assembled = new Map<string, { etag: string; code: string }>();
+  /** Times of the last bundle of each entry, for profiles. */
+  readonly lastTimings = new Map<
+    string,
+    { crawlMs: number; factoriesMs: number; assembleMs: number }
+  >();
+
+  constructor(options: DevBundlerOptions) {
+    this.#o = options;
+  }
+
+  get #threshold(): number {
+    return this.#o.threshold ?? BUNDLE_AUTO_THRESHOLD;
+  }
+
+  /**
+   * The closure of `entry` (one crawl at a time per entry; a later one is
+   * quick, the builds are cached). `onStaticCount` hears the static
+   * closure grow.
+   */
+  #crawl(
+    entry: string,
+    onStaticCount?: (count: number) => void,
+  ): Promise<Closure> {
+    let crawl = this.#crawls.get(entry);
+    if (!crawl) {
+      const listeners = new Set<(count: number) => void>();
+      const state = { count: 0, listeners };
+      const closure = crawlClosure(this.#o.pipeline, entry, {
+        concurrency: this.#o.concurrency,
+        onStaticCount: (count) => {
+          state.count = count;
+          for (const listener of listeners) listener(count);
+        },
+      }).finally(() => this.#crawls.delete(entry));
+      crawl = {
+        closure,
+        listeners,
+        get count() {
+          return state.count;
+        },
+      };
+      this.#crawls.set(entry, crawl);
+    }
+    if (onStaticCount) {
+      crawl.listeners.add(onStaticCount);
+      onStaticCount(crawl.count);
+    }
+    return crawl.closure;
+  }
+
+  /** Prints `line` for `entry` unless it is the one printed last for it. */
+  #say(entry: string, line: string): void {
+    if (this.#lastLine.get(entry) === line) return;
+    this.#lastLine.set(entry, line);
+    this.#o.log(line);
+  }
+
+  /** The recorded fallback of `entry`, dropped once its module changed. */
+  #currentFallback(entry: string): Fallback | null {
+    const fallback = this.#fallbacks.get(entry);
+    if (!fallback) return null;
+    if (this.#o.pipeline.plainKey(fallback.url) !== fallback.key) {
+      this.#fallbacks.delete(entry);
+      return null;
+    }
+    return fallback;
+  }
+
+  /**
+   * Whether the page of `entry` loads it as a bundle. With `"auto"` this
+   * crawls the entry until its static closure reaches the threshold (or is
+   * complete): the wait is bounded by the threshold, not the app's size.
+   */
+  async modeFor(entry: string): Promise<PageMode> {
+    const setting = this.#o.mode();
+    if (setting === false) return { bundle: false, reason: "--no-bundle" };
+    const fallback = this.#currentFallback(entry);
+    if (fallback) return { bundle: false, reason: fallback.reason };
+    if (setting === true) return { bundle: true, reason: "server.bundle" };
+    const threshold = this.#threshold;
+    const reached = Promise.withResolvers<number>();
+    const closure = this.#crawl(entry, (count) => {
+      if (count >= threshold) reached.resolve(count);
+    });
+    const count = await Promise.race([
+      reached.promise,
+      closure.then((c) => c.staticUrls.size),
+    ]);
+    if (count >= threshold) {
+      return { bundle: true, reason: `${count}+ modules` };
+    }
+    const mode = {
+      bundle: false,
+      reason: `${count} modules, below ${threshold}`,
+    };
+    this.#say(entry, `per-module ${entry}: ${mode.reason}`);
+    return mode;
+  }
+
+  /**
+   * The dev bundle of `entry`: every module of its closure built, rendered
+   * and transformed (cached), joined. A module the registry cannot run
+   * makes it a one-line module that imports the entry natively.
+   */
+  async bundle(entry: string): Promise<BundleResult> {
+    const started = performance.now();
+    const closure = await this.#crawl(entry);
+    const crawled = performance.now();
+    const factories = await this.#factoriesOf(closure.urls);
+    const made = performance.now();
+    const unsupported = factories.find((f) => f.unsupported);
+    if (unsupported) {
+      const reason = unsupported.unsupported!;
+      this.#fallbacks.set(entry, {
+        url: unsupported.id,
+        key: this.#o.pipeline.plainKey(unsupported.id),
+        reason,
+      });
+      this.#say(entry, `per-module ${entry}: ${reason}`);
+      return perModuleShim(entry, reason);
+    }
+    for (const factory of factories) {
+      if (factory.error) this.#o.reportError(factory.id, factory.error);
+    }
+    const versions = factories.map((f) => this.#versionOf(f));
+    const etag = `"${
+      contentHash(
+        entry + "\0" +
+          factories.map((f, i) => `${f.id}\0${versions[i]}\0${f.key}`).join(
+            "\0",
+          ),
+      )
+    }"`;
+    let assembled = this.#assembled.get(entry);
+    if (assembled?.etag !== etag) {
+      const code = assembleModuleScript(factories, versions, {
+        ownIds: new Set(closure.urls),
+        importEntry: entry,
+      });
+      assembled = { etag, code };
+      this.#assembled.set(entry, assembled);
+    }
+    const done = performance.now();
+    this.lastTimings.set(entry, {
+      crawlMs: crawled - started,
+      factoriesMs: made - crawled,
+      assembleMs: done - made,
+    });
+    const failed = factories.filter((f) => f.error).length;
+    this.#say(
+      entry,
+      `bundle mode ${entry}: ${factories.length} modules${
+        failed ? `, ${failed} failed to build` : ""
+      }`,
+    );
+    return {
+      kind: "bundle",
+      code: assembled.code,
+      etag,
+      modules: factories.length,
+    };
+  }
+
+  /**
+   * The module script of `/@banana/registry?ids=`: the factories of `ids`
+   * and of the modules they import statically (a page that has some
+   * defines them again as a no-op), with the externals they import.
+   */
+  async definitions(ids: string[]): Promise<string> {
+    const urls = new Set<string>();
+    const closures = await Promise.all(ids.map(async (id) => {
+      try {
+        await this.#o.pipeline.build(id);
+      } catch { /* its factory throws the error */ }
+      return await crawlClosure(this.#o.pipeline, id, {
+        concurrency: this.#o.concurrency,
+      });
+    }));
+    for (const closure of closures) {
+      for (const url of closure.staticUrls) urls.add(url);
+    }
+    const factories = await this.#factoriesOf([...urls]);
+    for (const factory of factories) {
+      if (factory.error) this.#o.reportError(factory.id, factory.error);
+    }
+    return assembleModuleScript(
+      factories,
+      factories.map((f) => this.#versionOf(f)),
+      { ownIds: urls },
+    );
+  }
+
+  /**
+   * The factories of `urls` for a hot update (`{ id, version, code }`); a
+   * module the registry cannot run is left out (its importer's update
+   * fails and the page reloads).
+   */
+  async hotFactories(
+    urls: string[],
+  ): Promise<RegistryModule[]> {
+    const factories = await this.#factoriesOf(urls);
+    return factories.filter((f) => !f.unsupported).map((f) => ({
+      id: f.id,
+      version: this.#versionOf(f),
+      code: f.code,
+    }));
+  }
+
+  /**
+   * The factories a registry page gets for an update of `changed`: theirs,
+   * and those of the own modules their code imports statically (through
+   * any chain) that `runs` says the page does not run.
+   */
+  async updateFactories(
+    changed: string[],
+    runs: (url: string) => boolean,
+  ): Promise<RegistryModule[]> {
+    const urls = new Set(changed);
+    const queue = [...changed];
+    while (queue.length > 0) {
+      const url = queue.pop()!;
+      for (const dep of await this.ownStaticImports(url)) {
+        if (urls.has(dep) || runs(dep)) continue;
+        urls.add(dep);
+        queue.push(dep);
+      }
+    }
+    return await this.hotFactories([...urls]);
+  }
+
+  /** The static imports of `url`'s current factory that are own modules. */
+  async ownStaticImports(url: string): Promise<string[]> {
+    try {
+      const built = await this.#o.pipeline.build(url);
+      return built.targets.flatMap((t, i) =>
+        t.kind === "module" && !built.analysis.imports[i].dynamic
+          ? [t.node.url]
+          : []
+      );
+    } catch {
+      return [];
+    }
+  }
+
+  #versionOf(factory: ModuleFactory): string {
+    if (factory.error) return factory.key;
+    return this.#o.pipeline.currentVersion(factory.id) ??
+      contentHash(factory.key);
+  }
+
+  async #factoriesOf(urls: string[]): Promise<ModuleFactory[]> {
+    const { factories } = this.#o;
+    const limit = Math.max(1, this.#o.concurrency ?? 16);
+    const out: ModuleFactory[] = new Array(urls.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < urls.length) {
+        const i = next++;
+        out[i] = await factories.get(urls[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: limit }, worker));
+    return out;
+  }
+}
+
+/**
+ * The one-line module a bundle URL answers when its entry falls back to
+ * per-module mode (a page loaded before the fallback was known).
+ */
+function perModuleShim(entry: string, reason: string): BundleResult {
+  const code = `// per-module mode: ${reason.replaceAll("\n", " ")}\nimport ${
+    JSON.stringify(entry)
+  };\n`;
+  return {
+    kind: "per-module",
+    reason,
+    code,
+    etag: `"${contentHash(code)}"`,
+  };
+}
+
+/**
+ * A module script that registers the externals `factories` import, defines
+ * them, and (with `importEntry`) imports the entry through the registry.
+ */
+function assembleModuleScript(
+  factories: ModuleFactory[],
+  versions: string[],
+  options: { ownIds: Set<string>; importEntry?: string },
+): string {
+  const externals = new Set<string>();
+  for (const factory of factories) {
+    for (const id of factory.imports) {
+      if (!options.ownIds.has(id)) externals.add(id);
+    }
+  }
+  const parts: string[] = [
+    `import { registry } from ${JSON.stringify(MODULE_REGISTRY_URL)};\n`,
+  ];
+  let n = 0;
+  for (const id of externals) {
+    const literal = JSON.stringify(id);
+    parts.push(
+      `import * as __x${n} from ${literal};registry.external(${literal}, __x${n});\n`,
+    );
+    n++;
+  }
+  factories.forEach((factory, i) => {
+    parts.push(
+      `registry.define(${JSON.stringify(factory.id)}, ${
+        JSON.stringify(versions[i])
+      }, ${factory.literal});\n`,
+    );
+  });
+  if (options.importEntry) {
+    parts.push(
+      `await registry.import(${JSON.stringify(options.importEntry)});\n`,
+    );
+  }
+  return parts.join("");
+}

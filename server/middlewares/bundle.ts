@@ -1,0 +1,68 @@
+/**
+ * Bundle mode's routes: `/@banana/bundle/<entry>` (the page's dev bundle,
+ * ETag + `no-cache`: a reload of an unchanged app is a 304) and
+ * `/@banana/registry?ids=` (factories a page's registry asks for at run
+ * time). See `server/dev_bundle.ts`.
+ *
+ * @module
+ */
+
+import type { NamedMiddleware } from "../compose.ts";
+import { entryOfBundleUrl, REGISTRY_URL } from "../dev_bundle.ts";
+import { matchesEtag } from "../static.ts";
+import { errorCode } from "../http_errors.ts";
+import { toErrorBody } from "../errors.ts";
+import { isModuleRequest } from "../module_urls.ts";
+import { type RequestContext, text } from "./context.ts";
+
+const SCRIPT_HEADERS = {
+  "content-type": "text/javascript; charset=utf-8",
+  "cache-control": "no-cache",
+};
+
+/** Serves dev bundles and on-demand factories. */
+export function bundles(ctx: RequestContext): NamedMiddleware {
+  return {
+    name: "bundles",
+    async handle(request, next) {
+      const url = new URL(request.url);
+      if (url.pathname === REGISTRY_URL) {
+        // `searchParams` decodes each id (the registry encodes them).
+        const ids = (url.searchParams.get("ids") ?? "").split(",")
+          .filter((id) => id.startsWith("/") && !id.startsWith("//"));
+        if (ids.length === 0) {
+          return text(400, `${REGISTRY_URL} expects ?ids=<module URL>,…`);
+        }
+        const code = await ctx.bundler.definitions(ids);
+        return new Response(request.method === "HEAD" ? null : code, {
+          headers: SCRIPT_HEADERS,
+        });
+      }
+      const path = entryOfBundleUrl(url.pathname);
+      if (path === null) return await next();
+      const entry = path + url.search;
+      if (!isModuleRequest(entry)) {
+        return text(404, `${entry} is not a module a bundle can start from`);
+      }
+      try {
+        await ctx.pipeline.build(entry);
+      } catch (err) {
+        const code = errorCode(err);
+        // A refused path answers its own status, as on every route.
+        if (code === "denied" || code === "bad-request") throw err;
+        if (code === "not-found") {
+          return text(404, `${toErrorBody(err, entry).message}`);
+        }
+        // Any other build error: the entry's factory throws it.
+      }
+      const result = await ctx.bundler.bundle(entry);
+      const headers = { ...SCRIPT_HEADERS, etag: result.etag };
+      if (matchesEtag(request, result.etag)) {
+        return new Response(null, { status: 304, headers });
+      }
+      return new Response(request.method === "HEAD" ? null : result.code, {
+        headers,
+      });
+    },
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * Module factories for the dev bundle: a module's browser-ready code with
+ * plain module URLs (`ModulePipeline.renderPlain`) turned by the registry
+ * transform into the body of the factory the page's module registry runs
+ * (`client/module_registry.ts`). Cached per module and render key in
+ * memory, and by content in the persistent compile cache when there is one,
+ * so an edit recomputes only the modules it changed.
+ *
+ * A module whose build fails gets a factory that throws the build error (the
+ * page shows it, the rest of the bundle still loads); one the transform
+ * cannot handle is `unsupported`, and its page falls back to per-module mode.
+ *
+ * @module
+ */
+
+import type { ErrorBody } from "../client/payload.ts";
+import { toErrorBody } from "./errors.ts";
+import { contentHash } from "./hash.ts";
+import type { BuiltModule } from "./module_builder.ts";
+
+/** What the registry transform returns (Contract 1, `server/registry_transform.ts`). */
+export interface RegistryTransformOutput {
+  /** The factory's body: an async function's, of one parameter `__m`. */
+  code: string;
+  /** Static import specifiers (plain ids), in source order. */
+  imports: string[];
+  /** Literal dynamic import specifiers. */
+  dynamicImports: string[];
+  exports: string[];
+  hasTopLevelAwait: boolean;
+}
+
+/** The registry transform: ESM code → a factory body. Throws on what it cannot handle. */
+export type RegistryTransform = (
+  code: string,
+  id: string,
+) => RegistryTransformOutput;
+
+/** A store of transform outputs by content key (`server/compile_cache.ts`). */
+export interface FactoryCacheStore {
+  get(kind: string, key: string): string | undefined;
+  set(kind: string, key: string, value: string): void;
+}
+
+/** What the factories need of the module pipeline. */
+export interface FactoryPipeline {
+  build(url: string): Promise<BuiltModule>;
+  renderPlain(
+    url: string,
+  ): Promise<{ code: string; key: string; built: BuiltModule }>;
+  plainKey(url: string): string | null;
+}
+
+/** One module as the page's registry defines it. */
+export interface ModuleFactory {
+  /** The module's URL without freshness params: its id in the registry. */
+  id: string;
+  /** Changes whenever `code` does. */
+  key: string;
+  /** The factory's body. */
+  code: string;
+  /** `code` as a JS string literal (what the bundle carries). */
+  literal: string;
+  /** Static import ids the factory names. */
+  imports: string[];
+  /** Literal dynamic import ids. */
+  dynamicImports: string[];
+  /** The build error the factory throws, if the build failed. */
+  error?: ErrorBody;
+  /** Why the registry cannot run this module (its page goes per-module). */
+  unsupported?: string;
+}
+
+/** Options of {@linkcode ModuleFactories}. */
+export interface ModuleFactoriesOptions {
+  pipeline: FactoryPipeline;
+  transform: RegistryTransform;
+  /** Identifies the transform's output format in the persistent cache. */
+  transformVersion?: string;
+  cache?: FactoryCacheStore | null;
+}
+
+/** The persistent cache's kind for transform outputs. */
+const CACHE_KIND = "registry-transform";
+
+/**
+ * The code of a factory that throws `error` (a build error): the overlay
+ * shows the error the server sent with it; the console names the module.
+ *
+ * @example
+ * ```ts
+ * failingFactoryCode({ message: "Unexpected token", stack: "", id: "/src/a.ts" });
+ * ```
+ */
+export function failingFactoryCode(error: ErrorBody): string {
+  const props = {
+    id: error.id,
+    frame: error.frame,
+    loc: error.loc,
+    plugin: error.plugin,
+  };
+  return `throw Object.assign(new Error(${JSON.stringify(error.message)}), ${
+    JSON.stringify(props)
+  });`;
+}
+
+/**
+ * Factories of modules, cached.
+ *
+ * @example
+ * ```ts
+ * import type { ModuleFactories } from "./module_factories.ts";
+ * async function example(factories: ModuleFactories) {
+ *   const factory = await factories.get("/src/main.ts");
+ *   console.log(factory.unsupported ?? factory.code);
+ * }
+ * ```
+ */
+export class ModuleFactories {
+  #o: ModuleFactoriesOptions;
+  #byUrl = new Map<string, ModuleFactory>();
+  #inflight = new Map<string, Promise<ModuleFactory>>();
+  /** Time spent in the registry transform, in ms (for profiles). */
+  transformMs = 0;
+  /** Transform outputs taken from the persistent cache. */
+  cacheHits = 0;
+
+  constructor(options: ModuleFactoriesOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * The factory of `url`'s current build (building and rendering it when
+   * needed; a cached factory is reused while its render key holds).
+   */
+  get(url: string): Promise<ModuleFactory> {
+    const cached = this.#byUrl.get(url);
+    if (
+      cached && !cached.error && cached.key === this.#o.pipeline.plainKey(url)
+    ) {
+      return Promise.resolve(cached);
+    }
+    let pending = this.#inflight.get(url);
+    if (!pending) {
+      pending = this.#make(url).then((factory) => {
+        this.#byUrl.set(url, factory);
+        return factory;
+      }).finally(() => this.#inflight.delete(url));
+      this.#inflight.set(url, pending);
+    }
+    return pending;
+  }
+
+  /** The last factory made for `url`, current or not. */
+  peek(url: string): ModuleFactory | undefined {
+    return this.#byUrl.get(url);
+  }
+
+  async #make(url: string): Promise<ModuleFactory> {
+    let rendered: { code: string; key: string; built: BuiltModule };
+    try {
+      rendered = await this.#o.pipeline.renderPlain(url);
+    } catch (err) {
+      const error = { ...toErrorBody(err, url), id: url };
+      const code = failingFactoryCode(error);
+      return {
+        id: url,
+        key: "error:" + contentHash(code),
+        code,
+        literal: JSON.stringify(code),
+        imports: [],
+        dynamicImports: [],
+        error,
+      };
+    }
+    const output = this.#transform(rendered.code, url);
+    if (typeof output === "string") {
+      return {
+        id: url,
+        key: rendered.key,
+        code: "",
+        literal: "",
+        imports: [],
+        dynamicImports: [],
+        unsupported: output,
+      };
+    }
+    return {
+      id: url,
+      key: rendered.key,
+      code: output.code,
+      literal: JSON.stringify(output.code),
+      imports: output.imports,
+      dynamicImports: output.dynamicImports,
+    };
+  }
+
+  /** The transform's output, from the persistent cache when it has it; a string says why it failed. */
+  #transform(code: string, url: string): RegistryTransformOutput | string {
+    const { cache, transformVersion = "1" } = this.#o;
+    const key = cache ? contentHash(transformVersion + "\0" + code) : "";
+    const hit = cache?.get(CACHE_KIND, key);
+    if (hit) {
+      try {
+        this.cacheHits++;
+        return JSON.parse(hit) as RegistryTransformOutput;
+      } catch { /* a damaged entry: transform again */ }
+    }
+    const started = performance.now();
+    let output: RegistryTransformOutput;
+    try {
+      output = this.#o.transform(code, url);
+    } catch (err) {
+      return `${url} cannot run in the module registry (${
+        err instanceof Error ? err.message : String(err)
+      })`;
+    } finally {
+      this.transformMs += performance.now() - started;
+    }
+    cache?.set(CACHE_KIND, key, JSON.stringify(output));
+    return output;
+  }
+}
