@@ -1,0 +1,381 @@
+/**
+ * Bundle mode end to end, in Chromium: a page whose own modules arrive as
+ * one script of module factories (`/@banana/bundle/<entry>`), hot updates
+ * that carry only the changed factories, build errors in the overlay, and
+ * how `server.bundle` (`true`, `false`, `"auto"`) picks the mode.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  browserTest,
+  openPage,
+  type TrackedPage,
+  waitFor,
+  waitForConsole,
+  waitForText,
+} from "./_browser.ts";
+import {
+  assertNotReloaded,
+  openHmrApp,
+  pageHtml,
+  waitForReload,
+} from "./_hmr_app.ts";
+import { createTempApp } from "./_browser.ts";
+import { startServer } from "./_server.ts";
+
+const OVERLAY = "banana-error-overlay";
+
+/** The paths of the page's script resources fetched so far. */
+async function fetchedPaths(tracked: TrackedPage): Promise<string[]> {
+  return await tracked.page.evaluate(() =>
+    performance.getEntriesByType("resource").map((entry) =>
+      new URL(entry.name).pathname
+    )
+  );
+}
+
+/**
+ * Records the ids the page's module registry defines from now on (the
+ * factories an update brings) in `window.__defined`.
+ */
+async function recordDefines(tracked: TrackedPage): Promise<void> {
+  await tracked.page.evaluate(async () => {
+    const { registry } = await import("/@banana/client/module_registry.ts");
+    const seen: string[] = [];
+    (globalThis as { __defined?: string[] }).__defined = seen;
+    const define = registry.define.bind(registry);
+    registry.define = (id: string, version: string, code: string) => {
+      seen.push(id);
+      return define(id, version, code);
+    };
+  });
+}
+
+function definedIds(tracked: TrackedPage): Promise<string[]> {
+  return tracked.page.evaluate(() =>
+    (globalThis as { __defined?: string[] }).__defined ?? []
+  );
+}
+
+/** Runs `fn` with the server's `[banana]` lines collected in `lines`. */
+async function withServerLines(
+  fn: (lines: string[]) => Promise<void>,
+): Promise<void> {
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    if (line.includes("[banana]")) lines.push(line);
+    else original(...args);
+  };
+  try {
+    await fn(lines);
+  } finally {
+    console.log = original;
+  }
+}
+
+const COUNTER_APP = {
+  "index.html": pageHtml(`<button id="inc">+</button><p id="count"></p>`),
+  "src/main.ts": `import { label } from "./label.ts";
+import { count, increment } from "./counter.ts";
+let currentLabel = label;
+const render = () => {
+  document.querySelector("#out")!.textContent = currentLabel();
+  document.querySelector("#count")!.textContent = String(count());
+};
+document.querySelector("#inc")!.addEventListener("click", () => {
+  increment();
+  render();
+});
+render();
+import.meta.hot?.accept("./label.ts", (mod) => {
+  if (!mod) return;
+  currentLabel = mod.label;
+  render();
+});
+`,
+  "src/label.ts": `export const label = (): string => "label v1";\n`,
+  "src/counter.ts": `let n = 0;
+export const count = (): number => n;
+export const increment = (): void => void n++;
+`,
+};
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: the page renders from one script of factories; no request per module",
+  async fn() {
+    await using s = await openHmrApp(COUNTER_APP, {
+      server: { bundle: true },
+    });
+    await waitForText(s.tracked, "#out", "label v1");
+    await waitForText(s.tracked, "#count", "0");
+    const paths = await fetchedPaths(s.tracked);
+    assert.deepEqual(
+      paths.filter((path) => path.startsWith("/src/")),
+      [],
+      Deno.inspect(paths),
+    );
+    assert.deepEqual(
+      paths.filter((path) => path.startsWith("/@banana/bundle/")),
+      ["/@banana/bundle/src/main.ts"],
+    );
+    // A reload of an unchanged app revalidates the bundle: a 304.
+    const response = await fetch(
+      new URL("/@banana/bundle/src/main.ts", s.dev.url),
+    );
+    const etag = response.headers.get("etag")!;
+    await response.body?.cancel();
+    const again = await fetch(
+      new URL("/@banana/bundle/src/main.ts", s.dev.url),
+      { headers: { "if-none-match": etag } },
+    );
+    assert.equal(again.status, 304);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a leaf edit updates the DOM without a reload, sends only that module's factory and keeps other modules' state",
+  async fn() {
+    await using s = await openHmrApp(COUNTER_APP, {
+      server: { bundle: true },
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "label v1");
+    await tracked.page.click("#inc");
+    await tracked.page.click("#inc");
+    await waitForText(tracked, "#count", "2");
+    await recordDefines(tracked);
+    await app.write(
+      "src/label.ts",
+      `export const label = (): string => "label v2";\n`,
+    );
+    await waitForText(tracked, "#out", "label v2");
+    // counter.ts was not re-run: its state stayed.
+    await waitForText(tracked, "#count", "2");
+    assert.deepEqual(await definedIds(tracked), ["/src/label.ts"]);
+    await assertNotReloaded(tracked);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: an edit that imports a new file sends that file's factory too, and the page runs it without a reload",
+  async fn() {
+    await using s = await openHmrApp(COUNTER_APP, {
+      server: { bundle: true },
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "label v1");
+    await recordDefines(tracked);
+    await app.write("src/suffix.ts", `export const suffix = "+new";\n`);
+    await app.write(
+      "src/label.ts",
+      `import { suffix } from "./suffix.ts";
+export const label = (): string => "label v3" + suffix;
+`,
+    );
+    await waitForText(tracked, "#out", "label v3+new");
+    assert.deepEqual(
+      (await definedIds(tracked)).toSorted(),
+      ["/src/label.ts", "/src/suffix.ts"],
+    );
+    await assertNotReloaded(tracked);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a syntax error shows the overlay while the page keeps running; the fix applies by HMR",
+  async fn() {
+    await using s = await openHmrApp(COUNTER_APP, {
+      server: { bundle: true },
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "label v1");
+    await app.write(
+      "src/label.ts",
+      `export const label = (): string => "label v2" +;\n`,
+    );
+    await waitForText(tracked, `${OVERLAY} .file`, /src\/label\.ts:1/);
+    await waitForText(tracked, "#out", "label v1");
+    await app.write(
+      "src/label.ts",
+      `export const label = (): string => "label fixed";\n`,
+    );
+    await waitForText(tracked, "#out", "label fixed");
+    await waitFor(
+      async () => await tracked.page.locator(OVERLAY).count() === 0,
+      {
+        message: "the overlay to close",
+      },
+    );
+    await assertNotReloaded(tracked);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a module that fails to build in the bundle shows the overlay; the fix recovers the page",
+  async fn() {
+    await using app = await createTempApp({
+      ...COUNTER_APP,
+      "src/label.ts": `export const label = (): string => "broken" +;\n`,
+    });
+    await using dev = await startServer(app.root, {
+      server: { bundle: true },
+    });
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, `${OVERLAY} .file`, /src\/label\.ts:1/);
+    await app.write(
+      "src/label.ts",
+      `export const label = (): string => "recovered";\n`,
+    );
+    await waitForText(tracked, "#out", "recovered", 10_000);
+  },
+});
+
+/** An app whose entry statically imports `n - 1` leaf modules. */
+function wideApp(n: number): Record<string, string> {
+  const files: Record<string, string> = { "index.html": pageHtml() };
+  const lines: string[] = [];
+  for (let i = 1; i < n; i++) {
+    files[`src/m${i}.ts`] = `export const v${i} = ${i};\n`;
+    lines.push(`import { v${i} } from "./m${i}.ts";`);
+  }
+  lines.push(
+    `document.querySelector("#out")!.textContent = String(${
+      Array.from({ length: n - 1 }, (_, i) => `v${i + 1}`).join(" + ")
+    });`,
+  );
+  files["src/main.ts"] = lines.join("\n") + "\n";
+  return files;
+}
+
+function scriptSrcOf(html: string): string | undefined {
+  return /<script type="module" src="([^"]+)"><\/script>\s*<\/body>/.exec(
+    html,
+  )?.[1];
+}
+
+Deno.test({
+  ...browserTest,
+  name:
+    'server.bundle "auto" serves a bundle from 500 modules up and per-module below, and says which in the terminal',
+  async fn() {
+    await withServerLines(async (lines) => {
+      for (const [n, bundled] of [[499, false], [500, true]] as const) {
+        await using app = await createTempApp(wideApp(n));
+        await using dev = await startServer(app.root, { logLevel: "info" });
+        const html = await (await fetch(dev.url)).text();
+        assert.equal(
+          scriptSrcOf(html),
+          bundled ? "/@banana/bundle/src/main.ts" : "/src/main.ts",
+        );
+        await using tracked = await openPage(dev.url, { timeout: 30_000 });
+        const sum = (n - 1) * n / 2;
+        await waitForText(tracked, "#out", String(sum), 20_000);
+        const paths = await fetchedPaths(tracked);
+        const own = paths.filter((path) => path.startsWith("/src/"));
+        // (The page's resource timing buffer holds 250 entries.)
+        if (bundled) assert.equal(own.length, 0);
+        else assert.ok(own.length >= 240, `${own.length} module requests`);
+      }
+      assert.ok(
+        lines.some((line) =>
+          /per-module \/src\/main\.ts: 499 modules, below 500/.test(line)
+        ),
+        Deno.inspect(lines),
+      );
+      assert.ok(
+        lines.some((line) =>
+          /bundle mode \/src\/main\.ts: 500 modules/.test(line)
+        ),
+        Deno.inspect(lines),
+      );
+    });
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name: "server.bundle false (--no-bundle) serves per-module even a large app",
+  async fn() {
+    await using app = await createTempApp(wideApp(500));
+    await using dev = await startServer(app.root, {
+      server: { bundle: false },
+    });
+    const html = await (await fetch(dev.url)).text();
+    assert.equal(scriptSrcOf(html), "/src/main.ts");
+    await using tracked = await openPage(dev.url, { timeout: 30_000 });
+    await waitForText(tracked, "#out", String(499 * 500 / 2), 20_000);
+    const bundles = (await fetchedPaths(tracked)).filter((path) =>
+      path.startsWith("/@banana/bundle/")
+    );
+    assert.deepEqual(bundles, []);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a lazily imported module arrives through /@banana/registry and runs once",
+  async fn() {
+    await using s = await openHmrApp({
+      "index.html": pageHtml(`<button id="load">load</button>`),
+      "src/main.ts": `const name = "lazy";
+document.querySelector("#load")!.addEventListener("click", async () => {
+  const mod = await import(\`./\${name}.ts\`);
+  document.querySelector("#out")!.textContent = mod.text;
+});
+document.querySelector("#out")!.textContent = "ready";
+`,
+      "src/lazy.ts": `console.log("lazy ran");\nexport const text = "lazy!";\n`,
+    }, { server: { bundle: true } });
+    const { tracked } = s;
+    await waitForText(tracked, "#out", "ready");
+    await tracked.page.click("#load");
+    await waitForText(tracked, "#out", "lazy!");
+    await tracked.page.click("#load");
+    await waitForConsole(tracked, "lazy ran");
+    assert.equal(
+      tracked.consoleLines.filter((line) => line === "lazy ran").length,
+      1,
+    );
+    const paths = await fetchedPaths(tracked);
+    assert.ok(paths.includes("/@banana/registry"), Deno.inspect(paths));
+    await assertNotReloaded(tracked);
+  },
+});
+
+// Reloads keep bundle mode working (the bundle is revalidated).
+Deno.test({
+  ...browserTest,
+  name: "bundle mode: after a reload the page runs the edited code",
+  async fn() {
+    await using s = await openHmrApp(COUNTER_APP, {
+      server: { bundle: true },
+    });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "label v1");
+    await app.write(
+      "src/counter.ts",
+      `let n = 10;
+export const count = (): number => n;
+export const increment = (): void => void n++;
+`,
+    );
+    // counter.ts has no accepting importer: the page reloads.
+    await waitForReload(tracked);
+    await waitForText(tracked, "#count", "10");
+  },
+});
