@@ -92,6 +92,8 @@ export interface BundlePipeline {
   /** The version the page reports for `url` (`?v=`), once built. */
   currentVersion(url: string): string | null;
   plainKey(url: string): string | null;
+  /** Changes whenever any render may have (see `ModulePipeline.renderEpoch`). */
+  readonly renderEpoch: string;
 }
 
 /** Options of the {@linkcode DevBundler}. */
@@ -140,7 +142,10 @@ export class DevBundler {
   }>();
   #fallbacks = new Map<string, Fallback>();
   #lastLine = new Map<string, string>();
-  #assembled = new Map<string, { etag: string; code: string }>();
+  #assembled = new Map<
+    string,
+    { etag: string; code: string; epoch: string; modules: number }
+  >();
   /** Times of the last bundle of each entry, for profiles. */
   readonly lastTimings = new Map<
     string,
@@ -210,6 +215,14 @@ export class DevBundler {
   }
 
   /**
+   * Builds the closure of `entry` (what a bundle of it needs), sharing a
+   * crawl already running: the server's scan of the page's modules.
+   */
+  async crawl(entry: string): Promise<void> {
+    await this.#crawl(entry);
+  }
+
+  /**
    * Whether the page of `entry` loads it as a bundle. With `"auto"` this
    * crawls the entry until its static closure reaches the threshold (or is
    * complete): the wait is bounded by the threshold, not the app's size.
@@ -246,8 +259,18 @@ export class DevBundler {
    * makes it a one-line module that imports the entry natively.
    */
   async bundle(entry: string): Promise<BundleResult> {
+    const epoch = this.#o.pipeline.renderEpoch;
+    const last = this.#assembled.get(entry);
+    // Nothing was built, dropped or hot-updated since: the same bundle (a
+    // reload of an unchanged app costs no walk of its modules).
+    if (last?.epoch === epoch && !this.#fallbacks.has(entry)) {
+      return { kind: "bundle", ...last };
+    }
     const started = performance.now();
     const closure = await this.#crawl(entry);
+    // Read once the crawl's builds settled: a change from now on is seen
+    // by the next call.
+    const builtEpoch = this.#o.pipeline.renderEpoch;
     const crawled = performance.now();
     const factories = await this.#factoriesOf(closure.urls);
     const made = performance.now();
@@ -280,15 +303,30 @@ export class DevBundler {
         ownIds: new Set(closure.urls),
         importEntry: entry,
       });
-      assembled = { etag, code };
-      this.#assembled.set(entry, assembled);
+      assembled = {
+        etag,
+        code,
+        epoch: builtEpoch,
+        modules: factories.length,
+      };
+    } else {
+      assembled = { ...assembled, epoch: builtEpoch };
     }
+    this.#assembled.set(entry, assembled);
     const done = performance.now();
     this.lastTimings.set(entry, {
       crawlMs: crawled - started,
       factoriesMs: made - crawled,
       assembleMs: done - made,
     });
+    if (Deno.env.get("BANANA_PROFILE")) {
+      console.error(
+        "bundle timings",
+        this.lastTimings.get(entry),
+        "transformMs",
+        this.#o.factories.transformMs,
+      );
+    }
     const failed = factories.filter((f) => f.error).length;
     this.#say(
       entry,

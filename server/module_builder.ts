@@ -104,6 +104,7 @@ export class ModuleBuilder {
   #inflight = new Map<string, Promise<BuiltModule>>();
   /** Module URL → the globs its last build watched (`addWatchFile`). */
   #globWatches = new Map<string, string[]>();
+  #epoch = 0;
 
   constructor(
     options: ModuleBuilderOptions,
@@ -133,6 +134,14 @@ export class ModuleBuilder {
     return nodes;
   }
 
+  /**
+   * Counts builds settled and invalidations: while it stays the same, every
+   * cached build (and so every render of one) is what it was.
+   */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
   /** The last build of `url`, if it succeeded. */
   getBuilt(url: string): BuiltModule | undefined {
     const built = this.#built.get(url);
@@ -142,6 +151,7 @@ export class ModuleBuilder {
   /** Drops the cached build (next request rebuilds from the file). */
   invalidate(url: string): void {
     this.#built.delete(url);
+    this.#epoch++;
   }
 
   /** Builds `url` (cached; concurrent callers share one build). */
@@ -154,6 +164,7 @@ export class ModuleBuilder {
       pending = this.#build(url).then(
         (built) => {
           this.#built.set(url, built);
+          this.#epoch++;
           return built;
         },
         (err) => {
@@ -163,6 +174,7 @@ export class ModuleBuilder {
             id: url,
           });
           this.#built.set(url, error);
+          this.#epoch++;
           throw error;
         },
       ).finally(() => this.#inflight.delete(url));

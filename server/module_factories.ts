@@ -16,6 +16,7 @@
 import type { ErrorBody } from "../client/payload.ts";
 import { toErrorBody } from "./errors.ts";
 import { contentHash } from "./hash.ts";
+import { cacheKey } from "./compile_cache.ts";
 import type { BuiltModule } from "./module_builder.ts";
 
 /** What the registry transform returns (Contract 1, `server/registry_transform.ts`). */
@@ -75,13 +76,16 @@ export interface ModuleFactory {
 export interface ModuleFactoriesOptions {
   pipeline: FactoryPipeline;
   transform: RegistryTransform;
-  /** Identifies the transform's output format in the persistent cache. */
+  /**
+   * Identifies the transform and its output format in the persistent cache
+   * (change it with the transform's output).
+   */
   transformVersion?: string;
   cache?: FactoryCacheStore | null;
 }
 
 /** The persistent cache's kind for transform outputs. */
-const CACHE_KIND = "registry-transform";
+export const FACTORY_CACHE_KIND = "registry-transform";
 
 /**
  * The code of a factory that throws `error` (a build error): the overlay
@@ -198,8 +202,8 @@ export class ModuleFactories {
   /** The transform's output, from the persistent cache when it has it; a string says why it failed. */
   #transform(code: string, url: string): RegistryTransformOutput | string {
     const { cache, transformVersion = "1" } = this.#o;
-    const key = cache ? contentHash(transformVersion + "\0" + code) : "";
-    const hit = cache?.get(CACHE_KIND, key);
+    const key = cache ? cacheKey(transformVersion, url, code) : "";
+    const hit = cache?.get(FACTORY_CACHE_KIND, key);
     if (hit) {
       try {
         this.cacheHits++;
@@ -217,7 +221,7 @@ export class ModuleFactories {
     } finally {
       this.transformMs += performance.now() - started;
     }
-    cache?.set(CACHE_KIND, key, JSON.stringify(output));
+    cache?.set(FACTORY_CACHE_KIND, key, JSON.stringify(output));
     return output;
   }
 }

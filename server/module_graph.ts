@@ -175,9 +175,16 @@ export class ModuleGraph {
     return pruned;
   }
 
+  /** How many times {@linkcode ModuleGraph.recordHotUpdate} gave modules a new version. */
+  get hotUpdates(): number {
+    return this.#hotUpdates;
+  }
+  #hotUpdates = 0;
+
   /** `nodes` got a new version at `timestamp` (a hot update or a prune). */
   recordHotUpdate(nodes: Iterable<ModuleNode>, timestamp: number): void {
     for (const node of nodes) state(node).lastHMRTimestamp = timestamp;
+    this.#hotUpdates++;
   }
 
   /** A request for `node` was answered with its code. */

@@ -138,6 +138,17 @@ export class ModulePipeline {
     this.#builder.invalidate(url);
   }
 
+  /**
+   * Changes whenever a build settles, one is dropped, a module gets a hot
+   * update or the dependency bundle is replaced: while it is the same, every
+   * render is what it was.
+   */
+  get renderEpoch(): string {
+    return `${this.#builder.epoch}|${this.options.graph.hotUpdates}|${
+      this.options.deps.generation?.key ?? ""
+    }`;
+  }
+
   /** Builds `url` (cached; concurrent callers share one build). */
   build(url: string): Promise<BuiltModule> {
     return this.#builder.build(url);

@@ -77,6 +77,7 @@ import { packageFiles } from "./middlewares/package_files.ts";
 import { modules } from "./middlewares/modules.ts";
 import { bundles } from "./middlewares/bundle.ts";
 import { DevBundler } from "./dev_bundle.ts";
+import { transformToFactory } from "./registry_transform.ts";
 import { ModuleFactories, type RegistryTransform } from "./module_factories.ts";
 import { htmlPages } from "./middlewares/html_pages.ts";
 import { staticFiles } from "./middlewares/static_files.ts";
@@ -358,6 +359,8 @@ class BananaDevServer implements DevServer {
       factories: new ModuleFactories({
         pipeline,
         transform: registryTransform,
+        transformVersion: REGISTRY_TRANSFORM_REVISION,
+        cache: compileCache,
       }),
       mode: () => this.#state.config.server.bundle,
       log: (message) => this.log(message),
@@ -513,11 +516,16 @@ class BananaDevServer implements DevServer {
       server: this,
     }, { ignoreErrors: true });
     const seen = new Set<string>();
+    const { bundler, config } = this.#state;
     await Promise.all(
       moduleScriptsOf(html).filter((src) => !/^[a-z]+:/i.test(src)).map(
         (src) => {
           const url = new URL(src, "http://x/").pathname;
-          return pipeline.warmup(url, seen);
+          // Bundle mode may serve the page: its crawl (bounded, and shared
+          // with the page's request) builds the same modules and more.
+          return config.server.bundle !== false && !url.startsWith("/@")
+            ? bundler.crawl(url)
+            : pipeline.warmup(url, seen);
         },
       ),
     );
@@ -941,10 +949,13 @@ async function markCacheDirIgnored(cacheDir: string): Promise<void> {
   } catch { /* there already, or the folder cannot be written */ }
 }
 
-/** Until the registry transform lands: every bundle falls back. */
-const registryTransform: RegistryTransform = () => {
-  throw new Error("the registry transform is not available");
-};
+const registryTransform: RegistryTransform = transformToFactory;
+
+/**
+ * Names the registry transform's output in the compile cache: change it
+ * with `server/registry_transform.ts`'s output.
+ */
+const REGISTRY_TRANSFORM_REVISION = "registry-transform/1";
 
 /** Servers created and not yet closed in this process. */
 let openServers = 0;
