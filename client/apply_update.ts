@@ -72,6 +72,9 @@ export async function applyUpdates(payload: UpdatePayload): Promise<void> {
       registry.define(id, version, code);
     }
   }
+  // Only factories: a module the page defines but has not run changed (so
+  // a later import of it runs the new code). Nothing to apply, no events.
+  if (updates.length === 0) return;
   notifyListeners("banana:beforeUpdate", { type: "update", updates });
   const jsUpdates = updates.filter((u) => {
     if (u.type === "css-update") {
