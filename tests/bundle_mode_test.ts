@@ -379,3 +379,37 @@ export const increment = (): void => void n++;
     await waitForText(tracked, "#count", "10");
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a module the bundle defines but the page has not run yet runs its edited code when it is imported later",
+  async fn() {
+    await using s = await openHmrApp({
+      "index.html": pageHtml(`<button id="load">load</button>`),
+      "src/main.ts":
+        `document.querySelector("#load")!.addEventListener("click", async () => {
+  const mod = await import("./later.ts");
+  document.querySelector("#out")!.textContent = mod.text;
+});
+document.querySelector("#out")!.textContent = "ready";
+`,
+      "src/later.ts": `export const text = "later v1";\n`,
+    }, { server: { bundle: true } });
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "ready");
+    await recordDefines(tracked);
+    await app.write("src/later.ts", `export const text = "later v2";\n`);
+    await waitFor(
+      async () => (await definedIds(tracked)).includes("/src/later.ts"),
+      {
+        message: "the edited factory to reach the page",
+      },
+    );
+    await tracked.page.click("#load");
+    await waitForText(tracked, "#out", "later v2");
+    const paths = await fetchedPaths(tracked);
+    assert.ok(!paths.includes("/@banana/registry"), Deno.inspect(paths));
+    await assertNotReloaded(tracked);
+  },
+});
