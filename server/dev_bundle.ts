@@ -75,6 +75,37 @@ export function entryOfBundleUrl(url: string): string | null {
   return url.slice(BUNDLE_URL_PREFIX.length);
 }
 
+/**
+ * Why a Content-Security-Policy keeps a page from running a module
+ * registry (its factories are compiled by inline scripts, or by `eval`
+ * where those are refused), or null when it does not.
+ *
+ * @example
+ * ```ts
+ * registryRefusedBy("script-src 'self'"); // a reason
+ * registryRefusedBy("script-src 'self' 'unsafe-inline'"); // null
+ * registryRefusedBy("default-src 'self' 'unsafe-eval'"); // null
+ * ```
+ */
+export function registryRefusedBy(policy: string): string | null {
+  const directives = new Map<string, string[]>();
+  for (const part of policy.split(";")) {
+    const [name, ...values] = part.trim().split(/\s+/);
+    if (name && !directives.has(name.toLowerCase())) {
+      directives.set(name.toLowerCase(), values.map((v) => v.toLowerCase()));
+    }
+  }
+  const sources = directives.get("script-src") ??
+    directives.get("default-src");
+  if (!sources) return null;
+  if (sources.includes("'unsafe-eval'")) return null;
+  // A nonce or hash makes browsers ignore 'unsafe-inline'.
+  const inlineAllowed = sources.includes("'unsafe-inline'") &&
+    !sources.some((v) => /^'(nonce|sha256|sha384|sha512)-/.test(v));
+  if (inlineAllowed) return null;
+  return "the page's Content-Security-Policy allows neither inline scripts nor eval, which the module registry compiles its modules with";
+}
+
 /** How a page loads its entry, and why (for the terminal). */
 export interface PageMode {
   bundle: boolean;
@@ -104,7 +135,7 @@ export interface DevBundlerOptions {
   mode: () => boolean | "auto";
   /** Default: {@linkcode BUNDLE_AUTO_THRESHOLD}. */
   threshold?: number;
-  /** Builds at once in a crawl. Default: 16. */
+  /** Builds at once in a crawl. Default: 64 (see `bundle_crawl.ts`). */
   concurrency?: number;
   log: (message: string) => void;
   /** A module of a bundle failed to build: show the error (overlay, terminal). */
@@ -173,8 +204,16 @@ export class DevBundler {
     if (!crawl) {
       const listeners = new Set<(count: number) => void>();
       const state = { count: 0, listeners };
+      const prefetched = new Set<string>();
       const closure = crawlClosure(this.#o.pipeline, entry, {
         concurrency: this.#o.concurrency,
+        // Each module's factory is made as soon as it is built, while the
+        // crawl waits on files: the bundle needs them all next.
+        onBuilt: (url) => {
+          if (this.#o.mode() === false || prefetched.has(url)) return;
+          prefetched.add(url);
+          this.#o.factories.get(url).catch(() => {});
+        },
         onStaticCount: (count) => {
           state.count = count;
           for (const listener of listeners) listener(count);
@@ -227,9 +266,16 @@ export class DevBundler {
    * crawls the entry until its static closure reaches the threshold (or is
    * complete): the wait is bounded by the threshold, not the app's size.
    */
-  async modeFor(entry: string): Promise<PageMode> {
+  async modeFor(
+    entry: string,
+    options: { refusedBy?: string | null } = {},
+  ): Promise<PageMode> {
     const setting = this.#o.mode();
     if (setting === false) return { bundle: false, reason: "--no-bundle" };
+    if (options.refusedBy) {
+      this.#say(entry, `per-module ${entry}: ${options.refusedBy}`);
+      return { bundle: false, reason: options.refusedBy };
+    }
     const fallback = this.#currentFallback(entry);
     if (fallback) return { bundle: false, reason: fallback.reason };
     if (setting === true) return { bundle: true, reason: "server.bundle" };
@@ -319,14 +365,6 @@ export class DevBundler {
       factoriesMs: made - crawled,
       assembleMs: done - made,
     });
-    if (Deno.env.get("BANANA_PROFILE")) {
-      console.error(
-        "bundle timings",
-        this.lastTimings.get(entry),
-        "transformMs",
-        this.#o.factories.transformMs,
-      );
-    }
     const failed = factories.filter((f) => f.error).length;
     this.#say(
       entry,
@@ -431,7 +469,7 @@ export class DevBundler {
 
   async #factoriesOf(urls: string[]): Promise<ModuleFactory[]> {
     const { factories } = this.#o;
-    const limit = Math.max(1, this.#o.concurrency ?? 16);
+    const limit = Math.max(1, this.#o.concurrency ?? 64);
     const out: ModuleFactory[] = new Array(urls.length);
     let next = 0;
     const worker = async () => {

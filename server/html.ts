@@ -103,3 +103,30 @@ export function replaceModuleScriptSrcs(
     );
   });
 }
+
+/**
+ * The policies of the page's `<meta http-equiv="Content-Security-Policy">`
+ * tags (the browser enforces every one).
+ *
+ * @example
+ * ```ts
+ * metaContentSecurityPolicies(
+ *   `<meta http-equiv="Content-Security-Policy" content="script-src 'self'">`,
+ * ); // ["script-src 'self'"]
+ * ```
+ */
+export function metaContentSecurityPolicies(html: string): string[] {
+  const out: string[] = [];
+  for (const match of html.matchAll(/<meta\b([^>]*)>/gi)) {
+    const attrs = match[1];
+    if (!/\bhttp-equiv\s*=\s*["']?content-security-policy\b/i.test(attrs)) {
+      continue;
+    }
+    const content = /\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)')/i.exec(attrs);
+    const policy = content?.[1] ?? content?.[2];
+    if (policy) {
+      out.push(policy.replaceAll("&#39;", "'").replaceAll("&quot;", '"'));
+    }
+  }
+  return out;
+}

@@ -413,3 +413,33 @@ document.querySelector("#out")!.textContent = "ready";
     await assertNotReloaded(tracked);
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a page whose Content-Security-Policy allows neither inline scripts nor eval is served per-module, and the terminal says why",
+  async fn() {
+    await withServerLines(async (lines) => {
+      await using app = await createTempApp({
+        ...COUNTER_APP,
+        "index.html": pageHtml().replace(
+          "<head>",
+          `<head><meta http-equiv="Content-Security-Policy" content="script-src 'self'">`,
+        ),
+      });
+      await using dev = await startServer(app.root, {
+        logLevel: "info",
+        server: { bundle: true },
+      });
+      const html = await (await fetch(dev.url)).text();
+      assert.equal(scriptSrcOf(html), "/src/main.ts");
+      assert.ok(
+        lines.some((line) =>
+          /per-module \/src\/main\.ts: the page's Content-Security-Policy allows neither inline scripts nor eval/
+            .test(line)
+        ),
+        Deno.inspect(lines),
+      );
+    });
+  },
+});

@@ -44,12 +44,8 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
       if (!isModuleRequest(entry)) {
         return text(404, `${entry} is not a module a bundle can start from`);
       }
-      const tb = performance.now();
       try {
         await ctx.pipeline.build(entry);
-        if (Deno.env.get("BANANA_PROFILE")) {
-          console.error("entry build took", performance.now() - tb);
-        }
       } catch (err) {
         const code = errorCode(err);
         // A refused path answers its own status, as on every route.
@@ -59,11 +55,7 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
         }
         // Any other build error: the entry's factory throws it.
       }
-      const t0 = performance.now();
       const result = await ctx.bundler.bundle(entry);
-      if (Deno.env.get("BANANA_PROFILE")) {
-        console.error("bundle() took", performance.now() - t0);
-      }
       const headers = { ...SCRIPT_HEADERS, etag: result.etag };
       if (matchesEtag(request, result.etag)) {
         return new Response(null, { status: 304, headers });

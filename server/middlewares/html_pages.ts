@@ -10,10 +10,11 @@ import type { NamedMiddleware } from "../compose.ts";
 import { assertReadable } from "../fs_deny.ts";
 import {
   injectIntoHtml,
+  metaContentSecurityPolicies,
   moduleScriptsOf,
   replaceModuleScriptSrcs,
 } from "../html.ts";
-import { bundleUrlFor } from "../dev_bundle.ts";
+import { bundleUrlFor, registryRefusedBy } from "../dev_bundle.ts";
 import { CLIENT_URL } from "../module_urls.ts";
 import { resolveSafeFile } from "../path_safety.ts";
 import { allowDirs, fsRules, type RequestContext } from "./context.ts";
@@ -63,10 +64,13 @@ export async function serveHtmlPage(
   // Bundle mode (server/dev_bundle.ts): each own entry the bundler takes
   // loads as one script of module factories.
   const bundled = new Set<string>();
+  const refusedBy = metaContentSecurityPolicies(html).map(registryRefusedBy)
+    .find((reason) => reason !== null) ?? null;
   await Promise.all([...entries].map(async (entry) => {
     // The server's own scripts (`/@banana/…`, `/@deps/…`) are no app entry.
     if (entry.startsWith("/@")) return;
-    if ((await ctx.bundler.modeFor(entry)).bundle) bundled.add(entry);
+    const mode = await ctx.bundler.modeFor(entry, { refusedBy });
+    if (mode.bundle) bundled.add(entry);
   }));
   if (bundled.size > 0) {
     html = replaceModuleScriptSrcs(html, (src) => {
