@@ -77,7 +77,10 @@ import { packageFiles } from "./middlewares/package_files.ts";
 import { modules } from "./middlewares/modules.ts";
 import { bundles } from "./middlewares/bundle.ts";
 import { DevBundler } from "./dev_bundle.ts";
-import { transformToFactory } from "./registry_transform.ts";
+import {
+  REGISTRY_TRANSFORM_VERSION,
+  transformToFactory,
+} from "./registry_transform.ts";
 import { ModuleFactories, type RegistryTransform } from "./module_factories.ts";
 import { htmlPages } from "./middlewares/html_pages.ts";
 import { staticFiles } from "./middlewares/static_files.ts";
@@ -359,7 +362,7 @@ class BananaDevServer implements DevServer {
       factories: new ModuleFactories({
         pipeline,
         transform: registryTransform,
-        transformVersion: REGISTRY_TRANSFORM_REVISION,
+        transformVersion: REGISTRY_TRANSFORM_VERSION,
         cache: compileCache,
       }),
       mode: () => this.#state.config.server.bundle,
@@ -950,12 +953,6 @@ async function markCacheDirIgnored(cacheDir: string): Promise<void> {
 }
 
 const registryTransform: RegistryTransform = transformToFactory;
-
-/**
- * Names the registry transform's output in the compile cache: change it
- * with `server/registry_transform.ts`'s output.
- */
-const REGISTRY_TRANSFORM_REVISION = "registry-transform/1";
 
 /** Servers created and not yet closed in this process. */
 let openServers = 0;
