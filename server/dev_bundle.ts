@@ -29,14 +29,17 @@ import type { BuiltModule } from "./module_builder.ts";
 import type { ErrorBody, RegistryModule } from "../client/payload.ts";
 import { CLIENT_DIR_URL } from "./module_urls.ts";
 
+export {
+  BUNDLE_URL_PREFIX,
+  bundleUrlFor,
+  entryOfBundleUrl,
+} from "./module_urls.ts";
+
 /**
  * In `server.bundle: "auto"`, a page whose entry statically imports at
  * least this many modules (itself included) is served as a dev bundle.
  */
 export const BUNDLE_AUTO_THRESHOLD = 500;
-
-/** URL prefix of a page's dev bundle: `/@banana/bundle/src/main.ts`. */
-export const BUNDLE_URL_PREFIX = "/@banana/bundle";
 
 /**
  * The endpoint that defines factories on demand:
@@ -48,32 +51,6 @@ export const REGISTRY_URL = "/@banana/registry";
 
 /** The page's module registry (Contract 2). */
 export const MODULE_REGISTRY_URL = `${CLIENT_DIR_URL}module_registry.ts`;
-
-/**
- * The bundle URL of an entry module.
- *
- * @example
- * ```ts
- * bundleUrlFor("/src/main.ts"); // "/@banana/bundle/src/main.ts"
- * ```
- */
-export function bundleUrlFor(entry: string): string {
-  return BUNDLE_URL_PREFIX + entry;
-}
-
-/**
- * The entry module a bundle URL names, or null for another URL.
- *
- * @example
- * ```ts
- * entryOfBundleUrl("/@banana/bundle/src/main.ts"); // "/src/main.ts"
- * entryOfBundleUrl("/src/main.ts"); // null
- * ```
- */
-export function entryOfBundleUrl(url: string): string | null {
-  if (!url.startsWith(BUNDLE_URL_PREFIX + "/")) return null;
-  return url.slice(BUNDLE_URL_PREFIX.length);
-}
 
 /**
  * Why a Content-Security-Policy keeps a page from running a module

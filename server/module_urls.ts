@@ -160,3 +160,32 @@ export function urlForId(id: string, scope: ModuleUrlScope): string {
   if (packageUrl) return packageUrl + query;
   return `${FS_URL_PREFIX.slice(0, -1)}${path}${query}`;
 }
+
+/** URL prefix of a page's dev bundle: `/@banana/bundle/src/main.ts`. */
+export const BUNDLE_URL_PREFIX = "/@banana/bundle";
+
+/**
+ * The bundle URL of an entry module.
+ *
+ * @example
+ * ```ts
+ * bundleUrlFor("/src/main.ts"); // "/@banana/bundle/src/main.ts"
+ * ```
+ */
+export function bundleUrlFor(entry: string): string {
+  return BUNDLE_URL_PREFIX + entry;
+}
+
+/**
+ * The entry module a bundle URL names, or null for another URL.
+ *
+ * @example
+ * ```ts
+ * entryOfBundleUrl("/@banana/bundle/src/main.ts"); // "/src/main.ts"
+ * entryOfBundleUrl("/src/main.ts"); // null
+ * ```
+ */
+export function entryOfBundleUrl(url: string): string | null {
+  if (!url.startsWith(BUNDLE_URL_PREFIX + "/")) return null;
+  return url.slice(BUNDLE_URL_PREFIX.length);
+}

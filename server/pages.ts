@@ -12,8 +12,7 @@
  * @module
  */
 
-import { stripFreshness } from "./module_urls.ts";
-import { entryOfBundleUrl } from "./dev_bundle.ts";
+import { entryOfBundleUrl, stripFreshness } from "./module_urls.ts";
 
 /** What the HMR client sends as `banana:page-modules` (see `client/page_modules.ts`). */
 export interface PageModulesReport {
