@@ -649,3 +649,13 @@ Deno.test("ModuleRegistry: a static import of a name the evaluated module does n
   assert.equal((await registry.import("/src/b.ts")).late, 2);
   assert.equal(a.late, 2);
 });
+
+Deno.test("ModuleRegistry: idOf drops only the t and v params, keeping a query such as ?raw as written", () => {
+  const { registry } = registryWith();
+  assert.equal(registry.idOf("/src/notes.md?raw&t=5"), "/src/notes.md?raw");
+  assert.equal(registry.idOf("/src/a.ts?v=1"), "/src/a.ts");
+  assert.equal(
+    registry.idOf("/src/a.css?import&t=2&x=1"),
+    "/src/a.css?import&x=1",
+  );
+});
