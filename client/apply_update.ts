@@ -45,6 +45,18 @@ function preload(url: string): Promise<void> {
   });
 }
 
+/** Resolves in a task of its own (after the tasks already queued). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 /** `/src/a.ts:3:7`: where in this origin's modules `err` was thrown. */
 export function thrownAt(err: unknown): string | null {
   const stack = err instanceof Error ? err.stack ?? "" : "";
@@ -75,6 +87,10 @@ export async function applyUpdates(payload: UpdatePayload): Promise<void> {
   // Only factories: a module the page defines but has not run changed (so
   // a later import of it runs the new code). Nothing to apply, no events.
   if (updates.length === 0) return;
+  // A registry update needs no network, so nothing else would let the
+  // socket's queued messages in before it runs: after a busy update, the
+  // newer ones must be known here to skip those they supersede.
+  if (registry) await nextTask();
   notifyListeners("banana:beforeUpdate", { type: "update", updates });
   const jsUpdates = updates.filter((u) => {
     if (u.type === "css-update") {
