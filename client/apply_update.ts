@@ -155,20 +155,15 @@ async function runUpdates(
   hmrClient.recordInvalidations(updates);
   const registry = hmrClient.registry;
   if (registry) {
-    // Bundle mode: no network, so nothing lets the updates waiting in the
-    // socket arrive before this one runs (a module that keeps the page busy
-    // would run once per save of a burst): a task for them first, then only
-    // updates no later one supersedes run.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const newest = updates.filter((u) => !hmrClient.isSuperseded(u));
-    // The fresh chain gets new instances as the accepted modules import it;
-    // modules outside it keep theirs.
+    // Bundle mode: no network (applyUpdates waited one task, so superseded
+    // updates were skipped). The fresh chain gets new instances as the
+    // accepted modules import it; modules outside it keep theirs.
     registry.markStale([
       ...(payload.preload ?? []),
-      ...newest.map((u) => withTimestamp(u.acceptedPath, u.timestamp)),
+      ...updates.map((u) => withTimestamp(u.acceptedPath, u.timestamp)),
     ]);
     try {
-      for (const update of newest) await hmrClient.applyUpdate(update);
+      for (const update of updates) await hmrClient.applyUpdate(update);
     } finally {
       registry.clearStale();
     }
