@@ -42,7 +42,7 @@ import { BananaError, codeFrame } from "./errors.ts";
  * const key = `${REGISTRY_TRANSFORM_VERSION}\0/src/a.ts\0<code>`;
  * ```
  */
-export const REGISTRY_TRANSFORM_VERSION = "registry-transform@5+meriyah@7.4.2";
+export const REGISTRY_TRANSFORM_VERSION = "registry-transform@6+meriyah@7.4.2";
 
 /** What {@linkcode transformToFactory} returns. */
 export interface RegistryTransformResult {
@@ -74,6 +74,12 @@ interface ImportBinding {
   read: string;
   /** Whether a call through it must drop the record as receiver. */
   member: boolean;
+}
+
+/** One imported module: its `__iN` and the names statements take from it. */
+interface ImportRecord {
+  name: string;
+  names: string[];
 }
 
 interface Scope {
@@ -237,11 +243,12 @@ function parse(code: string, length: number): ESTree.Program {
  *
  * The first line of the body gets, in this order: `"use strict";`, the
  * module's exports as getters (`__m.export({ render: () => render })`, so
- * a cycle sees them before any import runs), and its imports in source
- * order (`const __i0 = await __m.import("/src/m4.ts", ["render"]);` — the
- * names it takes, which the registry checks as linking would — and
- * `__m.exportAll(__i1);` for `export * from`). The import and re-export
- * statements are blanked (their newlines stay). References to imported
+ * a cycle sees them before any import runs), and one record per imported
+ * module, in the order the module first names them
+ * (`const __i0 = await __m.import("/src/m4.ts", ["render"]);` — with every
+ * name its statements take, which the registry checks as linking would —
+ * and `__m.exportAll(__i1);` for `export * from`). The import and re-export
+ * statements become `;` (their newlines stay). References to imported
  * bindings read their record at the time of use: `c4()` becomes
  * `(0, __i0.render)()` (no record as `this`), `{ c4 }` becomes
  * `{ c4: __i0.render }`; a parameter, variable, function, class or catch
@@ -295,8 +302,10 @@ export function transformToFactory(
 class FactoryTransform {
   readonly code: string;
   readonly edits: Edit[] = [];
-  /** The hoisted import statements, in source order. */
-  readonly hoisted: string[] = [];
+  /** The first line's imports and `export *` copies, in source order. */
+  readonly hoisted: (string | { source: string; record: ImportRecord })[] = [];
+  /** Imported module → its record. */
+  readonly records = new Map<string, ImportRecord>();
   readonly imports: string[] = [];
   readonly dynamicImports: string[] = [];
   /** Export name → the expression its getter returns. */
@@ -311,7 +320,6 @@ class FactoryTransform {
   /** Where the expression statement being visited starts. */
   statementStart = -1;
   hasTopLevelAwait = false;
-  records = 0;
   /** Extra first-line code after the exports (a default function's name). */
   afterExports = "";
 
@@ -362,7 +370,7 @@ class FactoryTransform {
       }
       head += `__m.export({${getters.join(", ")}});`;
     }
-    head += this.afterExports + this.hoisted.join("");
+    head += this.afterExports + this.hoistedCode();
     const edits = this.edits.sort((a, b) => a[0] - b[0]);
     let out = head;
     let at = 0;
@@ -387,18 +395,41 @@ class FactoryTransform {
   }
 
   /**
-   * A new record `__iN` for `source`, imported on the first line. `names`
-   * are the exports the statement takes by name: the registry checks they
-   * exist, as linking an ES module does.
+   * The record `__iN` of `source`, imported on the first line where the
+   * module first names it: one record per imported module, as one module
+   * record serves every import of it. `names` are the exports the
+   * statement takes by name; the registry checks they exist, as linking an
+   * ES module does.
    */
   record(source: string, names: string[] = []): string {
-    const name = `__i${this.records++}`;
-    const wanted = names.length > 0 ? `, ${JSON.stringify(names)}` : "";
-    this.hoisted.push(
-      `const ${name} = await __m.import(${JSON.stringify(source)}${wanted});`,
-    );
-    if (!this.imports.includes(source)) this.imports.push(source);
-    return name;
+    let record = this.records.get(source);
+    if (!record) {
+      record = { name: `__i${this.records.size}`, names: [] };
+      this.records.set(source, record);
+      this.hoisted.push({ source, record });
+      this.imports.push(source);
+    }
+    for (const name of names) {
+      if (!record.names.includes(name)) record.names.push(name);
+    }
+    return record.name;
+  }
+
+  /** The first line's imports (and `export *` copies), in source order. */
+  hoistedCode(): string {
+    let code = "";
+    for (const item of this.hoisted) {
+      if (typeof item === "string") {
+        code += item;
+        continue;
+      }
+      const { names, name } = item.record;
+      const wanted = names.length > 0 ? `, ${JSON.stringify(names)}` : "";
+      code += `const ${name} = await __m.import(${
+        JSON.stringify(item.source)
+      }${wanted});`;
+    }
+    return code;
   }
 
   topLevel(statement: ESTree.Program["body"][number]): void {
