@@ -296,7 +296,18 @@ export function transformToFactory(
       throw syntaxError(code, id, err);
     }
   }
-  return new FactoryTransform(code).run(program);
+  try {
+    return new FactoryTransform(code).run(program);
+  } catch (err) {
+    // Only code nested deeper than the stack gets here (RangeError).
+    throw new BananaError({
+      message: `${id}: cannot transform for the module registry: ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+      id,
+      plugin: "registry",
+    });
+  }
 }
 
 class FactoryTransform {

@@ -769,3 +769,19 @@ export * from "/lib.js";`,
   assert.ok(error instanceof SyntaxError);
   assert.match(error.message, /does not provide an export named 'typo'/);
 });
+
+Deno.test("code nested deeper than the stack fails as a BananaError, not a crash", () => {
+  const depth = 20_000;
+  const source = `import { a } from "/a.js";\nexport const x = ${
+    "[".repeat(depth)
+  }a${"]".repeat(depth)};`;
+  let error: unknown;
+  try {
+    transformToFactory(source, "/deep.js");
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof BananaError);
+  assert.equal(error.body.plugin, "registry");
+  assert.equal(error.body.id, "/deep.js");
+});
