@@ -162,11 +162,7 @@ async function runUpdates(
       ...(payload.preload ?? []),
       ...updates.map((u) => withTimestamp(u.acceptedPath, u.timestamp)),
     ]);
-    try {
-      for (const update of updates) await hmrClient.applyUpdate(update);
-    } finally {
-      registry.clearStale();
-    }
+    for (const update of updates) await hmrClient.applyUpdate(update);
     return;
   }
   // Modules sent with the update need no network (client/inline_modules.ts).

@@ -61,8 +61,6 @@ export interface UpdateRegistry {
   define(id: string, version: string, code: string): void;
   /** Marks the fresh chain (`?t=` URLs) stale: imports make new instances. */
   markStale(urls: readonly string[]): void;
-  /** Forgets the stale marks an update did not use. */
-  clearStale(): void;
   /** Imports a module by URL (`?t=` / `?v=` stripped). */
   importUrl(url: string): Promise<Record<string, unknown>>;
   /** Drops the instances of pruned modules. */

@@ -280,13 +280,13 @@ function nativeResolve(specifier: string): string {
  * registry.define(
  *   "/src/main.ts",
  *   "1",
- *   'const __i0 = await __m.import("/src/greet.ts");__m.export({ text: () => text });\n' +
+ *   '"use strict";__m.export({ text: () => text });const __i0 = await __m.import("/src/greet.ts");\n' +
  *     "const text = (0, __i0.greet)('you');",
  * );
  * registry.define(
  *   "/src/greet.ts",
  *   "1",
- *   "__m.export({ greet: () => greet });\nfunction greet(name) { return `hi ${name}`; }",
+ *   '"use strict";__m.export({ greet: () => greet });\nfunction greet(name) { return `hi ${name}`; }',
  * );
  * const main = await registry.import("/src/main.ts");
  * main.text; // "hi you"
@@ -386,8 +386,11 @@ export class ModuleRegistry implements UpdateRegistry {
   /**
    * Marks the modules at `urls` (`/src/a.ts?t=<timestamp>`) stale: the next
    * import of each makes a new instance (its `import.meta.url` carries the
-   * timestamp); importers that are not re-run keep the old one. A stale
-   * module whose new instance throws keeps its old instance.
+   * timestamp); importers that are not re-run keep the old one. A mark stays
+   * until an instance is made, as a `?t=` URL in new code does per module:
+   * a module of the chain that the new code imports only later (a lazy
+   * `import()`) still gets its new version then. A stale module whose new
+   * instance throws keeps its old instance, and stays stale.
    */
   markStale(urls: readonly string[]): void {
     for (const url of urls) {
@@ -395,14 +398,6 @@ export class ModuleRegistry implements UpdateRegistry {
       const t = /[?&]t=([^&#]*)/.exec(url)?.[1];
       this.#stale.set(id, t ? `t=${t}` : null);
     }
-  }
-
-  /**
-   * Forgets the stale marks an update did not use (modules it did not
-   * reach keep their instance for later imports).
-   */
-  clearStale(): void {
-    this.#stale.clear();
   }
 
   /** True when `id` has an evaluated instance. */

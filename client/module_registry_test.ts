@@ -460,7 +460,6 @@ Deno.test("ModuleRegistry: a hot update re-runs the fresh chain only: a counter 
     "/src/leaf.ts?t=10",
   ]);
   const app2 = await registry.importUrl("/src/app.ts?t=10");
-  registry.clearStale();
   assert.notEqual(app2, app1);
   assert.equal(app2.counter, app1.counter, "counter keeps its instance");
   assert.equal((app2.render as () => string)(), "view of v2 #3");
@@ -474,15 +473,22 @@ Deno.test("ModuleRegistry: a hot update re-runs the fresh chain only: a counter 
   assert.equal(render1(), "view of v1 #4");
 });
 
-Deno.test("ModuleRegistry: a stale module whose new code throws keeps its old instance; once the update settles, imports get the old one; the next update runs the new code", async () => {
+Deno.test("ModuleRegistry: a stale module whose new code throws keeps its old instance for its importers and stays stale (a later import runs the new code again); the next update runs the newest code", async () => {
   const { registry } = registryWith();
   registry.define("/src/a.ts", "1", "__m.export({ v: () => 1 });");
-  const old = await registry.import("/src/a.ts");
+  registry.define(
+    "/src/user.ts",
+    "1",
+    '__m.export({ a: () => __i0 });const __i0 = await __m.import("/src/a.ts");',
+  );
+  const user = await registry.import("/src/user.ts");
+  const old = user.a;
   registry.define("/src/a.ts", "2", "throw new Error('v2 is broken');");
   registry.markStale(["/src/a.ts?t=1"]);
   await assert.rejects(registry.importUrl("/src/a.ts?t=1"), /v2 is broken/);
-  registry.clearStale();
-  assert.equal(await registry.import("/src/a.ts"), old);
+  assert.equal(user.a, old);
+  assert.equal(registry.isInstantiated("/src/a.ts"), true);
+  await assert.rejects(registry.import("/src/a.ts"), /v2 is broken/);
   registry.define("/src/a.ts", "3", "__m.export({ v: () => 3 });");
   registry.markStale(["/src/a.ts?t=2"]);
   assert.equal((await registry.importUrl("/src/a.ts?t=2")).v, 3);
@@ -570,7 +576,6 @@ Deno.test("ModuleRegistry + HmrClient: import.meta.hot made by the module's own 
     acceptedPath: "/src/hot.ts",
     timestamp: 33,
   });
-  registry.clearStale();
   assert.equal(accepted.length, 1);
   assert.notEqual(accepted[0], first);
   assert.equal(accepted[0].version, 2);
@@ -596,7 +601,6 @@ Deno.test("ModuleRegistry: a module importing its own import.meta.url (the refre
   registry.define("/src/App.tsx", "2", code(2));
   registry.markStale(["/src/App.tsx?t=9"]);
   const second = await registry.importUrl("/src/App.tsx?t=9");
-  registry.clearStale();
   assert.equal(second.version, 2);
   assert.equal(await second.self, second);
   assert.deepEqual(nativeImports, []);
@@ -658,4 +662,36 @@ Deno.test("ModuleRegistry: idOf drops only the t and v params, keeping a query s
     registry.idOf("/src/a.css?import&t=2&x=1"),
     "/src/a.css?import&x=1",
   );
+});
+
+Deno.test("ModuleRegistry: a module of the fresh chain that the new code imports only later (a lazy import) gets its new version then: stale marks last until used", async () => {
+  const { registry } = registryWith();
+  const leaf = (text: string) =>
+    `__m.export({ text: () => ${JSON.stringify(text)} });`;
+  registry.define(
+    "/src/main.ts",
+    "1",
+    "__m.export({ load: () => load });\nconst load = () => __m.dynamicImport('./page.ts');",
+  );
+  registry.define(
+    "/src/page.ts",
+    "1",
+    '__m.export({ text: () => __i0.text });const __i0 = await __m.import("/src/leaf.ts");',
+  );
+  registry.define("/src/leaf.ts", "1", leaf("v1"));
+  const main = await registry.import("/src/main.ts");
+  const load = main.load as () => Promise<ModuleExports>;
+  assert.equal((await load()).text, "v1");
+  // An edit of leaf reaches main through page's dynamic edge.
+  registry.define("/src/leaf.ts", "2", leaf("v2"));
+  registry.markStale([
+    "/src/main.ts?t=4",
+    "/src/page.ts?t=4",
+    "/src/leaf.ts?t=4",
+  ]);
+  const main2 = await registry.importUrl("/src/main.ts?t=4");
+  // The update is over; the new main loads the page later.
+  const page = await (main2.load as () => Promise<ModuleExports>)();
+  assert.equal(page.text, "v2");
+  assert.equal(await (main2.load as () => Promise<ModuleExports>)(), page);
 });
