@@ -176,8 +176,14 @@ function freePort(): number {
   return port;
 }
 
-/** Starts `deno run -A mod.ts dev <root>` on a free loopback port. */
-export async function startCli(root: string): Promise<CliServer> {
+/**
+ * Starts `deno run -A mod.ts dev <root>` on a free loopback port, with
+ * `flags` (e.g. `--bundle`) after the others.
+ */
+export async function startCli(
+  root: string,
+  flags: string[] = [],
+): Promise<CliServer> {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -189,6 +195,7 @@ export async function startCli(root: string): Promise<CliServer> {
       "--port",
       String(port),
       "--strict-port",
+      ...flags,
     ],
     stdout: "piped",
     stderr: "piped",

@@ -8,6 +8,7 @@
  * deno task stress              # the full run (the soak is CPU heavy)
  * deno task stress --short      # a short form for CI
  * deno task stress --only deny,ws   # some groups: requests, http, slowloris, ws, files, soak
+ * deno task stress --only soak --bundle   # the server in bundle mode (or --no-bundle)
  * ```
  *
  * @module
@@ -31,11 +32,18 @@ import { soakCheck } from "./soak.ts";
 
 const GROUPS = ["requests", "http", "slowloris", "ws", "files", "soak"];
 
-function parseArgs(args: string[]): { short: boolean; only: Set<string> } {
+/** Server flags passed through to the CLI: how it serves the app's modules. */
+const SERVER_FLAGS = ["--bundle", "--no-bundle"];
+
+function parseArgs(
+  args: string[],
+): { short: boolean; only: Set<string>; flags: string[] } {
   let short = false;
   let only = new Set(GROUPS);
+  const flags: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--short") short = true;
+    else if (SERVER_FLAGS.includes(args[i])) flags.push(args[i]);
     else if (args[i] === "--only") {
       only = new Set((args[++i] ?? "").split(","));
       const unknown = [...only].filter((g) => !GROUPS.includes(g));
@@ -48,11 +56,15 @@ function parseArgs(args: string[]): { short: boolean; only: Set<string> } {
         Deno.exit(2);
       }
     } else {
-      console.error(`Unknown argument ${args[i]}: expected --short or --only`);
+      console.error(
+        `Unknown argument ${args[i]}: expected --short, --only, ${
+          SERVER_FLAGS.join(" or ")
+        }`,
+      );
       Deno.exit(2);
     }
   }
-  return { short, only };
+  return { short, only, flags };
 }
 
 /** Runs `check`, turning a throw or a timeout into a failed line. */
@@ -88,11 +100,13 @@ async function guarded(
 function processReport(name: string, cli: CliServer): CheckResult {
   const reloads = cli.output.filter((l) => l.includes("page reload"));
   const errors = cli.output.filter((l) => l.includes("] error"));
+  // How the server served the app's page (bundle mode says so per entry).
+  const mode = cli.output.find((l) => /\] (bundle mode|per-module) /.test(l));
   return report({
     name,
     ok: cli.alive(),
-    detail: `the CLI ${
-      cli.alive() ? "is still running" : "exited"
+    detail: `the CLI ${cli.alive() ? "is still running" : "exited"}${
+      mode ? ` (${mode.replace(/^.*\] /, "")})` : ""
     }; it logged ${reloads.length} reloads ${
       JSON.stringify(reloads.slice(0, 2).map((l) => l.slice(0, 100)))
     } and ${errors.length} errors ${
@@ -101,17 +115,17 @@ function processReport(name: string, cli: CliServer): CheckResult {
   });
 }
 
-const { short, only } = parseArgs(Deno.args);
+const { short, only, flags } = parseArgs(Deno.args);
 const app = await createStressApp();
 const results: CheckResult[] = [];
 console.log(
   `BananaJS stress${short ? " (short)" : ""}: app at ${app.root}, groups ${
     [...only].join(", ")
-  }`,
+  }${flags.length ? `, server ${flags.join(" ")}` : ""}`,
 );
 /** Every group but the soak, against one CLI server. */
 async function runGroups(): Promise<void> {
-  await using cli = await startCli(app.root);
+  await using cli = await startCli(app.root, flags);
   const { port } = cli;
   if (only.has("requests")) {
     results.push(
@@ -177,7 +191,7 @@ try {
   }
   if (only.has("soak")) {
     // Its own server: its RSS growth is the soak's alone.
-    await using soakCli = await startCli(app.root);
+    await using soakCli = await startCli(app.root, flags);
     results.push(
       ...await guarded(
         "soak",
