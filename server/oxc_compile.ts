@@ -15,6 +15,7 @@
  */
 
 import { cacheKey, type CompileCache } from "./compile_cache.ts";
+import denoJson from "../deno.json" with { type: "json" };
 
 /**
  * What the error says when Oxc fails to load. The package and its pinned
@@ -25,9 +26,11 @@ const OXC_SPECIFIER = "oxc-transform (server/npm/oxc_transform.ts)";
 
 /**
  * Bumped when this module's own output changes for the same Oxc output
- * (the source map comment, …): cached outputs of older revisions miss.
+ * (the source map comment, …): cached outputs of older revisions miss. The
+ * package version is part of the key as well, so a release never reads a
+ * cache written by another.
  */
-const OUTPUT_REVISION = 1;
+const OUTPUT_REVISION = `${denoJson.version}/1`;
 
 /** The kind of {@linkcode CompileCache} entries this module stores. */
 export const OXC_CACHE_KIND = "oxc";
