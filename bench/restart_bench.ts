@@ -12,8 +12,11 @@
  * empty every time: the difference is the server's alone.
  *
  * ```sh
- * deno task bench:restart [--modules 5000] [--runs 3] [--keep]
+ * deno task bench:restart [--modules 5000] [--runs 3] [--bundle | --no-bundle] [--keep]
  * ```
+ *
+ * `--bundle` / `--no-bundle` are handed to the server (bundle mode or
+ * per-module ESM); without them it picks its mode as usual.
  *
  * @module
  */
@@ -59,12 +62,14 @@ function parseOptions(args: string[]) {
       modules: { type: "string", default: "5000" },
       runs: { type: "string", default: "3" },
       keep: { type: "boolean", default: false },
+      bundle: { type: "boolean" },
+      "no-bundle": { type: "boolean" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.log(
-      "Usage: deno task bench:restart [--modules 5000] [--runs 3] [--keep]",
+      "Usage: deno task bench:restart [--modules 5000] [--runs 3] [--bundle | --no-bundle] [--keep]",
     );
     Deno.exit(0);
   }
@@ -81,6 +86,11 @@ function parseOptions(args: string[]) {
     modules: count("modules", values.modules),
     runs: count("runs", values.runs),
     keep: values.keep,
+    serverArgs: values["no-bundle"]
+      ? ["--no-bundle"]
+      : values.bundle
+      ? ["--bundle"]
+      : [],
   };
 }
 
@@ -109,6 +119,7 @@ async function timeStart(
   browser: Browser,
   appDir: string,
   cache: "cold" | "warm",
+  serverArgs: string[],
 ): Promise<StartSample> {
   if (cache === "cold") {
     await Deno.remove(`${appDir}/.banana`, { recursive: true }).catch(
@@ -131,6 +142,7 @@ async function timeStart(
     "--port",
     String(port),
     "--strict-port",
+    ...serverArgs,
   ], { cwd: REPO_DIR });
   try {
     const url = `http://localhost:${port}/`;
@@ -211,11 +223,16 @@ if (import.meta.main) {
     browser = await launchChromium();
     // One untimed start: Deno's module cache and the OS file cache are warm
     // for every timed one.
-    await timeStart(browser, app.dir, "cold");
+    await timeStart(browser, app.dir, "cold", options.serverArgs);
     const samples: StartSample[] = [];
     for (let run = 1; run <= options.runs; run++) {
       for (const cache of ["cold", "warm"] as const) {
-        const sample = await timeStart(browser, app.dir, cache);
+        const sample = await timeStart(
+          browser,
+          app.dir,
+          cache,
+          options.serverArgs,
+        );
         samples.push(sample);
         console.log(
           `  ${cache} ${run}: start → rendered ${
