@@ -175,7 +175,11 @@ function row(cells: string[], widths: number[]): string {
   return `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
 }
 
-function printTable(samples: StartSample[], modules: number): void {
+function printTable(
+  samples: StartSample[],
+  modules: number,
+  serverArgs: string[],
+): void {
   const header = [
     "cache",
     "start → rendered (median)",
@@ -201,7 +205,8 @@ function printTable(samples: StartSample[], modules: number): void {
   const widths = header.map((h, i) =>
     Math.max(h.length, ...lines.map((l) => l[i].length))
   );
-  const mode = samples.find((s) => s.mode)?.mode ?? "no mode line printed";
+  const mode = samples.find((s) => s.mode)?.mode ??
+    (serverArgs.join(" ") || "no mode line printed");
   console.log(
     `\nRestart, ${modules} modules (${mode}); fresh browser context each start:\n`,
   );
@@ -247,7 +252,7 @@ if (import.meta.main) {
         );
       }
     }
-    printTable(samples, app.modules);
+    printTable(samples, app.modules, options.serverArgs);
   } catch (error) {
     failed = true;
     console.error(`restart bench failed: ${errorMessage(error)}`);
