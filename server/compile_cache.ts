@@ -282,9 +282,14 @@ export class CompileCache {
     }
   }
 
-  /** Counters of `kind`, or of every kind read or written so far. */
+  /**
+   * Counters of `kind`, or of every kind read or written so far (a kind not
+   * used yet counts zeros; asking does not read its pack).
+   */
   stats(kind?: string): CompileCacheStats {
-    if (kind !== undefined) return { ...this.#pack(kind).stats };
+    if (kind !== undefined) {
+      return { ...this.#packs.get(kind)?.stats ?? emptyStats() };
+    }
     const sum = emptyStats();
     for (const { stats } of this.#packs.values()) {
       sum.hits += stats.hits;

@@ -419,6 +419,8 @@ class BananaDevServer implements DevServer {
         },
       })
       : null;
+    // Counted from here: a page's request may build modules before the scan.
+    const before = compileCache.stats(OXC_CACHE_KIND);
     const state: ServerState = {
       config,
       app,
@@ -436,7 +438,6 @@ class BananaDevServer implements DevServer {
       postMiddlewares: [],
       scan: () => {
         const started = performance.now();
-        const before = compileCache.stats(OXC_CACHE_KIND);
         state.scanning ??=
           (fresh
             ? this.#scanFreshApp(root, pipeline)
