@@ -256,6 +256,10 @@ export class DevBundler {
     const fallback = this.#currentFallback(entry);
     if (fallback) return { bundle: false, reason: fallback.reason };
     if (setting === true) return { bundle: true, reason: "server.bundle" };
+    // Nothing was built or changed since the last decision: the same one
+    // (a reload of a large app walks none of its modules).
+    const known = this.#autoModes.get(entry);
+    if (known?.epoch === this.#o.pipeline.renderEpoch) return known.mode;
     const threshold = this.#threshold;
     const reached = Promise.withResolvers<number>();
     const closure = this.#crawl(entry, (count) => {
@@ -265,16 +269,20 @@ export class DevBundler {
       reached.promise,
       closure.then((c) => c.staticUrls.size),
     ]);
-    if (count >= threshold) {
-      return { bundle: true, reason: `${count}+ modules` };
-    }
-    const mode = {
-      bundle: false,
-      reason: `${count} modules, below ${threshold}`,
-    };
-    this.#say(entry, `per-module ${entry}: ${mode.reason}`);
+    const mode = count >= threshold
+      ? { bundle: true, reason: `${count}+ modules` }
+      : { bundle: false, reason: `${count} modules, below ${threshold}` };
+    // Kept once the crawl's builds have settled.
+    closure.then(() => {
+      this.#autoModes.set(entry, {
+        epoch: this.#o.pipeline.renderEpoch,
+        mode,
+      });
+    }, () => {});
+    if (!mode.bundle) this.#say(entry, `per-module ${entry}: ${mode.reason}`);
     return mode;
   }
+  #autoModes = new Map<string, { epoch: string; mode: PageMode }>();
 
   /**
    * The dev bundle of `entry`: every module of its closure built, rendered
