@@ -38,7 +38,7 @@ import {
   pagesSuffix,
 } from "./pages.ts";
 import { contentHash } from "./hash.ts";
-import { formatErrorForLog, toErrorBody } from "./errors.ts";
+import { BananaError, formatErrorForLog, toErrorBody } from "./errors.ts";
 import type { FileChangeKind } from "./watcher.ts";
 import type { DevServer } from "./types.ts";
 
@@ -367,6 +367,13 @@ export class HmrEngine {
         channel.clearError(node.url);
         built.push(node);
       } catch (err) {
+        if (await vanishedMidSave(err, node)) {
+          // The file was renamed away after the watcher found it (the next
+          // save began: vim's): the watcher reports it again, and that
+          // batch decides. Its absence is no error of the module's.
+          pipeline.invalidate(node.url);
+          return;
+        }
         const body = toErrorBody(err, node.file ?? node.url);
         const message = formatErrorForLog(body);
         if (this.#o.logError) this.#o.logError(node.url, message);
@@ -674,4 +681,22 @@ export function formsSimpleChains(nodes: ModuleNode[]): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Whether `err`, a failed build of `node`, says its own file is not found
+ * and the file is gone now: it vanished after the watcher checked it.
+ */
+async function vanishedMidSave(
+  err: unknown,
+  node: ModuleNode,
+): Promise<boolean> {
+  if (!(err instanceof BananaError) || err.code !== "not-found") return false;
+  if (!node.file || err.body.id !== node.file) return false;
+  try {
+    await Deno.stat(node.file);
+    return false;
+  } catch {
+    return true;
+  }
 }

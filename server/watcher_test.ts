@@ -339,7 +339,8 @@ Deno.test("isEditorTempFile recognises swap, backup, lock and temp files", () =>
 type ReplayStep =
   | [Deno.FsEvent["kind"], ...string[]]
   | number
-  | { writeSilently: string };
+  | { writeSilently: string }
+  | { moveAwayNow: string };
 
 /**
  * Feeds `steps` to a batcher on a temp dir holding `files` (the state on
@@ -374,6 +375,10 @@ async function replay(
     for (const step of steps) {
       if (typeof step === "number") {
         await new Promise((resolve) => setTimeout(resolve, step));
+      } else if ("moveAwayNow" in step) {
+        // At once, before the batcher's check of the events before it runs.
+        const path = `${root}/${step.moveAwayNow}`;
+        Deno.renameSync(path, `${path}~`);
       } else if (!Array.isArray(step)) {
         await Deno.writeTextFile(`${root}/${step.writeSilently}`, "changed\n");
       } else {
@@ -443,6 +448,40 @@ Deno.test("replayed: an in-place write stalled between truncate and write is one
     ["access", "src/a.ts"],
   ]);
   assert.deepEqual(batches, updateOfA);
+});
+
+Deno.test("replayed: a vim save that begins while the save before it is checked on disk is an update, never a delete", async () => {
+  // The soak's bursts: an in-place save goes out at its close, and the next
+  // save (vim's) renames the file away before the check of the first one
+  // runs; its events come after the check.
+  const batches = await replay({ "src/a.ts": "export const a = 1;\n" }, [
+    ["modify", "src/a.ts"],
+    ["access", "src/a.ts"],
+    { moveAwayNow: "src/a.ts" },
+    10,
+    ["rename", "src/a.ts", "src/a.ts~"],
+    { writeSilently: "src/a.ts" },
+    ["create", "src/a.ts"],
+    ["modify", "src/a.ts"],
+    ["access", "src/a.ts"],
+    ["remove", "src/a.ts~"],
+  ]);
+  assert.ok(
+    batches.every((batch) =>
+      !batch.has("src/a.ts") || batch.get("src/a.ts") === "update"
+    ),
+    Deno.inspect(batches),
+  );
+  assert.deepEqual(batches.at(-1), new Map([["src/a.ts", "update"]]));
+});
+
+Deno.test("replayed: a file gone on disk after events that left it in place is still reported deleted (a little later)", async () => {
+  const batches = await replay({ "src/a.ts": "export const a = 1;\n" }, [
+    ["modify", "src/a.ts"],
+    ["access", "src/a.ts"],
+    { moveAwayNow: "src/a.ts" },
+  ]);
+  assert.deepEqual(batches, [new Map([["src/a.ts", "delete"]])]);
 });
 
 Deno.test("replayed: a file moved in from outside the tree (no rename pair) is an update; a removed file a delete", async () => {

@@ -19,7 +19,7 @@ import {
   stateAfter,
 } from "./save_state.ts";
 import { SerialReporter } from "./serial_reporter.ts";
-import type { ChangeBatcher, WatchOptions } from "./types.ts";
+import type { ChangeBatcher, FileChangeKind, WatchOptions } from "./types.ts";
 
 /** Saves of other files this soon after a lone save are taken as a burst. */
 const BURST_GAP_MS = 30;
@@ -140,10 +140,12 @@ class SaveBatcher {
   /** Sends the batch being gathered; `lone` when it is one complete save. */
   #flush = (lone = false) => {
     this.#timer = undefined;
-    const paths = new Set(this.#pending.keys());
+    const states = this.#pending;
+    const paths = new Set(states.keys());
     this.#pending = new Map();
     this.#reporter.enqueue(async () => {
       const changes = await this.stamps.check(paths);
+      this.#deferVanished(changes, states);
       // A lone save sent at once: if other files changed while it was being
       // checked, it is the start of a burst — keep it for the burst's batch.
       if (lone && [...this.#pending.keys()].some((path) => !paths.has(path))) {
@@ -157,4 +159,33 @@ class SaveBatcher {
       await this.#reporter.report(changes);
     });
   };
+
+  /**
+   * Takes out of `changes` the paths its events left in place (closed,
+   * renamed in, or still being written) that are gone on disk: a new save
+   * of the file began after those events — vim renames it away before
+   * writing it anew, and those events are still on their way. Reporting it
+   * deleted would make its importers rebuild and reload the page, so it
+   * waits for its events as a removed file does; still gone then, it is a
+   * delete.
+   */
+  #deferVanished(
+    changes: Map<string, FileChangeKind>,
+    states: Map<string, PathState>,
+  ): void {
+    let deferred = false;
+    for (const [path, state] of states) {
+      if (state === "removed" || changes.get(path) !== "delete") continue;
+      changes.delete(path);
+      if (!this.#pending.has(path)) this.#pending.set(path, "removed");
+      deferred = true;
+    }
+    if (!deferred) return;
+    if (this.#timer === undefined) this.#firstEventAt = performance.now();
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(
+      this.#flush,
+      quietTime([...this.#pending.values()], false, this.#times),
+    );
+  }
 }
