@@ -367,10 +367,10 @@ export class HmrEngine {
         channel.clearError(node.url);
         built.push(node);
       } catch (err) {
-        if (await vanishedMidSave(err, node)) {
-          // The file was renamed away after the watcher found it (the next
-          // save began: vim's): the watcher reports it again, and that
-          // batch decides. Its absence is no error of the module's.
+        if (ownFileMissing(err, node)) {
+          // Renamed away after the watcher found it (the next save began:
+          // vim's): the watcher reports it again, and that batch decides.
+          // Its absence is no error of the module's.
           pipeline.invalidate(node.url);
           return;
         }
@@ -684,19 +684,11 @@ export function formsSimpleChains(nodes: ModuleNode[]): boolean {
 }
 
 /**
- * Whether `err`, a failed build of `node`, says its own file is not found
- * and the file is gone now: it vanished after the watcher checked it.
+ * Whether `err`, a failed build of `node`, says its own file is not found:
+ * the file went away after the watcher found it (a save under way, or a
+ * delete), and its events, on their way, make the batch that decides.
  */
-async function vanishedMidSave(
-  err: unknown,
-  node: ModuleNode,
-): Promise<boolean> {
-  if (!(err instanceof BananaError) || err.code !== "not-found") return false;
-  if (!node.file || err.body.id !== node.file) return false;
-  try {
-    await Deno.stat(node.file);
-    return false;
-  } catch {
-    return true;
-  }
+function ownFileMissing(err: unknown, node: ModuleNode): boolean {
+  return err instanceof BananaError && err.code === "not-found" &&
+    node.file !== null && err.body.id === node.file;
 }

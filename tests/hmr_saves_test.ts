@@ -222,6 +222,54 @@ testInEachMode({
 testInEachMode({
   ...browserTest,
   name:
+    "a module whose file is renamed away while it rebuilds (the next save began) shows no error; that save applies without a reload",
+  async fn(mode) {
+    let moveAway = false;
+    await using s = await openHmrApp(
+      {
+        "index.html": pageHtml(),
+        "src/main.ts": `import "./shown.ts";\n`,
+        "src/shown.ts": showModule("shown v0"),
+      },
+      modeConfig(mode, {
+        plugins: [{
+          name: "moves-the-file-away",
+          // Runs just before the server reads the file for the build: the
+          // file goes away (vim's next save) after the watcher found it.
+          load(id) {
+            if (moveAway && id.endsWith("/src/shown.ts")) {
+              moveAway = false;
+              Deno.renameSync(id, `${id}~`);
+            }
+            return null;
+          },
+        }],
+      }),
+    );
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "shown v0");
+    const file = `${app.root}/src/shown.ts`;
+    moveAway = true;
+    await app.write("src/shown.ts", showModule("shown v1"));
+    await waitFor(() => !moveAway, { message: "the rebuild to start" });
+    await delay(40);
+    Deno.writeFileSync(
+      file,
+      new TextEncoder().encode(showModule("shown v2")),
+    );
+    Deno.removeSync(`${file}~`);
+    await waitForText(tracked, "#out", "shown v2", 10_000);
+    await delay(300);
+    await assertNotReloaded(tracked);
+    const errors = tracked.consoleEntries.filter((e) => e.type === "error");
+    assert.deepEqual(errors, [], "no error for the file under way");
+    assert.equal(await tracked.page.locator(OVERLAY_MESSAGE).count(), 0);
+  },
+});
+
+testInEachMode({
+  ...browserTest,
+  name:
     "a page busy while updates pile up skips the superseded ones and runs the newest version, not every one in between",
   async fn(mode) {
     // Each version keeps the page busy for 500 ms, far longer than the
