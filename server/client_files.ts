@@ -12,6 +12,7 @@ import type { ResolvedConfig } from "./types.ts";
 import type { ClientEnv } from "../client/env.ts";
 import { contentHash } from "./hash.ts";
 import { matchesEtag } from "./static.ts";
+import { analyzeModule } from "./import_analysis.ts";
 
 const compiled = new Map<string, { code: string; etag: string }>();
 
@@ -34,6 +35,29 @@ async function compileClientFile(
   const entry = { code: result.code, etag: `"${contentHash(result.code)}"` };
   compiled.set(name, entry);
   return entry;
+}
+
+/**
+ * The URLs of the client files `entries` (names in `client/`) import,
+ * directly or not, entries included: a page preloads them, so the client's
+ * import levels do not each cost a round trip before the app runs.
+ */
+export async function clientImportClosure(
+  entries: readonly string[],
+): Promise<string[]> {
+  const seen = new Set<string>();
+  const visit = async (name: string): Promise<void> => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const { code } = await compileClientFile(name);
+    await Promise.all(
+      analyzeModule(code).imports
+        .filter((site) => !site.dynamic && site.specifier.startsWith("./"))
+        .map((site) => visit(site.specifier.slice(2))),
+    );
+  };
+  await Promise.all(entries.map(visit));
+  return [...seen].map((name) => `${CLIENT_DIR_URL}${name}`);
 }
 
 /** Answers a `/@banana/client/<file>` request. */

@@ -33,7 +33,17 @@ function serializeForScript(value: unknown): string {
  */
 export function injectIntoHtml(
   html: string,
-  options: { importMap: BrowserImportMap; scripts: string[] },
+  options: {
+    importMap: BrowserImportMap;
+    scripts: string[];
+    /**
+     * Module URLs the page will import (`<link rel="modulepreload">`), so
+     * the browser fetches them at once instead of one import level at a
+     * time. They come after the import map: a module fetch that starts
+     * before it makes the browser refuse the map.
+     */
+    modulePreloads?: string[];
+  },
 ): string {
   let map = options.importMap;
   const existing = IMPORTMAP_SCRIPT.exec(html);
@@ -48,6 +58,9 @@ export function injectIntoHtml(
     html = html.replace(existing[0], "");
   }
   const tags = `<script type="importmap">${serializeForScript(map)}</script>` +
+    (options.modulePreloads ?? []).map((href) =>
+      `<link rel="modulepreload" href="${href}">`
+    ).join("") +
     options.scripts.map((src) => `<script type="module" src="${src}"></script>`)
       .join("");
   const head = /<head\b[^>]*>/i.exec(html);

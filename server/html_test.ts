@@ -16,6 +16,20 @@ Deno.test("html: import map and client go first in <head>", () => {
   equal(mapAt > 0 && mapAt < clientAt && clientAt < appAt, true);
 });
 
+Deno.test("html: module preloads come after the import map and before the scripts", () => {
+  const out = injectIntoHtml(`<html><head></head></html>`, {
+    importMap: { imports: {} },
+    scripts,
+    modulePreloads: ["/@banana/client/env.ts"],
+  });
+  const mapAt = out.indexOf(`type="importmap"`);
+  const preloadAt = out.indexOf(
+    `<link rel="modulepreload" href="/@banana/client/env.ts">`,
+  );
+  const clientAt = out.indexOf(`src="/@banana/client/client.ts"`);
+  equal(mapAt >= 0 && mapAt < preloadAt && preloadAt < clientAt, true);
+});
+
 Deno.test("html: an import map already in the page is merged (its entries win)", () => {
   const out = injectIntoHtml(
     `<html><head><script type="importmap">{"imports":{"a":"/mine.js","b":"/b.js"}}</script></head></html>`,

@@ -124,6 +124,17 @@ Deno.test({
       paths.filter((path) => path.startsWith("/@banana/bundle/")),
       ["/@banana/bundle/src/main.ts"],
     );
+    // The client's files and the registry are preloaded, all at once: the
+    // page's critical path is the HTML, then one round of requests.
+    const html = await (await fetch(new URL("/", s.dev.url))).text();
+    for (const file of ["client.ts", "module_registry.ts", "hmr_client.ts"]) {
+      assert.ok(
+        html.includes(
+          `<link rel="modulepreload" href="/@banana/client/${file}">`,
+        ),
+        `no modulepreload of ${file} in ${html}`,
+      );
+    }
     // A reload of an unchanged app revalidates the bundle: a 304.
     const response = await fetch(
       new URL("/@banana/bundle/src/main.ts", s.dev.url),

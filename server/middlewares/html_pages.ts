@@ -14,8 +14,13 @@ import {
   moduleScriptsOf,
   replaceModuleScriptSrcs,
 } from "../html.ts";
-import { bundleUrlFor, registryRefusedBy } from "../dev_bundle.ts";
-import { CLIENT_URL } from "../module_urls.ts";
+import {
+  bundleUrlFor,
+  MODULE_REGISTRY_URL,
+  registryRefusedBy,
+} from "../dev_bundle.ts";
+import { clientImportClosure } from "../client_files.ts";
+import { CLIENT_DIR_URL, CLIENT_URL } from "../module_urls.ts";
 import { resolveSafeFile } from "../path_safety.ts";
 import { allowDirs, fsRules, type RequestContext } from "./context.ts";
 
@@ -87,6 +92,15 @@ export async function serveHtmlPage(
       depsOnly: bundled.size > 0 && bundled.size === entries.size,
     }),
     scripts: [CLIENT_URL],
+    // A bundle page's app code is one request; the client's files (and
+    // the registry the bundle imports) would be the rest of its critical
+    // path, one import level at a time.
+    modulePreloads: bundled.size > 0
+      ? await clientImportClosure([
+        CLIENT_URL.slice(CLIENT_DIR_URL.length),
+        MODULE_REGISTRY_URL.slice(CLIENT_DIR_URL.length),
+      ])
+      : [],
   });
   return new Response(html, {
     headers: {
