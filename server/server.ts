@@ -138,7 +138,7 @@ class BananaDevServer implements DevServer {
   #watcher: FileWatcher | null = null;
   #url: string | null = null;
   #port = 0;
-  #lastLogged = new Map<string, string>();
+  #lastLogged = new Map<string, { message: string; at: number }>();
   #closed = false;
   #watcherEvents = new WatcherEvents();
   /** Shared by the states of in-process restarts on the same cache dir. */
@@ -595,11 +595,17 @@ class BananaDevServer implements DevServer {
   /**
    * Prints the error of `id` unless it is the one printed last for `id`
    * (every page that requests a broken module would repeat it); `always`
-   * prints it anyway (a new save that fails).
+   * prints it anyway (a new save that fails), but not the same failure
+   * again within a second: the watcher may see one save as two changes.
    */
   #logErrorOnce(id: string, message: string, always = false): void {
-    if (!always && this.#lastLogged.get(id) === message) return;
-    this.#lastLogged.set(id, message);
+    const last = this.#lastLogged.get(id);
+    const now = performance.now();
+    if (
+      last?.message === message &&
+      (!always || now - last.at < REPEATED_ERROR_WINDOW_MS)
+    ) return;
+    this.#lastLogged.set(id, { message, at: now });
     this.log(`error ${message}`);
   }
 
@@ -954,6 +960,9 @@ async function markCacheDirIgnored(cacheDir: string): Promise<void> {
 }
 
 const registryTransform: RegistryTransform = transformToFactory;
+
+/** A failed rebuild printing what was printed this recently is one save seen twice. */
+const REPEATED_ERROR_WINDOW_MS = 1000;
 
 /** Servers created and not yet closed in this process. */
 let openServers = 0;

@@ -299,9 +299,10 @@ Deno.test({
         await waitForText(tracked, "#out", String(sum), 20_000);
         const paths = await fetchedPaths(tracked);
         const own = paths.filter((path) => path.startsWith("/src/"));
-        // (The page's resource timing buffer holds 250 entries.)
+        // (The page's resource timing buffer holds 250 entries, the
+        // client's files among them, in whatever order they finished.)
         if (bundled) assert.equal(own.length, 0);
-        else assert.ok(own.length >= 240, `${own.length} module requests`);
+        else assert.ok(own.length >= 200, `${own.length} module requests`);
       }
       assert.ok(
         lines.some((line) =>
