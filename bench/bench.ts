@@ -36,6 +36,7 @@ import {
   moduleText,
 } from "./generate_app.ts";
 import {
+  bananaDevCommand,
   epochNow,
   errorMessage,
   estimateClockOffset,
@@ -290,28 +291,13 @@ function serverSpecs(a: Availability): ServerSpec[] {
     args: [VITE_BIN, "--port", String(port), "--strictPort", ...extra],
     cwd: appDir,
   });
-  const banana = (appDir: string, port: number, extra: string[]) => ({
-    cmd: Deno.execPath(),
-    args: [
-      "run",
-      "-A",
-      `${REPO_DIR}mod.ts`,
-      "dev",
-      appDir,
-      "--port",
-      String(port),
-      "--strict-port",
-      ...extra,
-    ],
-    cwd: REPO_DIR,
-  });
   const viteLabel = a.viteVersion ? `Vite ${a.viteVersion}` : "Vite 8";
   const bananaLabel = `BananaJS ${a.bananaVersion}`;
   return [
     {
       id: "banana",
       label: bananaLabel,
-      command: (appDir, port) => banana(appDir, port, []),
+      command: (appDir, port) => bananaDevCommand(appDir, port),
     },
     {
       id: "banana-no-bundle",
@@ -319,7 +305,8 @@ function serverSpecs(a: Availability): ServerSpec[] {
       unavailable: a.noBundle
         ? undefined
         : `\`mod.ts dev --help\` does not list ${NO_BUNDLE_FLAG}`,
-      command: (appDir, port) => banana(appDir, port, [NO_BUNDLE_FLAG]),
+      command: (appDir, port) =>
+        bananaDevCommand(appDir, port, [NO_BUNDLE_FLAG]),
     },
     {
       id: "vite",

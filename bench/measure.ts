@@ -210,6 +210,40 @@ export function stats(samples: readonly number[]): Stats {
 }
 
 /**
+ * The command that starts BananaJS's dev server from this repository for
+ * `appDir` on `port` (exactly that port), with `extra` flags.
+ *
+ * @example Usage
+ * ```ts
+ * import { bananaDevCommand } from "./measure.ts";
+ * const { args } = bananaDevCommand("/tmp/app", 5173, ["--no-bundle"]);
+ * args.includes("--strict-port"); // true
+ * ```
+ */
+export function bananaDevCommand(
+  appDir: string,
+  port: number,
+  extra: readonly string[] = [],
+): { cmd: string; args: string[]; cwd: string } {
+  const repo = new URL("..", import.meta.url).pathname;
+  return {
+    cmd: Deno.execPath(),
+    args: [
+      "run",
+      "-A",
+      `${repo}mod.ts`,
+      "dev",
+      appDir,
+      "--port",
+      String(port),
+      "--strict-port",
+      ...extra,
+    ],
+    cwd: repo,
+  };
+}
+
+/**
  * Returns a TCP port that was free on 127.0.0.1 a moment ago.
  *
  * @example Usage

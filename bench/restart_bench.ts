@@ -25,6 +25,7 @@ import { parseArgs } from "node:util";
 import type { Browser } from "playwright-core";
 import { generateApp } from "./generate_app.ts";
 import {
+  bananaDevCommand,
   errorMessage,
   freePort,
   launchChromium,
@@ -36,7 +37,6 @@ import {
   withTimeout,
 } from "./measure.ts";
 
-const REPO_DIR = new URL("..", import.meta.url).pathname;
 const STARTUP_TIMEOUT_MS = 60_000;
 const LOAD_TIMEOUT_MS = 120_000;
 
@@ -133,17 +133,8 @@ async function timeStart(
   );
   const page = await context.newPage();
   const port = freePort();
-  const server = ServerProcess.start(Deno.execPath(), [
-    "run",
-    "-A",
-    `${REPO_DIR}mod.ts`,
-    "dev",
-    appDir,
-    "--port",
-    String(port),
-    "--strict-port",
-    ...serverArgs,
-  ], { cwd: REPO_DIR });
+  const { cmd, args, cwd } = bananaDevCommand(appDir, port, serverArgs);
+  const server = ServerProcess.start(cmd, args, { cwd });
   try {
     const url = `http://localhost:${port}/`;
     const ok = await waitForHttpOk(url, {
