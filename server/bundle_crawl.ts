@@ -27,7 +27,10 @@ export interface CrawlOptions {
    * reaches through static imports, itself included, found so far).
    */
   onStaticCount?: (count: number) => void;
-  /** Called with each module built (its successor work may start at once). */
+  /**
+   * Called once with each module built (its successor work may start at
+   * once), however many times the crawl reaches it.
+   */
   onBuilt?: (url: string) => void;
 }
 
@@ -62,6 +65,7 @@ export function crawlClosure(
   const reached = new Set<string>([entry]);
   const staticUrls = new Set<string>([entry]);
   const failed = new Map<string, unknown>();
+  const builtOnce = new Set<string>();
   const urls = [entry];
   // [url, reached statically]: a module found first through a dynamic
   // import is queued again once a static import reaches it.
@@ -101,6 +105,10 @@ export function crawlClosure(
       pipeline.build(url).then(
         (built) => {
           visit(built, isStatic);
+          // A module queued again (reached statically after dynamically)
+          // is reported once.
+          if (builtOnce.has(url)) return;
+          builtOnce.add(url);
           options.onBuilt?.(url);
         },
         (err) => void failed.set(url, err),
