@@ -6,7 +6,11 @@
  */
 
 import { HMR_DEFAULTS } from "./hmr_defaults.ts";
-import { CLIENT_DIR_URL } from "./module_urls.ts";
+import {
+  CLIENT_DIR_URL,
+  CLIENT_ROUTE_URL,
+  CLIENT_VERSION,
+} from "./module_urls.ts";
 import { transformWithRefresh } from "./oxc_compile.ts";
 import type { ResolvedConfig } from "./types.ts";
 import type { ClientEnv } from "../client/env.ts";
@@ -60,13 +64,26 @@ export async function clientImportClosure(
   return [...seen].map((name) => `${CLIENT_DIR_URL}${name}`);
 }
 
-/** Answers a `/@banana/client/<file>` request. */
+const VERSIONED_NAME = /^v-([^/]+)\/(.*)$/s;
+
+/**
+ * Answers a `/@banana/client/<file>` or `/@banana/client/v-<version>/<file>`
+ * request. A file of this server's version is immutable (the URL changes
+ * with the client); `env.ts`, the server's settings, and the unversioned
+ * URLs are revalidated.
+ */
 export async function serveClientFile(
   pathname: string,
   request: Request,
   options: { hmr: ResolvedConfig["hmr"]; token: string; port: number },
 ): Promise<Response> {
-  const name = pathname.slice(CLIENT_DIR_URL.length);
+  let name = pathname.slice(CLIENT_ROUTE_URL.length);
+  let immutable = false;
+  const versioned = VERSIONED_NAME.exec(name);
+  if (versioned) {
+    name = versioned[2];
+    immutable = versioned[1] === CLIENT_VERSION;
+  }
   const headers = {
     "content-type": "text/javascript; charset=utf-8",
     "cache-control": "no-cache",
@@ -98,6 +115,7 @@ export async function serveClientFile(
   } catch {
     return new Response(`Unknown client file ${name}\n`, { status: 404 });
   }
+  if (immutable) headers["cache-control"] = "max-age=31536000, immutable";
   if (matchesEtag(request, file.etag)) {
     return new Response(null, {
       status: 304,

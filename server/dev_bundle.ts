@@ -446,6 +446,16 @@ export class DevBundler {
     }
   }
 
+  /**
+   * The source map of module `id`'s last factory, as JSON text; null when
+   * it has none.
+   */
+  sourceMap(id: string): string | null {
+    const map = this.#o.factories.peek(id)?.map;
+    if (!map) return null;
+    return new TextDecoder().decode(Uint8Array.fromBase64(map));
+  }
+
   #versionOf(factory: ModuleFactory): string {
     if (factory.error) return factory.key;
     return this.#o.pipeline.currentVersion(factory.id) ??

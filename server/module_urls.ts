@@ -16,9 +16,55 @@ import {
 } from "./path_safety.ts";
 import { fileToUrl } from "./resolver.ts";
 import { isScriptPath } from "./script_path.ts";
+import { contentHash } from "./hash.ts";
+import denoJson from "../deno.json" with { type: "json" };
 
-/** URL prefix of the HMR client's modules. */
-export const CLIENT_DIR_URL = "/@banana/client/";
+/**
+ * The route of the HMR client's modules: `/@banana/client/<file>`, and
+ * `/@banana/client/v-<version>/<file>`, the URLs pages get.
+ */
+export const CLIENT_ROUTE_URL = "/@banana/client/";
+
+/**
+ * Identifies the client's files: a hash of their sources and of BananaJS's
+ * version (only the version when they cannot be read here, as when
+ * BananaJS runs from a remote URL). A server serves its client files
+ * unchanged for its whole life, so under a versioned URL they are cached
+ * as immutable: a reload revalidates none of them (14 requests over six
+ * connections were the first 40–60 ms of every bundle page's reload).
+ */
+export const CLIENT_VERSION: string = clientVersion();
+
+/** URL prefix of the HMR client's modules, versioned (see {@linkcode CLIENT_VERSION}). */
+export const CLIENT_DIR_URL = `${CLIENT_ROUTE_URL}v-${CLIENT_VERSION}/`;
+
+function clientVersion(): string {
+  const dir = new URL("../client/", import.meta.url);
+  const fallback = contentHash(`banana ${denoJson.version}`);
+  if (dir.protocol !== "file:") return fallback;
+  try {
+    const path = dir.pathname;
+    // Never a permission prompt: without read access, the version alone.
+    if (
+      Deno.permissions.querySync({ name: "read", path }).state !== "granted"
+    ) {
+      return fallback;
+    }
+    const names = [...Deno.readDirSync(dir)]
+      .filter((entry) => entry.isFile && entry.name.endsWith(".ts"))
+      .map((entry) => entry.name).sort();
+    return contentHash(
+      [
+        denoJson.version,
+        ...names.map((name) =>
+          `${name}\0${Deno.readTextFileSync(new URL(name, dir))}`
+        ),
+      ].join("\0"),
+    );
+  } catch {
+    return fallback;
+  }
+}
 
 /** URL of the HMR client runtime. */
 export const CLIENT_URL = `${CLIENT_DIR_URL}client.ts`;

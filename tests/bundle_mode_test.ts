@@ -24,6 +24,8 @@ import {
 } from "./_hmr_app.ts";
 import { createTempApp } from "./_browser.ts";
 import { startServer } from "./_server.ts";
+import { CLIENT_DIR_URL } from "../server/module_urls.ts";
+import { MODULE_REGISTRY_URL } from "../server/dev_bundle.ts";
 
 const OVERLAY = "banana-error-overlay";
 
@@ -41,8 +43,8 @@ async function fetchedPaths(tracked: TrackedPage): Promise<string[]> {
  * factories an update brings) in `window.__defined`.
  */
 async function recordDefines(tracked: TrackedPage): Promise<void> {
-  await tracked.page.evaluate(async () => {
-    const { registry } = await import("/@banana/client/module_registry.ts");
+  await tracked.page.evaluate(async (registryUrl) => {
+    const { registry } = await import(registryUrl);
     const seen: string[] = [];
     (globalThis as { __defined?: string[] }).__defined = seen;
     const define = registry.define.bind(registry);
@@ -50,7 +52,7 @@ async function recordDefines(tracked: TrackedPage): Promise<void> {
       seen.push(id);
       return define(id, version, code);
     };
-  });
+  }, MODULE_REGISTRY_URL);
 }
 
 function definedIds(tracked: TrackedPage): Promise<string[]> {
@@ -130,11 +132,27 @@ Deno.test({
     for (const file of ["client.ts", "module_registry.ts", "hmr_client.ts"]) {
       assert.ok(
         html.includes(
-          `<link rel="modulepreload" href="/@banana/client/${file}">`,
+          `<link rel="modulepreload" href="${CLIENT_DIR_URL}${file}">`,
         ),
         `no modulepreload of ${file} in ${html}`,
       );
     }
+    // A reload takes the client's files from the browser's cache without
+    // asking the server (their URLs are versioned, they are immutable);
+    // only env.ts, the server's settings, is revalidated.
+    await s.tracked.page.reload();
+    await waitForText(s.tracked, "#out", "label v1");
+    const fromServer = await s.tracked.page.evaluate(
+      (dir) =>
+        performance.getEntriesByType("resource")
+          .filter((entry) => new URL(entry.name).pathname.startsWith(dir))
+          .filter((entry) =>
+            (entry as PerformanceResourceTiming).transferSize > 0
+          )
+          .map((entry) => new URL(entry.name).pathname.slice(dir.length)),
+      CLIENT_DIR_URL,
+    );
+    assert.deepEqual(fromServer, ["env.ts"]);
     // A reload of an unchanged app revalidates the bundle: a 304.
     const response = await fetch(
       new URL("/@banana/bundle/src/main.ts", s.dev.url),
@@ -455,5 +473,64 @@ Deno.test({
         Deno.inspect(lines),
       );
     });
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a factory names its source map by URL (the bundle carries no inline map); the map gives the module's TypeScript source, and devtools in Chromium resolve it",
+  async fn() {
+    await using app = await createTempApp({
+      "index.html":
+        `<p id="out"></p><script type="module" src="/src/main.ts"></script>`,
+      "src/main.ts": `import { label } from "./label.ts";
+document.querySelector("#out")!.textContent = label();
+`,
+      "src/label.ts":
+        `export const label = (): string => "typed " + String(1 as number);\n`,
+    });
+    await using dev = await startServer(app.root, { server: { bundle: true } });
+    const bundle = await (await fetch(
+      new URL("/@banana/bundle/src/main.ts", dev.url),
+    )).text();
+    assert.ok(!bundle.includes("data:application/json"), "an inline map");
+    const url =
+      /sourceMappingURL=(\/@banana\/map\?id=%2Fsrc%2Flabel\.ts&k=[\w-]+)/
+        .exec(bundle)?.[1];
+    assert.ok(url, `no map URL of label.ts in ${bundle.slice(0, 2000)}`);
+    const response = await fetch(new URL(url, dev.url));
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get("content-type")!, /application\/json/);
+    const map = await response.json() as {
+      sources: string[];
+      sourcesContent: string[];
+      mappings: string;
+    };
+    assert.ok(map.sources[0].endsWith("/src/label.ts"), map.sources[0]);
+    assert.match(map.sourcesContent[0], /\(\): string =>/);
+    assert.ok(map.mappings.length > 0);
+    const missing = await fetch(
+      new URL("/@banana/map?id=%2Fsrc%2Fnope.ts", dev.url),
+    );
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+    // Chromium's devtools take the map from that URL: the script of the
+    // module is shown with its TypeScript source.
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#out", "typed 1");
+    const cdp = await tracked.page.context().newCDPSession(tracked.page);
+    const maps: string[] = [];
+    cdp.on("Debugger.scriptParsed", (event) => {
+      if (event.url.includes("/src/label.ts") && event.sourceMapURL) {
+        maps.push(event.sourceMapURL);
+      }
+    });
+    await cdp.send("Debugger.enable");
+    await waitFor(() => maps.length > 0, {
+      message: "label.ts parsed with a map URL",
+    });
+    assert.match(maps[0], /\/@banana\/map\?id=%2Fsrc%2Flabel\.ts/);
+    await cdp.detach();
   },
 });

@@ -82,7 +82,8 @@ function assertServesTheApp(
 ): void {
   assert.equal(pages["/"].status, 200);
   assert.match(pages["/"].body, /<h1>Library app<\/h1>/);
-  assert.match(pages["/"].body, /\/@banana\/client\/client\.ts/);
+  // The client, under its versioned URL.
+  assert.match(pages["/"].body, /\/@banana\/client\/v-[\w-]+\/client\.ts/);
   assert.equal(pages["/main.ts"].status, 200);
   assert.match(pages["/main.ts"].body, /const answer = 42;/);
   assert.equal(pages["/style.css"].status, 200);

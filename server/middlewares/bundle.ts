@@ -2,7 +2,8 @@
  * Bundle mode's routes: `/@banana/bundle/<entry>` (the page's dev bundle,
  * ETag + `no-cache`: a reload of an unchanged app is a 304) and
  * `/@banana/registry?ids=` (factories a page's registry asks for at run
- * time). See `server/dev_bundle.ts`.
+ * time), and `/@banana/map?id=` (a factory's source map, which devtools
+ * fetch). See `server/dev_bundle.ts`.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { matchesEtag } from "../static.ts";
 import { errorCode } from "../http_errors.ts";
 import { toErrorBody } from "../errors.ts";
 import { isModuleRequest } from "../module_urls.ts";
+import { SOURCE_MAP_URL } from "../module_factories.ts";
 import { type RequestContext, text } from "./context.ts";
 
 const SCRIPT_HEADERS = {
@@ -36,6 +38,22 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
         const code = await ctx.bundler.definitions(ids);
         return new Response(request.method === "HEAD" ? null : code, {
           headers: SCRIPT_HEADERS,
+        });
+      }
+      if (url.pathname === SOURCE_MAP_URL) {
+        const id = url.searchParams.get("id") ?? "";
+        const map = ctx.bundler.sourceMap(id);
+        if (map === null) {
+          return text(
+            404,
+            `${SOURCE_MAP_URL}: no source map of ${id} (it is made with the module's bundle factory)`,
+          );
+        }
+        return new Response(request.method === "HEAD" ? null : map, {
+          headers: {
+            "content-type": "application/json; charset=utf-8",
+            "cache-control": "no-cache",
+          },
         });
       }
       const path = entryOfBundleUrl(url.pathname);

@@ -6,7 +6,7 @@
 
 import type { NamedMiddleware } from "../compose.ts";
 import { serveClientFile } from "../client_files.ts";
-import { CLIENT_DIR_URL } from "../module_urls.ts";
+import { CLIENT_ROUTE_URL } from "../module_urls.ts";
 import type { RequestContext } from "./context.ts";
 
 /** Serves the HMR client's modules. */
@@ -15,7 +15,7 @@ export function clientFiles(ctx: RequestContext): NamedMiddleware {
     name: "client-files",
     async handle(request, next) {
       const pathname = new URL(request.url).pathname;
-      if (!pathname.startsWith(CLIENT_DIR_URL)) return await next();
+      if (!pathname.startsWith(CLIENT_ROUTE_URL)) return await next();
       return await serveClientFile(pathname, request, {
         hmr: ctx.config.hmr,
         token: ctx.channel.token,
