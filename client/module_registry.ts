@@ -144,7 +144,7 @@ interface Instance {
    * The instances whose evaluation this one's waited for (while it is not
    * settled, the ones it may still be waiting for).
    */
-  readonly awaiting: Set<Instance>;
+  awaiting: Set<Instance> | null;
 }
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
@@ -513,7 +513,7 @@ export class ModuleRegistry implements UpdateRegistry {
       }
       // Before the dependency starts: its imports must see the edge. Never
       // removed: a settled instance waits for nothing (see #awaits).
-      importer.awaiting.add(instance);
+      (importer.awaiting ??= new Set()).add(instance);
     }
     // Whoever starts an instance waits for it: a rejection has a handler.
     return instance.evaluation ??= this.#evaluate(instance);
@@ -543,6 +543,7 @@ export class ModuleRegistry implements UpdateRegistry {
     const todo = [from];
     while (todo.length > 0) {
       const next = todo.pop()!;
+      if (!next.awaiting) continue;
       for (const dep of next.awaiting) {
         if (dep === target) return true;
         if (!dep.settled && !seen.has(dep)) {
@@ -580,7 +581,7 @@ export class ModuleRegistry implements UpdateRegistry {
       settled: false,
       definition,
       evaluation: null,
-      awaiting: new Set(),
+      awaiting: null,
     };
     this.#evaluating.set(id, instance);
     return instance;
