@@ -23,7 +23,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { join } from "node:path";
 
 /** Bumped when the pack format changes: older files are ignored. */
@@ -98,10 +98,10 @@ interface Pack {
  * ```
  */
 export function cacheKey(...parts: string[]): string {
-  // One update call: each call into node:crypto has a fixed cost that
+  // One one-shot call: each call into node:crypto has a fixed cost that
   // shows at thousands of modules.
   const text = parts.map((part) => `${part.length}:${part}`).join("");
-  return createHash("sha1").update(text).digest("base64url").slice(0, 22);
+  return hash("sha1", text, "base64url").slice(0, 22);
 }
 
 /**

@@ -236,7 +236,7 @@ export class ModuleBuilder {
    */
   async #build(url: string): Promise<BuiltModule> {
     const { id, file } = idForUrl(url, this.options);
-    await assertModuleReadable(id, file, {
+    assertModuleReadable(id, file, {
       root: this.options.root,
       fsAllow: this.options.fsAllow,
       ownsPackageFile: (path) => this.options.packages?.owns(path) ?? false,

