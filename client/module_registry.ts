@@ -74,8 +74,16 @@ export interface ModuleApi {
    * applies).
    */
   dynamicImport(specifier: unknown): Promise<ModuleExports>;
-  /** Adds live exports: each getter returns the current value. */
-  export(getters: Record<string, () => unknown>): void;
+  /**
+   * Adds the module's exports: each getter returns a live binding's
+   * current value; `values` holds exports whose value is fixed before the
+   * module runs (hoisted functions nothing assigns to), kept as plain
+   * read-only values.
+   */
+  export(
+    getters: Record<string, () => unknown>,
+    values?: Record<string, unknown>,
+  ): void;
   /** `export * from`: every export of `namespace` but `default`. */
   exportAll(namespace: ModuleExports): void;
   /** The module's `import.meta`. */
@@ -280,6 +288,20 @@ class Namespace {
     Object.defineProperty(namespace, name, {
       get: Namespace.#accessor(name),
       enumerable: true,
+      configurable: false,
+    });
+  }
+
+  /** Adds export `name` to `namespace` with a value that never changes. */
+  static defineValue(
+    namespace: ModuleExports,
+    name: string,
+    value: unknown,
+  ): void {
+    Object.defineProperty(namespace, name, {
+      value,
+      enumerable: true,
+      writable: false,
       configurable: false,
     });
   }
@@ -634,12 +656,15 @@ export class ModuleRegistry implements UpdateRegistry {
       },
       dynamicImport: (specifier) =>
         this.#dynamicImport(String(specifier), meta.url),
-      export: (getters) => {
+      export: (getters, values) => {
         // In code-unit order, as a module namespace lists its exports.
-        for (const name of Object.keys(getters).sort()) {
-          if (!Object.hasOwn(exports, name)) {
-            Namespace.define(exports, name, getters[name]);
-          }
+        const names = Object.keys(getters);
+        if (values) names.push(...Object.keys(values));
+        for (const name of names.sort()) {
+          if (Object.hasOwn(exports, name)) continue;
+          if (values && Object.hasOwn(values, name)) {
+            Namespace.defineValue(exports, name, values[name]);
+          } else Namespace.define(exports, name, getters[name]);
         }
       },
       exportAll: (namespace) => {

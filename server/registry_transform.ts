@@ -42,7 +42,7 @@ import { BananaError, codeFrame } from "./errors.ts";
  * const key = `${REGISTRY_TRANSFORM_VERSION}\0/src/a.ts\0<code>`;
  * ```
  */
-export const REGISTRY_TRANSFORM_VERSION = "registry-transform@6+meriyah@7.4.2";
+export const REGISTRY_TRANSFORM_VERSION = "registry-transform@7+meriyah@7.4.2";
 
 /** What {@linkcode transformToFactory} returns. */
 export interface RegistryTransformResult {
@@ -333,6 +333,15 @@ class FactoryTransform {
   hasTopLevelAwait = false;
   /** Extra first-line code after the exports (a default function's name). */
   afterExports = "";
+  /** Names of the module's top-level function declarations (hoisted). */
+  readonly topLevelFunctions = new Set<string>();
+  /**
+   * Names the code may assign to anywhere (any scope: counting a shadowed
+   * one only keeps an export a getter).
+   */
+  readonly written = new Set<string>();
+  /** A direct `eval` may assign to any binding. */
+  directEval = false;
 
   constructor(code: string) {
     this.code = code;
@@ -344,7 +353,10 @@ class FactoryTransform {
       const eol = this.code.indexOf("\n");
       this.edits.push([0, eol === -1 ? this.code.length : eol, ""]);
     }
-    for (const statement of program.body) this.topLevel(statement);
+    for (const statement of program.body) {
+      this.topLevel(statement);
+      this.noteTopLevelFunction(statement);
+    }
     const scope = this.moduleScope;
     for (const statement of program.body) {
       switch (statement.type) {
@@ -371,15 +383,81 @@ class FactoryTransform {
     };
   }
 
+  /** Records a top-level function declaration's name (`__default` too). */
+  noteTopLevelFunction(statement: ESTree.Node): void {
+    const declaration = statement.type === "ExportNamedDeclaration" ||
+        statement.type === "ExportDefaultDeclaration"
+      ? statement.declaration
+      : statement;
+    if (declaration?.type !== "FunctionDeclaration") return;
+    this.topLevelFunctions.add(
+      declaration.id?.name ??
+        (statement.type === "ExportDefaultDeclaration" ? "__default" : ""),
+    );
+  }
+
+  /** Records the names an assignment target (a pattern) writes. */
+  noteWritten(target: ESTree.Node): void {
+    switch (target.type) {
+      case "Identifier":
+        this.written.add(target.name);
+        break;
+      case "ObjectPattern":
+        for (const property of target.properties) {
+          this.noteWritten(
+            property.type === "RestElement"
+              ? property.argument
+              : property.value,
+          );
+        }
+        break;
+      case "ArrayPattern":
+        for (const element of target.elements) {
+          if (element) this.noteWritten(element);
+        }
+        break;
+      case "RestElement":
+        this.noteWritten(target.argument);
+        break;
+      case "AssignmentPattern":
+        this.noteWritten(target.left);
+        break;
+      case "VariableDeclaration":
+        // `var f` may redeclare a function and assign to it.
+        if (target.kind === "var") {
+          for (const declarator of target.declarations) {
+            this.noteWritten(declarator.id);
+          }
+        }
+        break;
+    }
+  }
+
+  /**
+   * True when export `value` (a local name) is a hoisted function that no
+   * code assigns to: its value is known before the module runs and never
+   * changes, so the namespace holds it as a plain value, which V8 reads
+   * far faster than a getter (a 10,000-module tree renders ~3× faster).
+   */
+  isFixedFunction(value: string): boolean {
+    return !this.directEval && this.topLevelFunctions.has(value) &&
+      !this.written.has(value);
+  }
+
   output(): string {
     const code = this.code;
     let head = '"use strict";';
     if (this.exports.size > 0) {
       const getters: string[] = [];
+      const values: string[] = [];
       for (const [name, value] of this.exports) {
-        getters.push(`${propertyKey(name)}: () => ${value}`);
+        if (this.isFixedFunction(value)) {
+          values.push(`${propertyKey(name)}: ${value}`);
+        } else getters.push(`${propertyKey(name)}: () => ${value}`);
       }
-      head += `__m.export({${getters.join(", ")}});`;
+      head += values.length > 0
+        ? `__m.export({${getters.join(", ")}}, {${values.join(", ")}});`
+        : `__m.export({${getters.join(", ")}});`;
     }
     head += this.afterExports + this.hoistedCode();
     const edits = this.edits.sort((a, b) => a[0] - b[0]);
@@ -791,6 +869,7 @@ class FactoryTransform {
         break;
       case "CallExpression":
         if (node.callee.type === "Identifier") {
+          if (node.callee.name === "eval") this.directEval = true;
           this.reference(node.callee, scope, CALLEE);
         } else {
           this.visit(node.callee, scope);
@@ -855,6 +934,7 @@ class FactoryTransform {
         break;
       case "VariableDeclaration": {
         const isVar = node.kind === "var";
+        if (isVar) this.noteWritten(node);
         if (node.kind === "await using" && this.functionDepth === 0) {
           this.hasTopLevelAwait = true;
         }
@@ -895,6 +975,7 @@ class FactoryTransform {
           this.hasTopLevelAwait = true;
         }
         const inner: Scope = { parent: scope, names: null, isFunction: false };
+        this.noteWritten(node.left);
         this.visit(node.left, inner);
         this.visit(node.right, inner);
         this.visit(node.body, inner);
@@ -945,6 +1026,7 @@ class FactoryTransform {
         break;
       case "AssignmentExpression":
       case "AssignmentPattern":
+        this.noteWritten(node.left);
         this.visit(node.left, scope);
         if (node.right) this.visit(node.right, scope);
         break;
@@ -975,6 +1057,7 @@ class FactoryTransform {
       case "UnaryExpression":
       case "UpdateExpression":
       case "YieldExpression":
+        if (node.type === "UpdateExpression") this.noteWritten(node.argument);
         if (node.argument) this.visit(node.argument, scope);
         break;
       case "SequenceExpression":

@@ -51,9 +51,12 @@ function createTinyRegistry(
     Object.defineProperty(namespace, Symbol.toStringTag, { value: "Module" });
     const scope: ModuleApi = {
       import: importModule,
-      export(getters) {
+      export(getters, values = {}) {
         for (const [name, get] of Object.entries(getters)) {
           Object.defineProperty(namespace, name, { get, enumerable: true });
+        }
+        for (const [name, value] of Object.entries(values)) {
+          Object.defineProperty(namespace, name, { value, enumerable: true });
         }
       },
       exportAll(from) {
@@ -300,6 +303,66 @@ export const lateValue = later;`,
     ],
   );
 });
+
+Deno.test("exports: a hoisted function nothing assigns to is a value; any write, a var of its name or a direct eval keeps a getter", () => {
+  const headOf = (source: string) =>
+    transformToFactory(source, "/x.js").code.split("\n")[0];
+  assert.match(
+    headOf("export function f() {}\nexport default function () {}"),
+    /__m\.export\(\{\}, \{f: f, default: __default\}\);/,
+  );
+  assert.match(
+    headOf("function g() {}\nexport { g as h };\nexport const c = 1;"),
+    /__m\.export\(\{c: \(\) => c\}, \{h: g\}\);/,
+  );
+  for (
+    const write of [
+      "f = null;",
+      "f++;",
+      "[f] = [null];",
+      "({ x: f } = {});",
+      "for (f of []);",
+      "var f;",
+      'eval("1");',
+    ]
+  ) {
+    assert.match(
+      headOf(`export function f() {}\n${write}`),
+      /__m\.export\(\{f: \(\) => f\}\);/,
+      write,
+    );
+  }
+  // A class or a const is not hoisted (read early, it throws): a getter.
+  assert.match(
+    headOf("export class K {}\nexport const v = () => 1;"),
+    /__m\.export\(\{K: \(\) => K, v: \(\) => v\}\);/,
+  );
+});
+
+testOnEachRuntime(
+  "an exported function reassigned by its module is live; a fixed one is read-only through the namespace",
+  async (run) => {
+    const main = await run({
+      "/lib.js": `export function fixed() { return "fixed"; }
+export function swapped() { return "before"; }
+export function swap() { swapped = () => "after"; }`,
+      "/main.js": `import * as lib from "/lib.js";
+import { swapped, swap } from "/lib.js";
+export const first = swapped();
+swap();
+export const second = swapped();
+export const viaNamespace = lib.swapped();
+export const keys = Object.keys(lib).sort().join();
+let threw = false;
+try { lib.fixed = null; } catch { threw = true; }
+export const readOnly = threw && lib.fixed() === "fixed";`,
+    });
+    assert.deepEqual(
+      [main.first, main.second, main.viaNamespace, main.keys, main.readOnly],
+      ["before", "after", "after", "fixed,swap,swapped", true],
+    );
+  },
+);
 
 testOnEachRuntime(
   "calls through imports and the module's top level keep `this` undefined",
