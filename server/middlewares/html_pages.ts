@@ -94,12 +94,17 @@ export async function serveHtmlPage(
     scripts: [CLIENT_URL],
     // A bundle page's app code is one request; the client's files (and
     // the registry the bundle imports) would be the rest of its critical
-    // path, one import level at a time.
+    // path, one import level at a time. The bundle goes first: its
+    // `<script>` comes late in the page, and was requested ~15 ms after
+    // the client's files.
     modulePreloads: bundled.size > 0
-      ? await clientImportClosure([
-        CLIENT_URL.slice(CLIENT_DIR_URL.length),
-        MODULE_REGISTRY_URL.slice(CLIENT_DIR_URL.length),
-      ])
+      ? [
+        ...[...bundled].map(bundleUrlFor),
+        ...await clientImportClosure([
+          CLIENT_URL.slice(CLIENT_DIR_URL.length),
+          MODULE_REGISTRY_URL.slice(CLIENT_DIR_URL.length),
+        ]),
+      ]
       : [],
   });
   return new Response(html, {
