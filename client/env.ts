@@ -6,13 +6,6 @@
  * @module
  */
 
-/**
- * The id of the element a page served by BananaJS carries the settings in
- * (`<script type="application/json" id="banana-env">`): the client's
- * versioned `env.ts` reads them there, so it can be immutable.
- */
-export const CLIENT_ENV_ELEMENT_ID = "banana-env";
-
 /** Settings of the HMR client. */
 export interface ClientEnv {
   /** False with `--no-hmr`: the client only performs live reloads. */

@@ -13,7 +13,7 @@ import {
 } from "./module_urls.ts";
 import { transformWithRefresh } from "./oxc_compile.ts";
 import type { ResolvedConfig } from "./types.ts";
-import { CLIENT_ENV_ELEMENT_ID, type ClientEnv } from "../client/env.ts";
+import type { ClientEnv } from "../client/env.ts";
 import { contentHash } from "./hash.ts";
 import { matchesEtag } from "./static.ts";
 import { analyzeModule } from "./import_analysis.ts";
@@ -67,44 +67,10 @@ export async function clientImportClosure(
 const VERSIONED_NAME = /^v-([^/]+)\/(.*)$/s;
 
 /**
- * The versioned `env.ts`: the same for every server, so it is immutable
- * like the rest of the client. It reads the settings from the page, which
- * is served fresh; a page without them (one the server did not write)
- * imports the server's current settings module.
- */
-const ENV_READER = `const inline = globalThis.document?.getElementById(${
-  JSON.stringify(CLIENT_ENV_ELEMENT_ID)
-})?.textContent;
-export const env = inline ? JSON.parse(inline) : (await import(${
-  JSON.stringify(`${CLIENT_ROUTE_URL}env.ts`)
-})).env;
-`;
-
-/** The client settings of a server (what `env.ts` exports). */
-export function clientEnvFor(
-  options: { hmr: ResolvedConfig["hmr"]; token: string; port: number },
-): ClientEnv {
-  const hmr = options.hmr;
-  return {
-    hmr: hmr !== null,
-    token: options.token,
-    protocol: hmr?.protocol ?? null,
-    host: hmr?.host ?? null,
-    port: hmr?.clientPort ?? hmr?.port ?? null,
-    path: hmr?.path ?? HMR_DEFAULTS.path,
-    overlay: hmr?.overlay ?? HMR_DEFAULTS.overlay,
-    indicator: hmr?.indicator ?? HMR_DEFAULTS.indicator,
-    reload: hmr?.reload ?? HMR_DEFAULTS.reload,
-    timeout: hmr?.timeout ?? HMR_DEFAULTS.timeout,
-  };
-}
-
-/**
  * Answers a `/@banana/client/<file>` or `/@banana/client/v-<version>/<file>`
  * request. A file of this server's version is immutable (the URL changes
- * with the client), `env.ts` too: there it reads the settings from the page
- * (`CLIENT_ENV_ELEMENT_ID`). The unversioned URLs are revalidated, and
- * their `env.ts` is the server's settings themselves.
+ * with the client); `env.ts`, the server's settings, and the unversioned
+ * URLs are revalidated.
  */
 export async function serveClientFile(
   pathname: string,
@@ -123,12 +89,19 @@ export async function serveClientFile(
     "cache-control": "no-cache",
   };
   if (name === "env.ts") {
-    if (immutable) {
-      return new Response(ENV_READER, {
-        headers: { ...headers, "cache-control": "max-age=31536000, immutable" },
-      });
-    }
-    const env = clientEnvFor(options);
+    const hmr = options.hmr;
+    const env: ClientEnv = {
+      hmr: hmr !== null,
+      token: options.token,
+      protocol: hmr?.protocol ?? null,
+      host: hmr?.host ?? null,
+      port: hmr?.clientPort ?? hmr?.port ?? null,
+      path: hmr?.path ?? HMR_DEFAULTS.path,
+      overlay: hmr?.overlay ?? HMR_DEFAULTS.overlay,
+      indicator: hmr?.indicator ?? HMR_DEFAULTS.indicator,
+      reload: hmr?.reload ?? HMR_DEFAULTS.reload,
+      timeout: hmr?.timeout ?? HMR_DEFAULTS.timeout,
+    };
     return new Response(`export const env = ${JSON.stringify(env)};\n`, {
       headers,
     });

@@ -285,22 +285,6 @@ export class DevBundler {
   #autoModes = new Map<string, { epoch: string; mode: PageMode }>();
 
   /**
-   * The ETag of `entry`'s bundle (without quotes) when the last one
-   * assembled is still current (nothing built, dropped or hot-updated
-   * since); null otherwise. A page served then names the bundle by it
-   * (`?v=`), so a reload takes the bundle from the browser's cache without
-   * asking.
-   */
-  currentEtag(entry: string): string | null {
-    const last = this.#assembled.get(entry);
-    if (
-      !last || last.epoch !== this.#o.pipeline.renderEpoch ||
-      this.#fallbacks.has(entry)
-    ) return null;
-    return last.etag.slice(1, -1);
-  }
-
-  /**
    * The dev bundle of `entry`: every module of its closure built, rendered
    * and transformed (cached), joined. A module the registry cannot run
    * makes it a one-line module that imports the entry natively.

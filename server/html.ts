@@ -6,8 +6,6 @@
  * @module
  */
 
-import { CLIENT_ENV_ELEMENT_ID, type ClientEnv } from "../client/env.ts";
-
 /** A browser import map. */
 export interface BrowserImportMap {
   imports: Record<string, string>;
@@ -45,12 +43,6 @@ export function injectIntoHtml(
      * before it makes the browser refuse the map.
      */
     modulePreloads?: string[];
-    /**
-     * The server's client settings, for the client's `env.ts` to read
-     * (`<script type="application/json" id="banana-env">`): the page is
-     * served fresh, so the client's files can all be immutable.
-     */
-    env?: ClientEnv;
   },
 ): string {
   let map = options.importMap;
@@ -65,13 +57,7 @@ export function injectIntoHtml(
     } catch { /* a broken map in the page: the browser reports it */ }
     html = html.replace(existing[0], "");
   }
-  const env = options.env
-    ? `<script type="application/json" id="${CLIENT_ENV_ELEMENT_ID}">${
-      serializeForScript(options.env)
-    }</script>`
-    : "";
-  const tags = env +
-    `<script type="importmap">${serializeForScript(map)}</script>` +
+  const tags = `<script type="importmap">${serializeForScript(map)}</script>` +
     (options.modulePreloads ?? []).map((href) =>
       `<link rel="modulepreload" href="${href}">`
     ).join("") +

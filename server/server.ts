@@ -71,7 +71,6 @@ import { hmrUpgrade } from "./middlewares/hmr_upgrade.ts";
 import { internalEndpoints } from "./middlewares/internal_endpoints.ts";
 import { denyRule } from "./middlewares/deny_rule.ts";
 import { clientFiles } from "./middlewares/client_files.ts";
-import { clientEnvFor } from "./client_files.ts";
 import { deps } from "./middlewares/deps.ts";
 import { publicScripts } from "./middlewares/public_scripts.ts";
 import { packageFiles } from "./middlewares/package_files.ts";
@@ -581,11 +580,6 @@ class BananaDevServer implements DevServer {
     return injectIntoHtml(html, {
       importMap: this.#browserImportMap(),
       scripts: [CLIENT_URL, `${CLIENT_DIR_URL}fresh.ts`],
-      env: clientEnvFor({
-        hmr: state.config.hmr,
-        token: this.#channel.token,
-        port: this.#port,
-      }),
     });
   }
 

@@ -9,7 +9,6 @@ import {
 import { openHmrApp, pageHtml } from "./_hmr_app.ts";
 import { createTempApp } from "./_browser.ts";
 import { startServer } from "./_server.ts";
-import { CLIENT_DIR_URL } from "../server/module_urls.ts";
 import { modeConfig, testInEachMode } from "./_modes.ts";
 
 const slowDispose = (label: string) => `
@@ -89,42 +88,4 @@ Deno.test("hmr options: protocol, clientPort and path reach the client settings"
   assert.equal(JSON.parse(first).type, "connected");
   socket.close();
   await new Promise((r) => socket.onclose = r);
-});
-
-Deno.test({
-  ...browserTest,
-  name:
-    "client settings: the page carries them and the client's versioned env.ts (immutable, the same for every server) reads them there; without them it imports the server's own env.ts",
-  async fn() {
-    await using s = await openHmrApp({ "index.html": pageHtml() }, {
-      server: { hmr: { overlay: false } },
-    });
-    const html = await (await fetch(s.dev.url)).text();
-    const inline =
-      /<script type="application\/json" id="banana-env">([^<]*)<\/script>/
-        .exec(html)?.[1];
-    assert.ok(inline, `no settings in the page: ${html.slice(0, 400)}`);
-    const settings = JSON.parse(inline) as { token: string; overlay: boolean };
-    assert.equal(settings.overlay, false);
-    const versioned = await fetch(
-      new URL(`${CLIENT_DIR_URL}env.ts`, s.dev.url),
-    );
-    assert.match(versioned.headers.get("cache-control")!, /immutable/);
-    const reader = await versioned.text();
-    assert.ok(!reader.includes(settings.token), "a server's token, immutable");
-    const own =
-      await (await fetch(new URL("/@banana/client/env.ts", s.dev.url)))
-        .text();
-    assert.ok(own.includes(settings.token));
-    // In the page: the client runs on the page's settings (its socket is
-    // up); a page without them (one BananaJS did not serve) gets the
-    // server's own.
-    const read = await s.tracked.page.evaluate(async (url) => {
-      const first = (await import(url)).env;
-      document.getElementById("banana-env")!.remove();
-      const fallback = (await import(`${url}?without-page-settings`)).env;
-      return { first: first.token, fallback: fallback.token };
-    }, `${CLIENT_DIR_URL}env.ts`);
-    assert.deepEqual(read, { first: settings.token, fallback: settings.token });
-  },
 });

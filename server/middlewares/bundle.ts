@@ -1,7 +1,6 @@
 /**
  * Bundle mode's routes: `/@banana/bundle/<entry>` (the page's dev bundle,
- * ETag + `no-cache`: a reload of an unchanged app is a 304; under the
- * `?v=<etag>` a page names the current bundle by, `immutable`) and
+ * ETag + `no-cache`: a reload of an unchanged app is a 304) and
  * `/@banana/registry?ids=` (factories a page's registry asks for at run
  * time), and `/@banana/map?id=` (a factory's source map, which devtools
  * fetch). See `server/dev_bundle.ts`.
@@ -14,7 +13,7 @@ import { entryOfBundleUrl, REGISTRY_URL } from "../dev_bundle.ts";
 import { matchesEtag } from "../static.ts";
 import { errorCode } from "../http_errors.ts";
 import { toErrorBody } from "../errors.ts";
-import { isModuleRequest, stripFreshness } from "../module_urls.ts";
+import { isModuleRequest } from "../module_urls.ts";
 import { SOURCE_MAP_URL } from "../module_factories.ts";
 import { type RequestContext, text } from "./context.ts";
 
@@ -22,8 +21,6 @@ const SCRIPT_HEADERS = {
   "content-type": "text/javascript; charset=utf-8",
   "cache-control": "no-cache",
 };
-
-const IMMUTABLE = { "cache-control": "max-age=31536000, immutable" };
 
 /** Serves dev bundles and on-demand factories. */
 export function bundles(ctx: RequestContext): NamedMiddleware {
@@ -61,9 +58,7 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
       }
       const path = entryOfBundleUrl(url.pathname);
       if (path === null) return await next();
-      // `?v=<etag>`: the page named the bundle current when it was served.
-      const entry = stripFreshness(path + url.search);
-      const named = url.searchParams.get("v");
+      const entry = path + url.search;
       if (!isModuleRequest(entry)) {
         return text(404, `${entry} is not a module a bundle can start from`);
       }
@@ -79,10 +74,7 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
         // Any other build error: the entry's factory throws it.
       }
       const result = await ctx.bundler.bundle(entry);
-      // That version is immutable: a new one gets a new URL in the page.
-      const headers = named !== null && `"${named}"` === result.etag
-        ? { ...SCRIPT_HEADERS, ...IMMUTABLE, etag: result.etag }
-        : { ...SCRIPT_HEADERS, etag: result.etag };
+      const headers = { ...SCRIPT_HEADERS, etag: result.etag };
       if (matchesEtag(request, result.etag)) {
         return new Response(null, { status: 304, headers });
       }

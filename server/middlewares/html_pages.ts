@@ -19,8 +19,8 @@ import {
   MODULE_REGISTRY_URL,
   registryRefusedBy,
 } from "../dev_bundle.ts";
-import { clientEnvFor, clientImportClosure } from "../client_files.ts";
-import { CLIENT_DIR_URL, CLIENT_URL, withParam } from "../module_urls.ts";
+import { clientImportClosure } from "../client_files.ts";
+import { CLIENT_DIR_URL, CLIENT_URL } from "../module_urls.ts";
 import { resolveSafeFile } from "../path_safety.ts";
 import { allowDirs, fsRules, type RequestContext } from "./context.ts";
 
@@ -77,20 +77,13 @@ export async function serveHtmlPage(
     const mode = await ctx.bundler.modeFor(entry, { refusedBy });
     if (mode.bundle) bundled.add(entry);
   }));
-  // A bundle that is current is named by its version (`?v=<etag>`, served
-  // immutable): a reload of an unchanged app asks the server for nothing
-  // but the page.
-  const bundleUrl = (entry: string) => {
-    const etag = ctx.bundler.currentEtag(entry);
-    return etag === null
-      ? bundleUrlFor(entry)
-      : withParam(bundleUrlFor(entry), `v=${encodeURIComponent(etag)}`);
-  };
   if (bundled.size > 0) {
     html = replaceModuleScriptSrcs(html, (src) => {
       const url = new URL(src, `http://page${path}`);
       const entry = url.pathname + url.search;
-      return url.host === "page" && bundled.has(entry) ? bundleUrl(entry) : src;
+      return url.host === "page" && bundled.has(entry)
+        ? bundleUrlFor(entry)
+        : src;
     });
   }
   // The client also runs with --no-hmr: it performs the live reloads.
@@ -99,11 +92,6 @@ export async function serveHtmlPage(
       depsOnly: bundled.size > 0 && bundled.size === entries.size,
     }),
     scripts: [CLIENT_URL],
-    env: clientEnvFor({
-      hmr: ctx.config.hmr,
-      token: ctx.channel.token,
-      port: ctx.port,
-    }),
     // A bundle page's app code is one request; the client's files (and
     // the registry the bundle imports) would be the rest of its critical
     // path, one import level at a time. The bundle goes first: its
@@ -111,7 +99,7 @@ export async function serveHtmlPage(
     // the client's files.
     modulePreloads: bundled.size > 0
       ? [
-        ...[...bundled].map(bundleUrl),
+        ...[...bundled].map(bundleUrlFor),
         ...await clientImportClosure([
           CLIENT_URL.slice(CLIENT_DIR_URL.length),
           MODULE_REGISTRY_URL.slice(CLIENT_DIR_URL.length),
