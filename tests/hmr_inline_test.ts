@@ -107,10 +107,14 @@ console.log("leaf ${version} " + (new Error("here").stack ?? "").split("\\n")[1]
         `^leaf v2 at ${frame(`${origin}/src/leaf\\.ts${query}`)}$`,
       ),
     );
-    // The first version, as the page loaded it, at the same place.
+    // The first version, as the page loaded it, at the same place (its URL
+    // has the `?v=` of the page's import map when the server had built it
+    // before it served the page).
     await waitForConsole(
       tracked,
-      new RegExp(`^leaf v1 at ${frame(`${origin}/src/leaf\\.ts`)}$`),
+      new RegExp(
+        `^leaf v1 at ${frame(`${origin}/src/leaf\\.ts(\\?v=[\\w-]+)?`)}$`,
+      ),
     );
     await assertNotReloaded(tracked);
     assert.deepEqual(tracked.pageErrors, []);
