@@ -258,9 +258,10 @@ const TO_STRING_TAG = { value: "Module" };
 /**
  * A module's exports object: what `import * as ns` gets.
  *
- * Each export is an accessor, as live bindings must be; but every module's
- * accessor for a name is ONE shared function that reads the module's own
- * slot (`#slots`, the `() => local` closures of its `export` calls). V8
+ * A live binding is an accessor; but every module's accessor for a name
+ * is ONE shared function that reads the module's own slot (`#slots`, the
+ * `() => local` closures of its `export` calls). (An export whose value
+ * never changes is a plain read-only value, {@linkcode Namespace.defineValue}.) V8
  * gives objects whose accessors are distinct closures a map each, then
  * turns them into dictionaries: every `ns.name` became a hash lookup and a
  * getter call no optimiser inlines (a 10,000-module tree rendered 5× slower
