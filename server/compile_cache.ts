@@ -24,6 +24,7 @@
  */
 
 import { hash } from "node:crypto";
+import { fnv1a } from "./hash.ts";
 import { join } from "node:path";
 
 /** Bumped when the pack format changes: older files are ignored. */
@@ -104,17 +105,9 @@ export function cacheKey(...parts: string[]): string {
   return hash("sha1", text, "base64url").slice(0, 22);
 }
 
-/**
- * 32-bit FNV-1a over the UTF-16 code units of `text` in [start, end), as 8
- * hex digits. (A range of the whole pack, not a slice: reading a sliced
- * string char by char costs twice as much.)
- */
+/** {@linkcode fnv1a} of `text` in [start, end), as 8 hex digits. */
 function checksum(text: string, start = 0, end = text.length): string {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) {
-    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, "0");
+  return fnv1a(text, start, end).toString(16).padStart(8, "0");
 }
 
 function headerLine(kind: string): string {

@@ -15,7 +15,7 @@
 
 import type { ErrorBody } from "../client/payload.ts";
 import { toErrorBody } from "./errors.ts";
-import { contentHash } from "./hash.ts";
+import { contentHash, fnv1a } from "./hash.ts";
 import { cacheKey } from "./compile_cache.ts";
 import type { BuiltModule } from "./module_builder.ts";
 
@@ -104,12 +104,8 @@ export const SOURCE_MAP_URL = "/@banana/map";
  * first load 20 ms).
  */
 export function sourceMapUrlFor(id: string, key: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  }
   return `${SOURCE_MAP_URL}?id=${encodeURIComponent(id)}&k=${
-    (h >>> 0).toString(36)
+    fnv1a(key).toString(36)
   }`;
 }
 
