@@ -159,6 +159,12 @@ export interface ConsoleEntry {
   type: string;
   /** The message text as the browser formats it. */
   text: string;
+  /**
+   * Which document logged it: the count of main-frame navigations the page
+   * had seen at that moment, the first load being 1 (same-document
+   * navigations count too).
+   */
+  navigation: number;
 }
 
 /** A page opened by {@linkcode openPage}, with what it has logged so far. */
@@ -224,9 +230,15 @@ export async function openPage(
   const consoleEntries: ConsoleEntry[] = [];
   const pageErrors: string[] = [];
   let navigations = 0;
+  // Unlike `navigations`, never reset: it tags console entries.
+  let navigationsInAll = 0;
   let loads = 0;
   page.on("console", (message: ConsoleMessage) => {
-    const entry = { type: message.type(), text: message.text() };
+    const entry = {
+      type: message.type(),
+      text: message.text(),
+      navigation: navigationsInAll,
+    };
     consoleEntries.push(entry);
     consoleLines.push(entry.text);
     if (options.echo) console.error(`[browser ${entry.type}] ${entry.text}`);
@@ -237,7 +249,9 @@ export async function openPage(
     if (options.echo) console.error(`[browser pageerror] ${text}`);
   });
   page.on("framenavigated", (frame: Frame) => {
-    if (frame === page.mainFrame()) navigations++;
+    if (frame !== page.mainFrame()) return;
+    navigations++;
+    navigationsInAll++;
   });
   page.on("load", () => loads++);
   const close = async () => {
@@ -251,7 +265,7 @@ export async function openPage(
   }
   navigations = 0;
   loads = 0;
-  pageStates.set(page, {});
+  pageStates.set(page, { navigation: () => navigationsInAll });
   return {
     page,
     context,
@@ -270,7 +284,11 @@ export async function openPage(
 }
 
 interface PageState {
+  /** The current navigation count, for pages from {@linkcode openPage}. */
+  navigation?: () => number;
   mark?: string;
+  /** The navigation count of the document the mark was set in. */
+  markedNavigation?: number;
 }
 
 const pageStates = new WeakMap<Page, PageState>();
@@ -309,8 +327,25 @@ export async function markPage(target: Page | TrackedPage): Promise<string> {
   }, mark);
   const state = pageStates.get(page) ?? {};
   state.mark = mark;
+  state.markedNavigation = state.navigation?.();
   pageStates.set(page, state);
   return mark;
+}
+
+/**
+ * The document {@linkcode markPage} last marked, as its navigation count
+ * (compare with {@linkcode ConsoleEntry.navigation}); throws when the page
+ * was never marked.
+ */
+export function markedNavigation(tracked: TrackedPage): number {
+  const marked = pageStates.get(tracked.page)?.markedNavigation;
+  if (marked === undefined) {
+    throw new Error(
+      "Cannot tell which document was marked: expected markPage() to have " +
+        "been called on this tracked page first, found no mark.",
+    );
+  }
+  return marked;
 }
 
 /**

@@ -138,7 +138,7 @@ Deno.test({
     });
     assert.deepEqual(tracked.pageErrors, ["TypeError: boom from the page"]);
     assert.deepEqual(tracked.consoleEntries, [
-      { type: "warning", text: "about to throw" },
+      { type: "warning", text: "about to throw", navigation: 1 },
     ]);
   },
 });

@@ -20,6 +20,7 @@
 import assert from "node:assert/strict";
 import {
   createTempApp,
+  markedNavigation,
   markPage,
   openPage,
   type TempApp,
@@ -163,12 +164,28 @@ export async function waitForReload(
   tracked: TrackedPage,
   timeout = 10_000,
 ): Promise<void> {
-  const before = countLines(tracked, CONNECTED_LINE);
+  // Counted by document, not by lines: under load the new document can
+  // connect before this function first looks.
+  const marked = markedNavigation(tracked);
   await waitFor(async () => await wasReloaded(tracked), {
     timeout,
     message: "the page to reload",
   });
-  await waitForLineCount(tracked, CONNECTED_LINE, before + 1, timeout);
+  try {
+    await waitFor(
+      () =>
+        tracked.consoleEntries.some((entry) =>
+          entry.text === CONNECTED_LINE && entry.navigation > marked
+        ),
+      { timeout, interval: 25 },
+    );
+  } catch {
+    throw new Error(
+      `Timed out after ${timeout} ms waiting for the reloaded page to log ${
+        JSON.stringify(CONNECTED_LINE)
+      }: found ${Deno.inspect(tracked.consoleLines)}`,
+    );
+  }
   await markPage(tracked);
 }
 
