@@ -2,8 +2,9 @@
 /// <reference lib="dom.iterable" />
 /**
  * What this page runs, as the server needs to know it: every module served
- * with HMR pushes its URL (with its `?v=` / `?t=` version) to
- * `globalThis.__bananaRan` when it runs; this file keeps the newest version
+ * with HMR pushes its URL (with its `?v=` / `?t=` version, or, under a URL
+ * without one, the version of its code) to `globalThis.__bananaRan` when it
+ * runs; this file keeps the newest version
  * per module and reports to the server — everything on each (re)connect,
  * then what ran or was pruned since, batched per task. The server decides
  * per page from it (`server/pages.ts`): after a server restart, modules
@@ -91,8 +92,17 @@ function rootRelative(url: string): string | null {
  */
 let ranSince: string[] = [];
 
-function recordRan(url: string): void {
-  ranSince.push(url);
+/** A `t=` or `v=` param in a URL's query. */
+const HAS_FRESHNESS = /[?&][tv]=/;
+
+function recordRan(url: string, version?: string): void {
+  // A URL with no version of its own (a page's first load) takes the one
+  // its code says it is.
+  ranSince.push(
+    version === undefined || HAS_FRESHNESS.test(url)
+      ? url
+      : `${url}${url.includes("?") ? "&" : "?"}v=${version}`,
+  );
   queueFlush();
 }
 
@@ -159,7 +169,9 @@ function pageResources(): { entries: string[]; stylesheets: string[] } {
  * taken over from the global's array.
  */
 export function startRecording(): void {
-  const global = globalThis as { __bananaRan?: { push(url: string): void } };
+  const global = globalThis as {
+    __bananaRan?: { push(url: string, version?: string): void };
+  };
   const earlier = Array.isArray(global.__bananaRan) ? global.__bananaRan : [];
   global.__bananaRan = { push: recordRan };
   for (const url of earlier as string[]) recordRan(url);

@@ -28,7 +28,10 @@ import {
 /**
  * The global each module served with HMR pushes its URL (with version) to
  * when it runs: the HMR client's record of what the page runs
- * (`client/page_modules.ts`).
+ * (`client/page_modules.ts`). A module served per module pushes the
+ * version of its code too (`push(import.meta.url, "<version>")`): a page
+ * that imported it without `?v=` (its first load) still tells which version
+ * it runs, so an edit decided before its report still reaches it.
  */
 export const RAN_MODULES_GLOBAL = "__bananaRan";
 
@@ -84,7 +87,12 @@ export class ModuleRenderer {
    * of every module's code would double the server's memory.
    */
   async render(url: string): Promise<RenderedModule> {
-    const { built, edits } = await this.#renderEdits(url, "import.meta.url");
+    const { built, edits } = await this.#renderEdits(
+      url,
+      "import.meta.url",
+      false,
+      true,
+    );
     return {
       code: spliceEdits(built.code, edits).code,
       // Taken after the dependency URLs were awaited (a bundle may be new).
@@ -163,11 +171,14 @@ export class ModuleRenderer {
    * is the expression of the URL the module runs under (with its version):
    * the module reports it to the HMR client when it runs, and the client
    * tells the server which modules its page runs (`server/pages.ts`).
+   * With `ranVersion` the header also names the version the code is (for a
+   * URL without `?v=`, whose page could not tell which it ran).
    */
   async #renderEdits(
     url: string,
     ranUrl: string,
     plainIds = false,
+    ranVersion = false,
   ): Promise<{ built: BuiltModule; edits: TextEdit[] }> {
     const built = await this.#builder.build(url);
 
@@ -204,7 +215,9 @@ export class ModuleRenderer {
       edits.push({
         start: 0,
         end: 0,
-        text: `globalThis.${RAN_MODULES_GLOBAL}?.push(${ranUrl});`,
+        text: `globalThis.${RAN_MODULES_GLOBAL}?.push(${ranUrl}${
+          ranVersion ? `, ${JSON.stringify(this.#versionOf(url, built))}` : ""
+        });`,
       });
     }
     if (built.analysis.usesHot && this.options.hmr) {
@@ -257,9 +270,9 @@ export class ModuleRenderer {
 
   /** What a render depends on: the build, dependency URLs, import timestamps. */
   #renderKey(built: BuiltModule): string {
-    // `ran:` versions the render's own header: a browser that cached a
-    // module rendered without it fetches it again.
-    return (this.options.hmr ? "ran:" : "") + built.version + "|" +
+    // `ran2:` versions the render's own header: a browser that cached a
+    // module rendered without it (or with its first form) fetches it again.
+    return (this.options.hmr ? "ran2:" : "") + built.version + "|" +
       (this.options.deps.generation?.key ?? "") +
       "|" +
       built.targets.map((t) =>

@@ -13,6 +13,7 @@ import {
   browserTest,
   createTempApp,
   markPage,
+  openPage,
   type TrackedPage,
   waitFor,
   waitForConsole,
@@ -29,6 +30,7 @@ import {
   waitForReload,
 } from "./_hmr_app.ts";
 import { startCliServer } from "./_cli_server.ts";
+import { startServer } from "./_server.ts";
 import { modeArgs, modeConfig, testInEachMode } from "./_modes.ts";
 
 /** Time for a page's report of what it runs to reach the server. */
@@ -420,6 +422,58 @@ testInEachMode({
       from,
     );
     await cli.waitForLine(/hmr update \/src\/widget\.ts \(1 of 2 pages/, from);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "a page's entry is imported without ?v=, and the page's report still names the version its code is (so an edit decided before the report reaches the page)",
+  async fn() {
+    await using app = await createTempApp({
+      "index.html": pageHtml(),
+      "src/main.ts": `import "./widget.ts";\n`,
+      "src/widget.ts": selfAccepting("#out", "widget v1"),
+    });
+    await using dev = await startServer(app.root, modeConfig("per-module"));
+    // Recorded over CDP from before the page's load.
+    await using tracked = await openPage(`${dev.url}/favicon.ico`);
+    const cdp = await tracked.context.newCDPSession(tracked.page);
+    const sent: string[] = [];
+    const requested: string[] = [];
+    cdp.on("Network.webSocketFrameSent", (event) => {
+      sent.push(event.response.payloadData);
+    });
+    cdp.on("Network.requestWillBeSent", (event) => {
+      requested.push(
+        new URL(event.request.url).pathname + new URL(event.request.url).search,
+      );
+    });
+    await cdp.send("Network.enable");
+    await tracked.page.goto(dev.url);
+    await waitForText(tracked, "#out", "widget v1");
+    // What the reports say the page loaded (`entries` names the entry too).
+    const reported = () =>
+      sent.flatMap((frame) => {
+        const message = JSON.parse(frame) as {
+          event?: string;
+          data?: { loaded?: string[] };
+        };
+        return message.event === "banana:page-modules"
+          ? (message.data?.loaded ?? []).filter((url) =>
+            url.startsWith("/src/main.ts")
+          )
+          : [];
+      });
+    await waitFor(() => reported().length > 0, {
+      message: "the page's report of main.ts",
+    });
+    assert.ok(requested.includes("/src/main.ts"), Deno.inspect(requested));
+    const etag = (await fetch(new URL("/src/main.ts", dev.url))).headers
+      .get("etag")!.replaceAll('"', "");
+    // Every report of it (a reconnect reports everything again).
+    assert.deepEqual([...new Set(reported())], [`/src/main.ts?v=${etag}`]);
+    await cdp.detach();
   },
 });
 
