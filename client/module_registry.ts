@@ -4,8 +4,9 @@
  * In bundle mode the page gets one script (Contract 3 of issue 16): it
  * imports this file, imports every external natively (dependencies, the HMR
  * client) and hands each namespace to {@linkcode ModuleRegistry.external},
- * calls {@linkcode ModuleRegistry.define} once per app module with the
- * module's factory code, and ends with
+ * defines every app module through {@linkcode ModuleRegistry.definer} (its
+ * factory written as a function of the script, or as code to compile where
+ * the code does not parse as one), and ends with
  * `await registry.import("/src/main.ts")`. A factory is the body of an async
  * function of one parameter, `__m` ({@linkcode ModuleApi}), written by
  * `server/registry_transform.ts` from the module's browser-ready ESM: static
@@ -17,9 +18,11 @@
  * share one evaluation (top-level await works); a module that throws leaves
  * no instance and rejects its importers; exports objects look like module
  * namespaces (null prototype, enumerable getters, `Symbol.toStringTag`
- * `"Module"`, not extensible once evaluated). Each factory is compiled with
- * a `sourceURL` of the module's real URL, so stack traces and devtools name
- * the real file and line.
+ * `"Module"`, not extensible once evaluated). Stack traces name the real
+ * file and line: a factory compiled from code (a hot update's) gets a
+ * `sourceURL` of the module's real URL, and frames in a function of the
+ * bundle are told in the module's coordinates (`client/factory_frames.ts`;
+ * devtools use the bundle's index source map).
  *
  * HMR: an update marks the fresh chain stale ({@linkcode
  * ModuleRegistry.markStale}); the next import of a stale module makes a new
@@ -34,6 +37,7 @@
 import { hmrClient, type UpdateRegistry } from "./hmr_client.ts";
 import { recordRunsRegistry } from "./page_modules.ts";
 import { wrapFactory } from "./registry_factory.ts";
+import { factoryFrames } from "./factory_frames.ts";
 
 /** A module's exports object (what `import * as ns` and accept callbacks get). */
 export type ModuleExports = Record<string, unknown>;
@@ -129,11 +133,25 @@ export interface ModuleRegistryOptions {
 
 type Factory = (this: undefined, api: ModuleApi) => Promise<void>;
 
+/**
+ * What {@linkcode ModuleRegistry.definer} returns: defines module `id` at
+ * `version` from `factory`, a body to compile or a function of the script
+ * whose body starts at `line` after `column` units and spans `lineCount`
+ * lines.
+ */
+export type BundleDefine = (
+  id: string,
+  version: string,
+  factory: string | Factory,
+  line?: number,
+  column?: number,
+  lineCount?: number,
+) => void;
+
 interface Definition {
   version: string;
-  code: string;
-  /** Compiled on the first instance. */
-  factory?: Factory;
+  /** The factory's body, compiled on the first instance; or the factory. */
+  code: string | Factory;
 }
 
 interface Instance {
@@ -404,6 +422,31 @@ export class ModuleRegistry implements UpdateRegistry {
     this.#definitions.set(id, { version, code });
   }
 
+  /**
+   * The define function of the bundle script at `script` (its
+   * `import.meta.url`). It takes a factory's body as a string, as
+   * {@linkcode ModuleRegistry.define} does, or the factory itself written
+   * in the script, with where its body lies there: from `line` (1-based)
+   * after `column` UTF-16 units, for `lineCount` lines. Such a factory is
+   * compiled with the script (and cached with it between loads); stack
+   * frames in it name the module (see `client/factory_frames.ts`).
+   */
+  definer(script: string): BundleDefine {
+    return (id, version, factory, line, column, lineCount) => {
+      if (this.#definitions.get(id)?.version === version) return;
+      this.#definitions.set(id, { version, code: factory });
+      if (typeof factory === "function" && line !== undefined) {
+        factoryFrames.add(
+          script,
+          this.#origin + id,
+          line,
+          column ?? 0,
+          lineCount ?? 1,
+        );
+      }
+    };
+  }
+
   /** Registers `namespace`, imported natively, as the module `id`. */
   external(id: string, namespace: ModuleExports): void {
     this.#externals.set(id, namespace);
@@ -495,7 +538,10 @@ export class ModuleRegistry implements UpdateRegistry {
    * ```text
    * import { registry } from "/@banana/client/module_registry.ts";
    * import * as __x0 from "/@deps/x.js"; registry.external("/@deps/x.js", __x0);
-   * registry.define("/src/a.ts", "<version>", "<factory code>");
+   * const __d = registry.definer(import.meta.url);
+   * __d("/src/a.ts", "<version>", async function (__m) {<body>
+   * }, <line>, <column>, <lines>);
+   * __d("/src/b.ts", "<version>", "<factory code>");
    * ```
    *
    * An id the server cannot build should still be defined, by a factory
@@ -619,8 +665,10 @@ export class ModuleRegistry implements UpdateRegistry {
     let running: Promise<void>;
     this.#syncDepth++;
     try {
-      definition.factory ??= compile(definition.code, this.#origin + id);
-      running = definition.factory.call(undefined, this.#api(instance));
+      if (typeof definition.code === "string") {
+        definition.code = compile(definition.code, this.#origin + id);
+      }
+      running = definition.code.call(undefined, this.#api(instance));
     } catch (err) {
       // A syntax error in the code.
       running = Promise.reject(err);

@@ -18,6 +18,7 @@ import { toErrorBody } from "./errors.ts";
 import { contentHash, fnv1a } from "./hash.ts";
 import { cacheKey } from "./compile_cache.ts";
 import type { BuiltModule } from "./module_builder.ts";
+import { FACTORY_PARAMETER } from "../client/registry_factory.ts";
 
 /** What the registry transform returns (Contract 1, `server/registry_transform.ts`). */
 export interface RegistryTransformOutput {
@@ -58,10 +59,15 @@ export interface ModuleFactory {
   id: string;
   /** Changes whenever `code` does. */
   key: string;
-  /** The factory's body. */
+  /** The factory's body (what hot updates carry; the page compiles it). */
   code: string;
-  /** `code` as a JS string literal (what the bundle carries). */
-  literal: string;
+  /**
+   * `code` without its source map comment, when it parses as the body of
+   * an async function: the bundle carries it as that function. Null when
+   * it does not (a syntax error V8 finds): the bundle carries `code` as a
+   * string, so the error stays the module's and the rest of it loads.
+   */
+  functionBody: string | null;
   /**
    * The base64 of the module's source map, served at `code`'s
    * `sourceMappingURL` ({@linkcode sourceMapUrlFor}); null without one.
@@ -114,8 +120,8 @@ const INLINE_SOURCE_MAP =
 
 /**
  * Moves `code`'s inline source map behind {@linkcode sourceMapUrlFor}:
- * the code with a URL comment instead, and the map's base64 (null when
- * `code` has no inline map).
+ * the code with a URL comment instead, the map's base64 (null when `code`
+ * has no inline map), and the code with no map comment at all (`body`).
  *
  * @example
  * ```ts
@@ -132,19 +138,62 @@ export function splitSourceMap(
   code: string,
   id: string,
   key: string,
-): { code: string; map: string | null } {
+): { code: string; map: string | null; body: string } {
   const match = INLINE_SOURCE_MAP.exec(code);
-  if (!match) return { code, map: null };
+  if (!match) return { code, map: null, body: code };
+  const body = code.slice(0, match.index);
   return {
-    code: `${code.slice(0, match.index)}\n//# sourceMappingURL=${
-      sourceMapUrlFor(id, key)
-    }\n`,
+    code: `${body}\n//# sourceMappingURL=${sourceMapUrlFor(id, key)}\n`,
     map: match[1],
+    body,
   };
+}
+
+/**
+ * The URL of the source map of `entry`'s dev bundle with ETag `etag`:
+ * `/@banana/map?bundle=<entry>&k=<hash>` (`k` tells versions apart for
+ * devtools, as in {@linkcode sourceMapUrlFor}).
+ */
+export function bundleMapUrlFor(entry: string, etag: string): string {
+  return `${SOURCE_MAP_URL}?bundle=${encodeURIComponent(entry)}&k=${
+    fnv1a(etag).toString(36)
+  }`;
 }
 
 /** The persistent cache's kind for transform outputs. */
 export const FACTORY_CACHE_KIND = "registry-transform";
+
+/** Names what a cached transform output holds besides the transform's own. */
+const CACHED_OUTPUT_FORMAT = "function-body-check@1";
+
+const AsyncFunction = (async function () {}).constructor as new (
+  ...parameterAndBody: string[]
+) => unknown;
+
+/**
+ * True when `code` parses as the body of an async function of `__m`, so a
+ * bundle can hold it as one without risking the whole script's parse. The
+ * function is compiled here, in the server's V8, and never called.
+ *
+ * @example
+ * ```ts
+ * parsesAsFactoryBody('"use strict";__m.export({});'); // true
+ * parsesAsFactoryBody("});globalThis.x = 1;(function () {"); // false
+ * ```
+ */
+export function parsesAsFactoryBody(code: string): boolean {
+  try {
+    new AsyncFunction(FACTORY_PARAMETER, code);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A transform output as cached: with whether its code parses as a body. */
+interface CachedTransformOutput extends RegistryTransformOutput {
+  parsesAsBody: boolean;
+}
 
 /**
  * The code of a factory that throws `error` (a build error): the overlay
@@ -230,7 +279,7 @@ export class ModuleFactories {
         id: url,
         key: "error:" + contentHash(code),
         code,
-        literal: JSON.stringify(code),
+        functionBody: code,
         imports: [],
         dynamicImports: [],
         error,
@@ -242,18 +291,22 @@ export class ModuleFactories {
         id: url,
         key: rendered.key,
         code: "",
-        literal: "",
+        functionBody: null,
         imports: [],
         dynamicImports: [],
         unsupported: output,
       };
     }
-    const { code, map } = splitSourceMap(output.code, url, rendered.key);
+    const { code, map, body } = splitSourceMap(
+      output.code,
+      url,
+      rendered.key,
+    );
     return {
       id: url,
       key: rendered.key,
       code,
-      literal: JSON.stringify(code),
+      functionBody: output.parsesAsBody ? body : null,
       map,
       imports: output.imports,
       dynamicImports: output.dynamicImports,
@@ -261,20 +314,26 @@ export class ModuleFactories {
   }
 
   /** The transform's output, from the persistent cache when it has it; a string says why it failed. */
-  #transform(code: string, url: string): RegistryTransformOutput | string {
+  #transform(code: string, url: string): CachedTransformOutput | string {
     const { cache, transformVersion = "1" } = this.#o;
-    const key = cache ? cacheKey(transformVersion, url, code) : "";
+    const key = cache
+      ? cacheKey(`${transformVersion}+${CACHED_OUTPUT_FORMAT}`, url, code)
+      : "";
     const hit = cache?.get(FACTORY_CACHE_KIND, key);
     if (hit) {
       try {
         this.cacheHits++;
-        return JSON.parse(hit) as RegistryTransformOutput;
+        return JSON.parse(hit) as CachedTransformOutput;
       } catch { /* a damaged entry: transform again */ }
     }
     const started = performance.now();
-    let output: RegistryTransformOutput;
+    let output: CachedTransformOutput;
     try {
-      output = this.#o.transform(code, url);
+      const transformed = this.#o.transform(code, url);
+      output = {
+        ...transformed,
+        parsesAsBody: parsesAsFactoryBody(transformed.code),
+      };
     } catch (err) {
       return `${url} cannot run in the module registry (${
         err instanceof Error ? err.message : String(err)

@@ -18,6 +18,7 @@ import {
 } from "./_browser.ts";
 import {
   assertNotReloaded,
+  openConnectedPage,
   openHmrApp,
   pageHtml,
   waitForReload,
@@ -479,13 +480,17 @@ Deno.test({
 Deno.test({
   ...browserTest,
   name:
-    "bundle mode: a factory names its source map by URL (the bundle carries no inline map); the map gives the module's TypeScript source, and devtools in Chromium resolve it",
+    "bundle mode: the bundle names one index source map by URL (no inline map), whose section for a module sits where its factory's body starts and gives its TypeScript source; devtools in Chromium get it; a hot update's factory names its own map",
   async fn() {
     await using app = await createTempApp({
       "index.html":
         `<p id="out"></p><script type="module" src="/src/main.ts"></script>`,
       "src/main.ts": `import { label } from "./label.ts";
-document.querySelector("#out")!.textContent = label();
+const out = document.querySelector("#out")!;
+out.textContent = label();
+import.meta.hot?.accept("./label.ts", (mod) => {
+  if (mod) out.textContent = mod.label();
+});
 `,
       "src/label.ts":
         `export const label = (): string => "typed " + String(1 as number);\n`,
@@ -495,42 +500,147 @@ document.querySelector("#out")!.textContent = label();
       new URL("/@banana/bundle/src/main.ts", dev.url),
     )).text();
     assert.ok(!bundle.includes("data:application/json"), "an inline map");
-    const url =
-      /sourceMappingURL=(\/@banana\/map\?id=%2Fsrc%2Flabel\.ts&k=[\w-]+)/
-        .exec(bundle)?.[1];
-    assert.ok(url, `no map URL of label.ts in ${bundle.slice(0, 2000)}`);
-    const response = await fetch(new URL(url, dev.url));
+    const mapUrls = [...bundle.matchAll(/sourceMappingURL=(\S+)/g)].map((m) =>
+      m[1]
+    );
+    assert.equal(mapUrls.length, 1, Deno.inspect(mapUrls));
+    assert.match(mapUrls[0], /^\/@banana\/map\?bundle=%2Fsrc%2Fmain\.ts&k=/);
+    const response = await fetch(new URL(mapUrls[0], dev.url));
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type")!, /application\/json/);
-    const map = await response.json() as {
-      sources: string[];
-      sourcesContent: string[];
-      mappings: string;
+    const index = await response.json() as {
+      version: number;
+      sections: {
+        offset: { line: number; column: number };
+        map: { sources: string[]; sourcesContent: string[]; mappings: string };
+      }[];
     };
-    assert.ok(map.sources[0].endsWith("/src/label.ts"), map.sources[0]);
-    assert.match(map.sourcesContent[0], /\(\): string =>/);
-    assert.ok(map.mappings.length > 0);
-    const missing = await fetch(
-      new URL("/@banana/map?id=%2Fsrc%2Fnope.ts", dev.url),
+    assert.equal(index.version, 3);
+    const section = index.sections.find((s) =>
+      s.map.sources[0].endsWith("/src/label.ts")
     );
-    assert.equal(missing.status, 404);
-    await missing.body?.cancel();
-    // Chromium's devtools take the map from that URL: the script of the
-    // module is shown with its TypeScript source.
-    await using tracked = await openPage(dev.url);
+    assert.ok(section, Deno.inspect(index.sections.map((s) => s.map.sources)));
+    assert.match(section.map.sourcesContent[0], /\(\): string =>/);
+    assert.ok(section.map.mappings.length > 0);
+    // The section starts at the first character of label.ts's body.
+    const lines = bundle.split("\n");
+    const head = 'async function (__m) {"use strict";';
+    const line = lines.findIndex((l) => l.startsWith('__d("/src/label.ts"'));
+    assert.deepEqual(section.offset, {
+      line,
+      column: lines[line].indexOf(head) + head.length - '"use strict";'.length,
+    });
+    for (
+      const missing of [
+        "/@banana/map?id=%2Fsrc%2Fnope.ts",
+        "/@banana/map?bundle=%2Fsrc%2Fnope.ts",
+      ]
+    ) {
+      const answer = await fetch(new URL(missing, dev.url));
+      assert.equal(answer.status, 404, missing);
+      await answer.body?.cancel();
+    }
+    // Chromium's devtools take the map from that URL.
+    await using tracked = await openConnectedPage(dev.url);
     await waitForText(tracked, "#out", "typed 1");
     const cdp = await tracked.page.context().newCDPSession(tracked.page);
-    const maps: string[] = [];
+    const maps = new Map<string, string>();
     cdp.on("Debugger.scriptParsed", (event) => {
-      if (event.url.includes("/src/label.ts") && event.sourceMapURL) {
-        maps.push(event.sourceMapURL);
-      }
+      if (event.sourceMapURL) maps.set(event.url, event.sourceMapURL);
     });
     await cdp.send("Debugger.enable");
-    await waitFor(() => maps.length > 0, {
-      message: "label.ts parsed with a map URL",
+    const bundleUrl = new URL("/@banana/bundle/src/main.ts", dev.url).href;
+    await waitFor(() => maps.has(bundleUrl), {
+      message: "the bundle parsed with a map URL",
     });
-    assert.match(maps[0], /\/@banana\/map\?id=%2Fsrc%2Flabel\.ts/);
+    assert.match(maps.get(bundleUrl)!, /\/@banana\/map\?bundle=%2Fsrc%2Fmain/);
+    // A hot update's factory is compiled on its own, with its own map.
+    await app.write(
+      "src/label.ts",
+      `export const label = (): string => "typed " + String(2 as number);\n`,
+    );
+    await waitForText(tracked, "#out", "typed 2");
+    await assertNotReloaded(tracked);
+    await waitFor(
+      () =>
+        [...maps.values()].some((m) =>
+          /\/@banana\/map\?id=%2Fsrc%2Flabel\.ts/.test(m)
+        ),
+      { message: "the updated label.ts parsed with its map URL" },
+    );
+    const hotMap = [...maps.values()].find((m) =>
+      /\/@banana\/map\?id=%2Fsrc%2Flabel\.ts/.test(m)
+    )!;
+    const hot = await fetch(new URL(hotMap, dev.url));
+    assert.equal(hot.status, 200);
+    const hotJson = await hot.json() as { sourcesContent: string[] };
+    assert.match(hotJson.sourcesContent[0], /String\(2 as number\)/);
     await cdp.detach();
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a stack trace in a served bundle names each module's real URL, line and column, not the bundle",
+  async fn() {
+    await using app = await createTempApp({
+      "index.html":
+        `<pre id="out"></pre><script type="module" src="/src/main.ts"></script>`,
+      "src/main.ts": `import { boom } from "./thrower.js";
+let text = "";
+try {
+  boom();
+} catch (err) {
+  text = (err as Error).stack ?? "";
+}
+document.querySelector("#out")!.textContent = text;
+`,
+      "src/thrower.js": `export function boom() {
+  const x = 1;
+  throw new Error("boom " + x);
+}
+`,
+    });
+    await using dev = await startServer(app.root, { server: { bundle: true } });
+    await using tracked = await openPage(dev.url);
+    const stack = await waitForText(tracked, "#out", /boom 1/);
+    const origin = new URL(dev.url).origin.replace(/\./g, "\\.");
+    assert.match(
+      stack,
+      new RegExp(`at boom \\(${origin}/src/thrower\\.js:3:9\\)`),
+    );
+    // The column is the compiled code's (the import became a record).
+    assert.match(stack, new RegExp(`at ${origin}/src/main\\.ts:4:\\d+`));
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a module whose code cannot be a function of the bundle (it declares __m) fails on its own; the rest of the bundle runs",
+  async fn() {
+    await using app = await createTempApp({
+      "index.html":
+        `<p id="out"></p><p id="err"></p><script type="module" src="/src/main.ts"></script>`,
+      "src/main.ts": `import { ok } from "./ok.ts";
+document.querySelector("#out")!.textContent = ok;
+import("./odd.js").then(
+  (mod) => document.querySelector("#err")!.textContent = "ran " + mod.v,
+  (err) => document.querySelector("#err")!.textContent = err.name,
+);
+`,
+      "src/ok.ts": `export const ok: string = "main ran";\n`,
+      "src/odd.js": `const __m = 2;\nexport const v = __m;\n`,
+    });
+    await using dev = await startServer(app.root, { server: { bundle: true } });
+    const bundle = await (await fetch(
+      new URL("/@banana/bundle/src/main.ts", dev.url),
+    )).text();
+    assert.match(bundle, /__d\("\/src\/ok\.ts", "[^"]*", async function/);
+    assert.match(bundle, /__d\("\/src\/odd\.js", "[^"]*", "/);
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#out", "main ran");
+    await waitForText(tracked, "#err", "SyntaxError");
   },
 });

@@ -96,6 +96,38 @@ function bundle(factories: Record<string, string>, entry: string): string {
   ].join("\n");
 }
 
+/**
+ * A bundle in the form the dev server writes: factories as functions of
+ * the script (with the line and column their bodies start at, and their
+ * line count), except those in `asStrings`, defined as code to compile.
+ */
+function functionBundle(
+  factories: Record<string, string>,
+  entry: string,
+  asStrings: readonly string[] = [],
+): string {
+  const lines = [
+    'import { registry } from "/@banana/client/module_registry.ts";',
+    "const __d = registry.definer(import.meta.url);",
+  ];
+  for (const [id, code] of Object.entries(factories)) {
+    if (asStrings.includes(id)) {
+      lines.push(`__d(${JSON.stringify(id)}, "v1", ${JSON.stringify(code)});`);
+      continue;
+    }
+    const head = `__d(${JSON.stringify(id)}, "v1", async function (__m) {`;
+    const first = lines.length + 1;
+    const bodyLines = code.split("\n");
+    bodyLines[0] = head + bodyLines[0];
+    bodyLines[bodyLines.length - 1] += `\n}, ${first}, ${head.length}, ${
+      code.split("\n").length
+    });`;
+    lines.push(...bodyLines.join("\n").split("\n"));
+  }
+  lines.push(`await registry.import(${JSON.stringify(entry)});`);
+  return lines.join("\n");
+}
+
 /** Settings of the served client (env.ts): overlay and indicator off. */
 const HMR_SETTINGS = {
   ...HMR_DEFAULTS,
@@ -114,6 +146,21 @@ function serve(requests: string[]) {
     (request) => {
       const url = new URL(request.url);
       requests.push(url.pathname + url.search);
+      if (url.pathname === "/functions.html") {
+        return new Response(
+          "<!doctype html><p id=stack></p><p id=url></p><p id=lazy></p>" +
+            '<p id=syntax></p><p id=done></p><script type="module" src="/@banana/bundle/src/main.ts?form=functions"></script>',
+          { headers: { "content-type": "text/html" } },
+        );
+      }
+      if (url.pathname === "/broken_functions.html") {
+        return new Response(
+          "<!doctype html><p id=error></p><script>addEventListener('error', " +
+            "(e) => document.querySelector('#error').textContent = e.error.stack);" +
+            '</script><script type="module" src="/@banana/bundle/src/broken_main.ts?form=functions"></script>',
+          { headers: { "content-type": "text/html" } },
+        );
+      }
       if (url.pathname === "/" || url.pathname === "/csp.html") {
         // csp.html: a policy that refuses eval (the registry falls back to
         // a classic script per factory).
@@ -159,13 +206,22 @@ function serve(requests: string[]) {
           { headers: JS },
         );
       }
+      const functions = url.searchParams.get("form") === "functions";
       if (url.pathname === "/@banana/bundle/src/main.ts") {
-        return new Response(bundle(FACTORIES, "/src/main.ts"), { headers: JS });
+        return new Response(
+          functions
+            ? functionBundle(FACTORIES, "/src/main.ts", ["/src/syntax.ts"])
+            : bundle(FACTORIES, "/src/main.ts"),
+          { headers: JS },
+        );
       }
       if (url.pathname === "/@banana/bundle/src/broken_main.ts") {
-        return new Response(bundle(BROKEN, "/src/broken_main.ts"), {
-          headers: JS,
-        });
+        return new Response(
+          functions
+            ? functionBundle(BROKEN, "/src/broken_main.ts")
+            : bundle(BROKEN, "/src/broken_main.ts"),
+          { headers: JS },
+        );
       }
       if (url.pathname === "/@banana/registry") {
         const ids = url.searchParams.get("ids")!.split(",");
@@ -193,14 +249,18 @@ function serve(requests: string[]) {
 
 for (
   const [page, how] of [
-    ["/", "eval"],
-    ["/csp.html", "a classic script each, under a policy that refuses eval"],
+    ["/", "compiled by eval"],
+    [
+      "/csp.html",
+      "compiled by a classic script each, under a policy that refuses eval",
+    ],
+    ["/functions.html", "written as functions of the bundle"],
   ]
 ) {
   Deno.test({
     ...browserTest,
     name:
-      `a bundle page on the module registry (factories compiled by ${how}): stack traces and import.meta.url name the real file; a syntax error rejects its importer; a module the bundle lacks is fetched from /@banana/registry`,
+      `a bundle page on the module registry (factories ${how}): stack traces and import.meta.url name the real file; a syntax error rejects its importer; a module the bundle lacks is fetched from /@banana/registry`,
     async fn() {
       const requests: string[] = [];
       await using server = serve(requests);
@@ -236,20 +296,27 @@ for (
   });
 }
 
-Deno.test({
-  ...browserTest,
-  name:
-    "a module that throws while a bundle page starts is reported as the page's error event, its stack naming the real file and line",
-  async fn() {
-    await using server = serve([]);
-    const origin = `http://127.0.0.1:${server.addr.port}`;
-    await using tracked = await openPage(`${origin}/broken.html`);
-    const stack = await waitForText(tracked, "#error", /bad at start 1/);
-    assert.match(stack, new RegExp(`${origin}/src/bad\\.ts:3:7`));
-    assert.deepEqual(tracked.pageErrors, ["Error: bad at start 1"]);
-    assert.equal(tracked.consoleLines.includes("not reached"), false);
-  },
-});
+for (
+  const [page, how] of [["/broken.html", "compiled by eval"], [
+    "/broken_functions.html",
+    "written as functions of the bundle",
+  ]]
+) {
+  Deno.test({
+    ...browserTest,
+    name:
+      `a module that throws while a bundle page starts (factories ${how}) is reported as the page's error event, its stack naming the real file and line`,
+    async fn() {
+      await using server = serve([]);
+      const origin = `http://127.0.0.1:${server.addr.port}`;
+      await using tracked = await openPage(`${origin}${page}`);
+      const stack = await waitForText(tracked, "#error", /bad at start 1/);
+      assert.match(stack, new RegExp(`${origin}/src/bad\\.ts:3:7`));
+      assert.deepEqual(tracked.pageErrors, ["Error: bad at start 1"]);
+      assert.equal(tracked.consoleLines.includes("not reached"), false);
+    },
+  });
+}
 
 Deno.test({
   ...browserTest,

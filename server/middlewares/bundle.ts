@@ -1,8 +1,9 @@
 /**
  * Bundle mode's routes: `/@banana/bundle/<entry>` (the page's dev bundle,
- * ETag + `no-cache`: a reload of an unchanged app is a 304) and
+ * ETag + `no-cache`: a reload of an unchanged app is a 304),
  * `/@banana/registry?ids=` (factories a page's registry asks for at run
- * time), and `/@banana/map?id=` (a factory's source map, which devtools
+ * time), `/@banana/map?bundle=` (a bundle's index source map) and
+ * `/@banana/map?id=` (a factory's source map, which devtools
  * fetch). See `server/dev_bundle.ts`.
  *
  * @module
@@ -41,12 +42,17 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
         });
       }
       if (url.pathname === SOURCE_MAP_URL) {
+        const entry = url.searchParams.get("bundle");
         const id = url.searchParams.get("id") ?? "";
-        const map = ctx.bundler.sourceMap(id);
+        const map = entry === null
+          ? ctx.bundler.sourceMap(id)
+          : ctx.bundler.bundleSourceMap(entry);
         if (map === null) {
           return text(
             404,
-            `${SOURCE_MAP_URL}: no source map of ${id} (it is made with the module's bundle factory)`,
+            entry === null
+              ? `${SOURCE_MAP_URL}: no source map of ${id} (it is made with the module's bundle factory)`
+              : `${SOURCE_MAP_URL}: no bundle of ${entry} was made`,
           );
         }
         return new Response(request.method === "HEAD" ? null : map, {
