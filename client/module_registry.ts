@@ -174,6 +174,9 @@ interface Instance {
 }
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/** The prototype of every `import.meta`: empty, and with none of its own. */
+const META_PROTOTYPE: object = Object.freeze(Object.create(null));
 /** A query parameter that versions a module URL (`t=<ts>`, `v=<version>`). */
 const VERSION_PARAM = /^[tv](=|$)/;
 /** Factories started on one stack before the next starts on a fresh one. */
@@ -608,6 +611,8 @@ export class ModuleRegistry implements UpdateRegistry {
 
   /** True when `from`'s evaluation waits (through others) for `target`'s. */
   #awaits(from: Instance, target: Instance): boolean {
+    // Most imports start a fresh instance, which waits for nothing yet.
+    if (!from.awaiting) return false;
     const seen = new Set<Instance>();
     const todo = [from];
     while (todo.length > 0) {
@@ -639,7 +644,9 @@ export class ModuleRegistry implements UpdateRegistry {
     const staleMark = this.#stale.get(id);
     const query = staleMark ?? `v=${encodeURIComponent(definition.version)}`;
     const url = `${this.#origin}${id}${id.includes("?") ? "&" : "?"}${query}`;
-    const meta: RegistryImportMeta = Object.create(null);
+    // Inherits nothing, as `import.meta` (whose prototype is null): a
+    // null-prototype object of its own would be a slow dictionary in V8.
+    const meta: RegistryImportMeta = Object.create(META_PROTOTYPE);
     meta.url = url;
     meta.resolve = (specifier: string) => this.#resolve(specifier, url);
     const instance: Instance = {
@@ -694,39 +701,67 @@ export class ModuleRegistry implements UpdateRegistry {
   }
 
   #api(instance: Instance): ModuleApi {
-    const { exports, meta } = instance;
-    return {
-      import: (id, names) => {
-        const got = this.#importFrom(instance, id);
-        if (!names) return got;
-        return got instanceof Promise
-          ? got.then((exports) => assertExported(exports, id, names))
-          : assertExported(got, id, names);
-      },
-      dynamicImport: (specifier) =>
-        this.#dynamicImport(String(specifier), meta.url),
-      export: (getters, values) => {
-        // In code-unit order, as a module namespace lists its exports.
-        const names = Object.keys(getters);
-        if (values) names.push(...Object.keys(values));
-        for (const name of names.sort()) {
-          if (Object.hasOwn(exports, name)) continue;
-          if (values && Object.hasOwn(values, name)) {
-            Namespace.defineValue(exports, name, values[name]);
-          } else Namespace.define(exports, name, getters[name]);
-        }
-      },
-      exportAll: (namespace) => {
-        // Local exports win over star exports, and `default` is never one.
-        for (const name of Object.keys(namespace).sort()) {
-          if (name === "default" || Object.hasOwn(exports, name)) continue;
-          Namespace.define(exports, name, () => namespace[name]);
-        }
-      },
-      meta,
-      exports,
-    };
+    return new ModuleRegistry.#Scope(this, instance);
   }
+
+  /**
+   * `__m` of one instance: one object per module with shared methods
+   * (closures per module were 10,000 × 5 objects on a large page's load,
+   * most of a garbage collection that landed in the middle of it).
+   */
+  static #Scope = class ModuleScope implements ModuleApi {
+    readonly meta: RegistryImportMeta;
+    readonly exports: ModuleExports;
+    readonly #registry: ModuleRegistry;
+    readonly #instance: Instance;
+
+    constructor(registry: ModuleRegistry, instance: Instance) {
+      this.#registry = registry;
+      this.#instance = instance;
+      this.meta = instance.meta;
+      this.exports = instance.exports;
+    }
+
+    import(
+      id: string,
+      names?: readonly string[],
+    ): ModuleExports | Promise<ModuleExports> {
+      const got = this.#registry.#importFrom(this.#instance, id);
+      if (!names) return got;
+      return got instanceof Promise
+        ? got.then((exports) => assertExported(exports, id, names))
+        : assertExported(got, id, names);
+    }
+
+    dynamicImport(specifier: unknown): Promise<ModuleExports> {
+      return this.#registry.#dynamicImport(String(specifier), this.meta.url);
+    }
+
+    export(
+      getters: Record<string, () => unknown>,
+      values?: Record<string, unknown>,
+    ): void {
+      const exports = this.exports;
+      // In code-unit order, as a module namespace lists its exports.
+      const names = Object.keys(getters);
+      if (values) names.push(...Object.keys(values));
+      for (const name of names.sort()) {
+        if (Object.hasOwn(exports, name)) continue;
+        if (values && Object.hasOwn(values, name)) {
+          Namespace.defineValue(exports, name, values[name]);
+        } else Namespace.define(exports, name, getters[name]);
+      }
+    }
+
+    exportAll(namespace: ModuleExports): void {
+      const exports = this.exports;
+      // Local exports win over star exports, and `default` is never one.
+      for (const name of Object.keys(namespace).sort()) {
+        if (name === "default" || Object.hasOwn(exports, name)) continue;
+        Namespace.define(exports, name, () => namespace[name]);
+      }
+    }
+  };
 
   async #dynamicImport(
     specifier: string,
