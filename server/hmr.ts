@@ -124,6 +124,8 @@ export class HmrEngine {
   #queue: Promise<void> = Promise.resolve();
   #lastTimestamp = 0;
   #recent = new Map<ModuleNode, RecentEdit>();
+  /** Module URL → `performance.now()` of the batch that pruned it. */
+  #recentPrunes = new Map<string, number>();
 
   constructor(options: HmrEngineOptions) {
     this.#o = options;
@@ -154,12 +156,54 @@ export class HmrEngine {
    * the version from before the edit, and that page gets the edit now.
    */
   onPageReport(page: Page<HotClient>, urls: string[]): Promise<void> {
-    if (this.#recent.size === 0 || urls.length === 0) return this.#queue;
-    const run = this.#queue.then(() => this.#catchUp(page, urls));
+    if (urls.length === 0) return this.#queue;
+    if (this.#recent.size === 0 && this.#recentPrunes.size === 0) {
+      return this.#queue;
+    }
+    const run = this.#queue.then(async () => {
+      this.#catchUpPrunes(page, urls);
+      await this.#catchUp(page, urls);
+    });
     this.#queue = run.catch((err) => {
       this.#o.log(`hmr catch-up failed: ${err}`);
     });
     return this.#queue;
+  }
+
+  /**
+   * True when a recent batch pruned `url` (the newest code imports it from
+   * nowhere) and nothing imports it again since: a page that reports it
+   * now ran it before the prune, and gets the prune instead of a build.
+   */
+  prunedRecently(url: string): boolean {
+    const at = this.#recentPrunes.get(url);
+    if (at === undefined) return false;
+    if (performance.now() - at > RECENT_EDIT_MS) {
+      this.#recentPrunes.delete(url);
+      return false;
+    }
+    const node = this.#o.graph.get(url);
+    return !node || node.importers.size === 0;
+  }
+
+  /**
+   * Sends `page` the prune of modules it just reported that a batch pruned
+   * before the report came: it was not known to run them then, and would
+   * keep them (an edit of a module they import would walk up to them and
+   * reload the page).
+   */
+  #catchUpPrunes(page: Page<HotClient>, urls: string[]): void {
+    const { channel, pages } = this.#o;
+    if (pages.get(page.connection) !== page) return;
+    const paths = urls.filter((url) => this.prunedRecently(url));
+    if (paths.length === 0) return;
+    this.#o.log(
+      `hmr catch-up: a page reported ${
+        paths.join(", ")
+      }, pruned before its report came${pagesSuffix([page], pages.size)}`,
+    );
+    pages.forget(page, paths);
+    channel.sendTo([page.connection], { type: "prune", paths });
   }
 
   async #catchUp(page: Page<HotClient>, urls: string[]): Promise<void> {
@@ -554,6 +598,8 @@ export class HmrEngine {
     // Every pruned module, run or not: a page whose report of it is still
     // on its way would otherwise import its old instance again.
     graph.recordHotUpdate(pruned, this.#timestamp());
+    const at = performance.now();
+    for (const node of pruned) this.#recentPrunes.set(node.url, at);
     const run = pruned.filter((node) => pages.isRunning(node.url));
     if (run.length === 0) return;
     const byPaths = new Map<string, Page<HotClient>[]>();

@@ -246,7 +246,11 @@ class BananaDevServer implements DevServer {
     const page = this.#pages.get(client)!;
     // Every reported module, not only those new to the registry: after an
     // in-process restart the graph is new while the pages are not.
-    const missing = loaded.filter((url) => !pipeline.getBuilt(url));
+    // Not one pruned since it ran there: the engine sends the page its
+    // prune, and a build would give it its importer-less edges back.
+    const missing = loaded.filter((url) =>
+      !pipeline.getBuilt(url) && !engine.prunedRecently(url)
+    );
     if (missing.length > 0) {
       const builds = Promise.all(
         missing.map((url) => pipeline.build(url).catch(() => {})),

@@ -480,6 +480,72 @@ Deno.test({
 testInEachMode({
   ...browserTest,
   name:
+    "a page whose report names a module pruned before the report came gets that prune (not a build that gives the module its edges back): a later edit below it is a hot update, not a reload",
+  // The late "page" is a raw socket reporting per-module URLs.
+  modes: ["per-module"],
+  async fn(mode) {
+    const main = (from: string) =>
+      `import { show } from "${from}";\nshow();\nimport.meta.hot?.accept();\n`;
+    const display = (text: string) =>
+      `export function show(): void {\n  document.querySelector("#out")!.textContent = ${
+        JSON.stringify(text)
+      };\n}\n`;
+    await using s = await openHmrApp({
+      "index.html": pageHtml(),
+      "src/main.ts": main("./reexport.ts"),
+      "src/reexport.ts": `export * from "./display.ts";\n`,
+      "src/display.ts": display("v1"),
+    }, modeConfig(mode));
+    await waitForText(s.tracked, "#out", "v1");
+    // A page that connected and has not reported yet.
+    using late = await openRawHotSocket(s.dev.url);
+    await delay(REPORT_MS);
+    // main.ts stops importing the re-export: the server prunes it.
+    await s.app.write("src/main.ts", main("./display.ts") + "// direct\n");
+    await waitFor(
+      () => s.tracked.consoleLines.some((l) => l.includes("hot updated")),
+      {
+        message: "the open tab to take the rewire",
+      },
+    );
+    await delay(300);
+    const prunes = () =>
+      late.messages.flatMap((m) => m.type === "prune" ? m.paths : []);
+    assert.deepEqual(prunes(), []);
+    // Its report: main.ts and display.ts as they are now (nothing to catch
+    // up on), and the re-export it ran before the rewire.
+    const versionOf = async (path: string) =>
+      (await fetch(new URL(path, s.dev.url))).headers.get("etag")!
+        .replaceAll('"', "");
+    late.send("banana:page-modules", {
+      page: "/",
+      reset: true,
+      loaded: [
+        `/src/main.ts?v=${await versionOf("/src/main.ts")}`,
+        "/src/reexport.ts?v=0123",
+        `/src/display.ts?v=${await versionOf("/src/display.ts")}`,
+      ],
+    });
+    await waitFor(() => prunes().length > 0, {
+      message: "the late page to get the prune",
+    });
+    assert.deepEqual(prunes(), ["/src/reexport.ts"]);
+    // An edit of display.ts: main.ts accepts it in both pages.
+    await s.app.write("src/display.ts", display("v2"));
+    await waitForText(s.tracked, "#out", "v2");
+    await delay(300);
+    assert.equal(
+      late.messages.some((m) => m.type === "full-reload"),
+      false,
+      Deno.inspect(late.messages.map((m) => m.type)),
+    );
+    await assertNotReloaded(s.tracked);
+  },
+});
+
+testInEachMode({
+  ...browserTest,
+  name:
     "a page whose report of what it runs arrives after an edit was sent gets that edit: the version it reports is older",
   // The late "page" is a raw socket reporting per-module `?v=` URLs, as a
   // per-module page does; what a bundle page reports is checked by the
