@@ -13,6 +13,13 @@
  * imports become `await __m.import(id)`, exports `__m.export({ name: () =>
  * local })`, `import.meta` is `__m.meta`, `import()` is `__m.dynamicImport`.
  *
+ * A factory the bundle marks synchronous (`server/sync_factories.ts`: it
+ * awaits nothing, and neither does anything it imports) is a plain function
+ * whose imports return the dependency's exports at once: it runs inside its
+ * importer's import, depth first, as an ES module graph evaluates, without
+ * a promise per module. After the first hot update one not run yet runs as
+ * an async factory instead (its imports may be hot code by then).
+ *
  * What it keeps of ESM: one instance per module; an import that closes a
  * cycle gets the partial exports at once; concurrent imports of a module
  * share one evaluation (top-level await works); a module that throws leaves
@@ -146,12 +153,19 @@ export type BundleDefine = (
   line?: number,
   column?: number,
   lineCount?: number,
+  /** 1: a plain function whose imports are synchronous too. */
+  sync?: number,
 ) => void;
 
 interface Definition {
   version: string;
   /** The factory's body, compiled on the first instance; or the factory. */
   code: string | Factory;
+  /**
+   * A plain function whose imports are all synchronous too: it runs at
+   * once, inside its importer's import (`server/sync_factories.ts`).
+   */
+  sync: boolean;
 }
 
 interface Instance {
@@ -166,6 +180,8 @@ interface Instance {
   readonly definition: Definition;
   /** Started by the first import that waits for it. */
   evaluation: Promise<ModuleExports> | null;
+  /** Its synchronous factory is on the stack (an import of it closes a cycle). */
+  running: boolean;
   /**
    * The instances whose evaluation this one's waited for (while it is not
    * settled, the ones it may still be waiting for).
@@ -174,6 +190,18 @@ interface Instance {
 }
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * The body of a synchronous factory as an async factory's (its imports
+ * awaited), compiled on its own: for a module first run after an update,
+ * whose imports may be hot code.
+ */
+function asyncBodyOf(factory: Factory): string {
+  const source = String(factory);
+  const body = source.slice(source.indexOf("{") + 1, source.lastIndexOf("}"));
+  // Only the head makes such records (`server/registry_transform.ts`).
+  return body.replace(/(const __i\d+ = )__m\.import\(/g, "$1await __m.import(");
+}
 
 /** The prototype of every `import.meta`: empty, and with none of its own. */
 const META_PROTOTYPE: object = Object.freeze(Object.create(null));
@@ -402,6 +430,8 @@ export class ModuleRegistry implements UpdateRegistry {
   #batchFetch: Promise<void> | null = null;
   /** How many factories are starting on the current stack. */
   #syncDepth = 0;
+  /** No update yet: synchronous factories find their imports ready. */
+  #syncSafe = true;
   /** Request URLs that failed: the next try gets a new URL. */
   readonly #failedRequests = new Map<string, number>();
 
@@ -422,7 +452,7 @@ export class ModuleRegistry implements UpdateRegistry {
    */
   define(id: string, version: string, code: string): void {
     if (this.#definitions.get(id)?.version === version) return;
-    this.#definitions.set(id, { version, code });
+    this.#definitions.set(id, { version, code, sync: false });
   }
 
   /**
@@ -435,9 +465,13 @@ export class ModuleRegistry implements UpdateRegistry {
    * frames in it name the module (see `client/factory_frames.ts`).
    */
   definer(script: string): BundleDefine {
-    return (id, version, factory, line, column, lineCount) => {
+    return (id, version, factory, line, column, lineCount, sync) => {
       if (this.#definitions.get(id)?.version === version) return;
-      this.#definitions.set(id, { version, code: factory });
+      this.#definitions.set(id, {
+        version,
+        code: factory,
+        sync: sync === 1 && typeof factory === "function",
+      });
       if (typeof factory === "function" && line !== undefined) {
         factoryFrames.add(
           script,
@@ -468,7 +502,13 @@ export class ModuleRegistry implements UpdateRegistry {
    * imported natively.
    */
   import(id: string): Promise<ModuleExports> {
-    const got = this.#importFrom(null, id);
+    let got: ModuleExports | Promise<ModuleExports>;
+    try {
+      got = this.#importFrom(null, id);
+    } catch (err) {
+      // A synchronous factory threw.
+      return Promise.reject(err);
+    }
     return got instanceof Promise ? got : Promise.resolve(got);
   }
 
@@ -510,6 +550,9 @@ export class ModuleRegistry implements UpdateRegistry {
    * instance throws keeps its old instance, and stays stale.
    */
   markStale(urls: readonly string[]): void {
+    // From the first update on, a module's imports may be hot code (async
+    // factories): a synchronous factory not yet run runs async instead.
+    this.#syncSafe = false;
     for (const url of urls) {
       const id = this.idOf(url);
       const t = /[?&]t=([^&#]*)/.exec(url)?.[1];
@@ -577,7 +620,13 @@ export class ModuleRegistry implements UpdateRegistry {
     if (external) return external;
     const instance = this.#instanceFor(id);
     if (!instance) return this.#importMissing(importer, id);
-    if (instance.settled) return instance.exports;
+    if (instance.settled || instance.running) return instance.exports;
+    const { definition } = instance;
+    if (definition.sync && !instance.evaluation) {
+      if (this.#syncSafe) return this.#evaluateSync(instance);
+      definition.code = asyncBodyOf(definition.code as Factory);
+      definition.sync = false;
+    }
     if (importer) {
       // An import that closes a cycle gets the partial exports, as in ESM.
       if (instance === importer || this.#awaits(instance, importer)) {
@@ -657,10 +706,45 @@ export class ModuleRegistry implements UpdateRegistry {
       settled: false,
       definition,
       evaluation: null,
+      running: false,
       awaiting: null,
     };
     this.#evaluating.set(id, instance);
     return instance;
+  }
+
+  /**
+   * Runs a synchronous factory now: its imports run inside it, as an ES
+   * module graph evaluates; a throw leaves no instance and goes up through
+   * its importers.
+   */
+  #evaluateSync(instance: Instance): ModuleExports {
+    const { id, definition } = instance;
+    instance.running = true;
+    try {
+      (definition.code as Factory).call(undefined, this.#api(instance));
+    } catch (err) {
+      instance.running = false;
+      instance.settled = true;
+      if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
+      throw err;
+    }
+    instance.running = false;
+    return this.#settle(instance);
+  }
+
+  /** Makes an evaluated instance the module's current one. */
+  #settle(instance: Instance): ModuleExports {
+    const { id } = instance;
+    Object.preventExtensions(instance.exports);
+    instance.settled = true;
+    if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
+    this.#instances.set(id, instance);
+    // Marked again while it ran (a later update): it stays stale.
+    if (this.#stale.has(id) && this.#stale.get(id) === instance.staleMark) {
+      this.#stale.delete(id);
+    }
+    return instance.exports;
   }
 
   async #evaluate(instance: Instance): Promise<ModuleExports> {
@@ -689,15 +773,7 @@ export class ModuleRegistry implements UpdateRegistry {
       if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
       throw err;
     }
-    Object.preventExtensions(instance.exports);
-    instance.settled = true;
-    if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
-    this.#instances.set(id, instance);
-    // Marked again while it ran (a later update): it stays stale.
-    if (this.#stale.has(id) && this.#stale.get(id) === instance.staleMark) {
-      this.#stale.delete(id);
-    }
-    return instance.exports;
+    return this.#settle(instance);
   }
 
   #api(instance: Instance): ModuleApi {

@@ -695,3 +695,97 @@ Deno.test("ModuleRegistry: a module of the fresh chain that the new code imports
   assert.equal(page.text, "v2");
   assert.equal(await (main2.load as () => Promise<ModuleExports>)(), page);
 });
+
+/** A synchronous factory as a bundle writes it (`server/sync_factories.ts`). */
+type SyncFactory = (__m: {
+  import(id: string): ModuleExports;
+  export(
+    getters: Record<string, () => unknown>,
+    values?: Record<string, unknown>,
+  ): void;
+}) => void;
+
+function defineSync(
+  registry: ModuleRegistry,
+  id: string,
+  factory: SyncFactory,
+): void {
+  registry.definer(`${ORIGIN}/@banana/bundle/src/main.ts`)(
+    id,
+    "v1",
+    factory as never,
+    undefined,
+    undefined,
+    undefined,
+    1,
+  );
+}
+
+Deno.test("ModuleRegistry: synchronous factories run inside their importer's import, depth first as ESM evaluates; a cycle gets the partial exports with hoisted functions", async () => {
+  const { registry } = registryWith();
+  const order: string[] = [];
+  defineSync(registry, "/src/main.ts", (__m) => {
+    const a = __m.import("/src/a.ts");
+    order.push(`main sees ${(a.twice as (n: number) => number)(21)}`);
+  });
+  defineSync(registry, "/src/a.ts", (__m) => {
+    __m.export({}, { twice });
+    const b = __m.import("/src/b.ts");
+    order.push(`a after b (${b.fromA as string})`);
+    function twice(n: number) {
+      return n * 2;
+    }
+  });
+  defineSync(registry, "/src/b.ts", (__m) => {
+    let fromA = "";
+    __m.export({ fromA: () => fromA });
+    // Closes the cycle: a's exports so far, its hoisted function in them.
+    const a = __m.import("/src/a.ts");
+    fromA = String((a.twice as (n: number) => number)(2));
+    order.push("b ran");
+  });
+  const main = registry.import("/src/main.ts");
+  // All of it ran before the import's promise is even awaited.
+  assert.deepEqual(order, ["b ran", "a after b (4)", "main sees 42"]);
+  await main;
+  assert.equal(registry.isInstantiated("/src/b.ts"), true);
+});
+
+Deno.test("ModuleRegistry: a synchronous factory that throws rejects the import through its importers and leaves no instance; the next import runs it again", async () => {
+  const { registry } = registryWith();
+  let runs = 0;
+  defineSync(registry, "/src/main.ts", (__m) => {
+    __m.import("/src/bad.ts");
+  });
+  defineSync(registry, "/src/bad.ts", () => {
+    runs++;
+    throw new Error("bad " + runs);
+  });
+  await assert.rejects(registry.import("/src/main.ts"), /bad 1/);
+  assert.equal(registry.isInstantiated("/src/bad.ts"), false);
+  assert.equal(registry.isInstantiated("/src/main.ts"), false);
+  await assert.rejects(registry.import("/src/main.ts"), /bad 2/);
+});
+
+Deno.test("ModuleRegistry: after an update, a synchronous factory not run yet runs as an async one, and gets the hot version of its import", async () => {
+  const { registry } = registryWith();
+  defineSync(registry, "/src/leaf.ts", (__m) => {
+    __m.export({ text: () => text });
+    const text = "leaf v1";
+  });
+  defineSync(registry, "/src/lazy.ts", (__m) => {
+    __m.export({ shown: () => shown });
+    const __i0 = __m.import("/src/leaf.ts");
+    const shown = "lazy sees " + __i0.text;
+  });
+  assert.equal((await registry.import("/src/leaf.ts")).text, "leaf v1");
+  // A hot update of leaf.ts: its new factory is code, awaited.
+  registry.define(
+    "/src/leaf.ts",
+    "v2",
+    '"use strict";__m.export({ text: () => text });\nconst text = await Promise.resolve("leaf v2");',
+  );
+  registry.markStale([`${ORIGIN}/src/leaf.ts?t=2`]);
+  const lazy = await registry.import("/src/lazy.ts");
+  assert.equal(lazy.shown, "lazy sees leaf v2");
+});

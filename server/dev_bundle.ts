@@ -15,7 +15,8 @@
  * run of the bundle 84 → 44 ms). Where each body starts goes with it, so
  * stack frames name the module (`client/factory_frames.ts`), and the
  * script names an index source map of the modules' maps
- * ({@linkcode DevBundler.bundleSourceMap}).
+ * ({@linkcode DevBundler.bundleSourceMap}). Modules that can run
+ * synchronously are plain functions (`server/sync_factories.ts`).
  *
  * The bundle is a join of cached per-module strings: an edit recomputes the
  * modules it changed. Its ETag names every module version, so a reload of
@@ -41,6 +42,7 @@ import type { BuiltModule } from "./module_builder.ts";
 import type { ErrorBody, RegistryModule } from "../client/payload.ts";
 import { CLIENT_DIR_URL } from "./module_urls.ts";
 import { FACTORY_PARAMETER } from "../client/registry_factory.ts";
+import { syncModuleIds } from "./sync_factories.ts";
 
 export {
   BUNDLE_URL_PREFIX,
@@ -358,6 +360,7 @@ export class DevBundler {
         ownIds: new Set(closure.urls),
         importEntry: entry,
         mapUrl: bundleMapUrlFor(entry, etag),
+        syncFactories: true,
       });
       assembled = {
         etag,
@@ -575,6 +578,8 @@ function bodyLineCount(factory: ModuleFactory, body: string): number {
 
 /** The head of a factory function in a script, before its body. */
 const FUNCTION_HEAD = `async function (${FACTORY_PARAMETER}) {`;
+/** The head of a synchronous factory (`server/sync_factories.ts`). */
+const SYNC_FUNCTION_HEAD = `function (${FACTORY_PARAMETER}) {`;
 
 /**
  * A module script that registers the externals `factories` import, defines
@@ -588,8 +593,24 @@ const FUNCTION_HEAD = `async function (${FACTORY_PARAMETER}) {`;
 function assembleModuleScript(
   factories: ModuleFactory[],
   versions: string[],
-  options: { ownIds: Set<string>; importEntry?: string; mapUrl?: string },
+  options: {
+    ownIds: Set<string>;
+    importEntry?: string;
+    mapUrl?: string;
+    /** Write plain functions for the modules that can run synchronously. */
+    syncFactories?: boolean;
+  },
 ): { code: string; layout: ScriptLayout } {
+  const sync = options.syncFactories
+    ? syncModuleIds(
+      factories.map((f) => ({
+        id: f.id,
+        imports: f.imports,
+        canBeSync: f.syncBody !== null,
+      })),
+      (id) => options.ownIds.has(id),
+    )
+    : new Set<string>();
   const externals = new Set<string>();
   for (const factory of factories) {
     for (const id of factory.imports) {
@@ -621,13 +642,16 @@ function assembleModuleScript(
       line++;
       return;
     }
-    const column = head.length + FUNCTION_HEAD.length;
+    const isSync = sync.has(factory.id);
+    const functionHead = isSync ? SYNC_FUNCTION_HEAD : FUNCTION_HEAD;
+    const column = head.length + functionHead.length;
+    // The head of a body is one line: both forms span the same lines.
     const lines = bodyLineCount(factory, body);
     parts.push(
       head,
-      FUNCTION_HEAD,
-      body,
-      `\n}, ${line + 1}, ${column}, ${lines});\n`,
+      functionHead,
+      isSync ? factory.syncBody! : body,
+      `\n}, ${line + 1}, ${column}, ${lines}${isSync ? ", 1" : ""});\n`,
     );
     layout.factories.push(factory);
     layout.lines.push(line);

@@ -30,6 +30,8 @@ export interface RegistryTransformOutput {
   dynamicImports: string[];
   exports: string[];
   hasTopLevelAwait: boolean;
+  /** Length of the code's head (its exports and awaited imports). */
+  headLength: number;
 }
 
 /** The registry transform: ESM code → a factory body. Throws on what it cannot handle. */
@@ -68,6 +70,13 @@ export interface ModuleFactory {
    * string, so the error stays the module's and the rest of it loads.
    */
   functionBody: string | null;
+  /**
+   * `functionBody` as the body of a plain function (its imports not
+   * awaited), when the module awaits nothing at its top level; null
+   * otherwise. A bundle uses it where all the module's imports run
+   * synchronously too (`server/sync_factories.ts`).
+   */
+  syncBody: string | null;
   /**
    * The base64 of the module's source map, served at `code`'s
    * `sourceMappingURL` ({@linkcode sourceMapUrlFor}); null without one.
@@ -190,6 +199,24 @@ export function parsesAsFactoryBody(code: string): boolean {
   }
 }
 
+/**
+ * `body` for a plain function: the imports in its head (the first
+ * `headLength` units) are not awaited. Only the head awaits them, and the
+ * module itself awaits nothing at its top level.
+ *
+ * @example
+ * ```ts
+ * syncBodyOf('const __i0 = await __m.import("/src/a.ts");a();', 43);
+ * // 'const __i0 = __m.import("/src/a.ts");a();'
+ * ```
+ */
+export function syncBodyOf(body: string, headLength: number): string {
+  return body.slice(0, headLength).replaceAll(
+    "= await __m.import(",
+    "= __m.import(",
+  ) + body.slice(headLength);
+}
+
 /** A transform output as cached: with whether its code parses as a body. */
 interface CachedTransformOutput extends RegistryTransformOutput {
   parsesAsBody: boolean;
@@ -280,6 +307,7 @@ export class ModuleFactories {
         key: "error:" + contentHash(code),
         code,
         functionBody: code,
+        syncBody: code,
         imports: [],
         dynamicImports: [],
         error,
@@ -292,6 +320,7 @@ export class ModuleFactories {
         key: rendered.key,
         code: "",
         functionBody: null,
+        syncBody: null,
         imports: [],
         dynamicImports: [],
         unsupported: output,
@@ -307,6 +336,9 @@ export class ModuleFactories {
       key: rendered.key,
       code,
       functionBody: output.parsesAsBody ? body : null,
+      syncBody: output.parsesAsBody && !output.hasTopLevelAwait
+        ? syncBodyOf(body, output.headLength)
+        : null,
       map,
       imports: output.imports,
       dynamicImports: output.dynamicImports,

@@ -42,7 +42,7 @@ import { BananaError, codeFrame } from "./errors.ts";
  * const key = `${REGISTRY_TRANSFORM_VERSION}\0/src/a.ts\0<code>`;
  * ```
  */
-export const REGISTRY_TRANSFORM_VERSION = "registry-transform@7+meriyah@7.4.2";
+export const REGISTRY_TRANSFORM_VERSION = "registry-transform@8+meriyah@7.4.2";
 
 /** What {@linkcode transformToFactory} returns. */
 export interface RegistryTransformResult {
@@ -66,6 +66,12 @@ export interface RegistryTransformResult {
   exports: string[];
   /** Whether the module awaits at its top level. */
   hasTopLevelAwait: boolean;
+  /**
+   * Length of the code's head, the part before the module's own code:
+   * `"use strict";`, the exports and the imports (`const __i0 = await
+   * __m.import(…);`, nothing else awaits there).
+   */
+  headLength: number;
 }
 
 /** How an imported binding is read: `__i0.render`, or `__i0` for `* as`. */
@@ -374,12 +380,14 @@ class FactoryTransform {
       }
     }
     this.rewriteReferences();
+    const { code, headLength } = this.output();
     return {
-      code: this.output(),
+      code,
       imports: this.imports,
       dynamicImports: this.dynamicImports,
       exports: [...this.exports.keys()],
       hasTopLevelAwait: this.hasTopLevelAwait,
+      headLength,
     };
   }
 
@@ -444,7 +452,7 @@ class FactoryTransform {
       !this.written.has(value);
   }
 
-  output(): string {
+  output(): { code: string; headLength: number } {
     const code = this.code;
     let head = '"use strict";';
     if (this.exports.size > 0) {
@@ -467,7 +475,7 @@ class FactoryTransform {
       out += code.slice(at, from) + text;
       at = to;
     }
-    return out + code.slice(at);
+    return { code: out + code.slice(at), headLength: head.length };
   }
 
   /**

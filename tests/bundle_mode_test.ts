@@ -524,7 +524,7 @@ import.meta.hot?.accept("./label.ts", (mod) => {
     assert.ok(section.map.mappings.length > 0);
     // The section starts at the first character of label.ts's body.
     const lines = bundle.split("\n");
-    const head = 'async function (__m) {"use strict";';
+    const head = 'function (__m) {"use strict";';
     const line = lines.findIndex((l) => l.startsWith('__d("/src/label.ts"'));
     assert.deepEqual(section.offset, {
       line,
@@ -637,7 +637,7 @@ import("./odd.js").then(
     const bundle = await (await fetch(
       new URL("/@banana/bundle/src/main.ts", dev.url),
     )).text();
-    assert.match(bundle, /__d\("\/src\/ok\.ts", "[^"]*", async function/);
+    assert.match(bundle, /__d\("\/src\/ok\.ts", "[^"]*", function \(__m\)/);
     assert.match(bundle, /__d\("\/src\/odd\.js", "[^"]*", "/);
     await using tracked = await openPage(dev.url);
     await waitForText(tracked, "#out", "main ran");
