@@ -644,3 +644,47 @@ import("./odd.js").then(
     await waitForText(tracked, "#err", "SyntaxError");
   },
 });
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a module with top-level await is an async factory, and so is every importer above it; modules that await nothing are plain functions; the page runs them all in ESM order",
+  async fn() {
+    await using app = await createTempApp({
+      "index.html":
+        `<p id="out"></p><script type="module" src="/src/main.ts"></script>`,
+      "src/main.ts": `import { order } from "./log.ts";
+import { late } from "./tla.ts";
+import { plain } from "./plain.ts";
+order.push("main");
+document.querySelector("#out")!.textContent = [late, plain, order.join(">")].join(" ");
+`,
+      "src/log.ts": `export const order: string[] = ["log"];\n`,
+      "src/tla.ts": `import { order } from "./log.ts";
+export const late = await Promise.resolve("late");
+order.push("tla");
+`,
+      "src/plain.ts": `import { order } from "./log.ts";
+order.push("plain");
+export const plain = "plain";
+`,
+    });
+    await using dev = await startServer(app.root, { server: { bundle: true } });
+    const bundle = await (await fetch(
+      new URL("/@banana/bundle/src/main.ts", dev.url),
+    )).text();
+    const head = (id: string) =>
+      new RegExp(`__d\\("${id}", "[^"]*", (async )?function`).exec(bundle)
+          ?.[1] === "async "
+        ? "async"
+        : "sync";
+    assert.deepEqual(
+      ["/src/main.ts", "/src/tla.ts", "/src/plain.ts", "/src/log.ts"].map(
+        head,
+      ),
+      ["async", "async", "sync", "sync"],
+    );
+    await using tracked = await openPage(dev.url);
+    await waitForText(tracked, "#out", "late plain log>tla>plain>main");
+  },
+});
