@@ -161,6 +161,7 @@ export class HmrEngine {
       return this.#queue;
     }
     const run = this.#queue.then(async () => {
+      this.#forgetOldBatches();
       this.#catchUpPrunes(page, urls);
       await this.#catchUp(page, urls);
     });
@@ -187,6 +188,20 @@ export class HmrEngine {
   }
 
   /**
+   * Drops the edits and prunes older than {@linkcode RECENT_EDIT_MS}: once
+   * both are empty, a page's report queues no catch-up.
+   */
+  #forgetOldBatches(): void {
+    const now = performance.now();
+    for (const [node, edit] of this.#recent) {
+      if (now - edit.at > RECENT_EDIT_MS) this.#recent.delete(node);
+    }
+    for (const [url, at] of this.#recentPrunes) {
+      if (now - at > RECENT_EDIT_MS) this.#recentPrunes.delete(url);
+    }
+  }
+
+  /**
    * Sends `page` the prune of modules it just reported that a batch pruned
    * before the report came: it was not known to run them then, and would
    * keep them (an edit of a module they import would walk up to them and
@@ -209,10 +224,6 @@ export class HmrEngine {
   async #catchUp(page: Page<HotClient>, urls: string[]): Promise<void> {
     const { graph, pipeline, pages } = this.#o;
     if (pages.get(page.connection) !== page) return;
-    const now = performance.now();
-    for (const [node, edit] of this.#recent) {
-      if (now - edit.at > RECENT_EDIT_MS) this.#recent.delete(node);
-    }
     const stale: ModuleNode[] = [];
     let timestamp = 0;
     for (const url of urls) {
