@@ -184,6 +184,23 @@ export class Page<C extends PageConnection = PageConnection> {
   }
 }
 
+/** A query that is one freshness param: `?v=…` or `?t=…`. */
+const ONLY_FRESHNESS = /^\?[tv]=[^&]*$/;
+
+/**
+ * `[url without version, version]` of a reported URL. A page reports every
+ * module it runs (10,000 in one report on a large app), nearly all with a
+ * query of one `v=` or `t=`: those take no URLSearchParams.
+ */
+function splitVersion(url: string): [string, string] {
+  const q = url.indexOf("?");
+  if (q < 0) return [url, ""];
+  if (ONLY_FRESHNESS.test(url.slice(q))) {
+    return [url.slice(0, q), url.slice(q + 1)];
+  }
+  return [stripFreshness(url), versionOf(url)];
+}
+
 function versionOf(url: string): string {
   const q = url.indexOf("?");
   if (q < 0) return "";
@@ -217,20 +234,23 @@ function urlsOf(value: unknown, left: { count: number }): string[] {
  *   client: HotClient,
  * ) {
  *   const pages = new PageRegistry<HotClient>();
- *   const { added } = pages.report(client, {
+ *   const { newForPage } = pages.report(client, {
  *     page: "/",
  *     reset: true,
  *     loaded: ["/src/main.ts?v=1a2b"],
  *   });
+ *   newForPage; // ["/src/main.ts"]
  *   pages.pagesRunning("/src/main.ts").length; // 1
  *   pages.remove(client); // the socket closed
  * }
  * ```
  */
 export class PageRegistry<C extends PageConnection = PageConnection> {
+  // No URL → pages index: a page's report (10,000 URLs on a large app,
+  // one per load) and its removal (one per reload) would each update it per
+  // module, on the path of the reload's next requests; a question "does a
+  // page run it?" asks the few pages instead.
   readonly #pages = new Map<C, Page<C>>();
-  /** URL → how many pages run it: "does any page run it?" in O(1). */
-  readonly #running = new Map<string, number>();
   #nextId = 1;
 
   /** How many pages are connected. */
@@ -261,22 +281,18 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
   /**
    * Applies a report of the page on `connection` (creating the page when
    * new). Returns the URLs (without version) it reported running
-   * (`loaded`), those this page did not run before (`newForPage`), and
-   * those no page ran before (`added`).
+   * (`loaded`), and those this page did not run before (`newForPage`).
    */
   report(
     connection: C,
     report: PageModulesReport,
-  ): { loaded: string[]; newForPage: string[]; added: string[] } {
+  ): { loaded: string[]; newForPage: string[] } {
     const page = this.connect(connection);
     if (typeof report?.page === "string") {
       page._show(normalizePagePath(report.page));
     }
     const left = { count: MAX_REPORTED_URLS };
-    const previous = report?.reset ? new Set(page.modules.keys()) : null;
-    if (report?.reset) {
-      for (const url of page._clear()) this.#release(url);
-    }
+    const previous = report?.reset ? new Set(page._clear()) : null;
     // Said in every reset of a registry page, and once when it starts late.
     if (report?.reset || report?.registry === true) {
       page._setRegistry(report?.registry === true);
@@ -286,44 +302,36 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
       const url = stripFreshness(entry);
       page._addEntry(entryOfBundleUrl(url) ?? url);
     }
-    const added: string[] = [];
     const loaded: string[] = [];
     const newForPage: string[] = [];
     for (const reported of urlsOf(report?.loaded, left)) {
-      const url = stripFreshness(reported);
+      const [url, version] = splitVersion(reported);
       loaded.push(url);
-      const isNew = page._set(url, versionOf(reported));
+      const isNew = page._set(url, version);
       if (isNew && !previous?.has(url)) newForPage.push(url);
-      if (isNew) {
-        const count = this.#running.get(url) ?? 0;
-        this.#running.set(url, count + 1);
-        if (count === 0) added.push(url);
-      }
     }
     for (const url of urlsOf(report?.disposed, left)) {
       this.forget(page, [stripFreshness(url)]);
     }
-    return { loaded, newForPage, added };
+    return { loaded, newForPage };
   }
 
   /** `page` no longer runs `urls` (the server pruned them). */
   forget(page: Page<C>, urls: Iterable<string>): void {
-    for (const url of urls) {
-      if (page._delete(url)) this.#release(url);
-    }
+    for (const url of urls) page._delete(url);
   }
 
   /** Removes the page of a closed connection. */
   remove(connection: C): void {
-    const page = this.#pages.get(connection);
-    if (!page) return;
     this.#pages.delete(connection);
-    for (const url of page._clear()) this.#release(url);
   }
 
   /** True when at least one connected page runs `url`. */
   isRunning(url: string): boolean {
-    return this.#running.has(url);
+    for (const page of this.#pages.values()) {
+      if (page.runs(url)) return true;
+    }
+    return false;
   }
 
   /** True when `url` is a module script entry of a connected page. */
@@ -336,7 +344,6 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
 
   /** The pages that run `url`. */
   pagesRunning(url: string): Page<C>[] {
-    if (!this.#running.has(url)) return [];
     return this.all().filter((page) => page.runs(url));
   }
 
@@ -344,12 +351,6 @@ export class PageRegistry<C extends PageConnection = PageConnection> {
   pagesShowing(htmlPath: string): Page<C>[] {
     const path = normalizePagePath(htmlPath);
     return this.all().filter((page) => page.htmlPath === path);
-  }
-
-  #release(url: string): void {
-    const count = this.#running.get(url) ?? 0;
-    if (count <= 1) this.#running.delete(url);
-    else this.#running.set(url, count - 1);
   }
 }
 

@@ -20,13 +20,14 @@ function connection(): { socket: { readyState: number } } {
 Deno.test("a report on connect records the page, its HTML file, entries and module versions", () => {
   const pages = new PageRegistry();
   const tab = connection();
-  const { added } = pages.report(tab, {
+  assert.equal(pages.isRunning("/src/a-only.ts"), false);
+  const { loaded } = pages.report(tab, {
     page: "/a/",
     reset: true,
     entries: ["/src/a-main.ts"],
     loaded: ["/src/a-main.ts", "/src/a-only.ts?v=3f2a", "/src/x.ts?t=17"],
   });
-  assert.deepEqual(added, ["/src/a-main.ts", "/src/a-only.ts", "/src/x.ts"]);
+  assert.deepEqual(loaded, ["/src/a-main.ts", "/src/a-only.ts", "/src/x.ts"]);
   const page = pages.get(tab)!;
   assert.equal(page.htmlPath, "/a/index.html");
   assert.ok(page.isEntry("/src/a-main.ts"));
@@ -39,7 +40,7 @@ Deno.test("a report on connect records the page, its HTML file, entries and modu
   assert.deepEqual(pages.pagesRunning("/src/x.ts"), [page]);
 });
 
-Deno.test("later reports add new versions and disposals; only modules no page ran are new", () => {
+Deno.test("later reports add new versions and disposals; what is new is per page", () => {
   const pages = new PageRegistry();
   const a = connection();
   const b = connection();
@@ -49,7 +50,6 @@ Deno.test("later reports add new versions and disposals; only modules no page ra
     reset: true,
     loaded: ["/src/shared.ts?v=1", "/src/lazy.ts"],
   });
-  assert.deepEqual(second.added, ["/src/lazy.ts"]);
   assert.deepEqual(second.newForPage, ["/src/shared.ts", "/src/lazy.ts"]);
   const newer = pages.report(a, { page: "/", loaded: ["/src/shared.ts?t=99"] });
   assert.deepEqual(newer.newForPage, [], "a new version of a module it ran");
@@ -57,18 +57,21 @@ Deno.test("later reports add new versions and disposals; only modules no page ra
   pages.report(b, { page: "/", disposed: ["/src/lazy.ts"] });
   assert.equal(pages.isRunning("/src/lazy.ts"), false);
   assert.equal(pages.pagesRunning("/src/shared.ts").length, 2);
+  pages.forget(pages.get(a)!, ["/src/shared.ts"]);
+  assert.equal(pages.isRunning("/src/shared.ts"), true, "b still runs it");
 });
 
 Deno.test("a reset report replaces what the page ran (a reconnect)", () => {
   const pages = new PageRegistry();
   const tab = connection();
   pages.report(tab, { page: "/", reset: true, loaded: ["/src/old.ts"] });
-  const { added } = pages.report(tab, {
+  const { newForPage } = pages.report(tab, {
     page: "/b/",
     reset: true,
-    loaded: ["/src/new.ts"],
+    loaded: ["/src/new.ts", "/src/old.ts"],
   });
-  assert.deepEqual(added, ["/src/new.ts"]);
+  assert.deepEqual(newForPage, ["/src/new.ts"], "it ran old.ts before");
+  pages.report(tab, { page: "/b/", reset: true, loaded: ["/src/new.ts"] });
   assert.equal(pages.isRunning("/src/old.ts"), false);
   assert.equal(pages.get(tab)!.htmlPath, "/b/index.html");
 });
@@ -110,7 +113,7 @@ Deno.test("connect registers a page that runs nothing yet; reports ignore what i
   const page = pages.connect(tab);
   assert.equal(pages.connect(tab), page);
   assert.equal(page.modules.size, 0);
-  const { added } = pages.report(tab, {
+  const { loaded } = pages.report(tab, {
     page: "/",
     loaded: [
       "https://evil.example/x.js",
@@ -119,7 +122,8 @@ Deno.test("connect registers a page that runs nothing yet; reports ignore what i
     ],
     disposed: "nope" as unknown as string[],
   });
-  assert.deepEqual(added, ["/src/ok.ts"]);
+  assert.deepEqual(loaded, ["/src/ok.ts"]);
+  assert.deepEqual([...page.modules.keys()], ["/src/ok.ts"]);
 });
 
 Deno.test("page paths compare in one form: percent-decoded, NFC, index.html, SPA routes", () => {
