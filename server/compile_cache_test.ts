@@ -273,3 +273,23 @@ Deno.test("compile cache: cacheKey changes with every part and keeps parts apart
   assertNotEquals(cacheKey("1:a"), cacheKey("a", ""));
   assert(/^[A-Za-z0-9_-]+$/.test(cacheKey("ü", "\n")));
 });
+
+Deno.test("compile cache: prefetch reads a pack ahead, and its first lookup uses that text", async () => {
+  const dir = await tempDir();
+  const first = new CompileCache({ dir });
+  first.set("oxc", "a", "A");
+  await first.close();
+  const second = new CompileCache({ dir });
+  await second.prefetch(["oxc", "absent-kind"]);
+  // Gone from disk: only the text read ahead can answer.
+  await Deno.remove(join(dir, "oxc.pack"));
+  assertEquals(second.get("oxc", "a"), "A");
+  assertEquals(second.get("absent-kind", "a"), undefined);
+  assertEquals(second.stats("oxc").loaded, 1);
+  await second.close();
+  const forced = new CompileCache({ dir, force: true });
+  await forced.prefetch(["oxc"]);
+  assertEquals(forced.get("oxc", "a"), undefined, "--force reads nothing");
+  await forced.close();
+  await Deno.remove(dir, { recursive: true });
+});

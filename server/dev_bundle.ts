@@ -40,7 +40,7 @@ import {
 } from "./module_factories.ts";
 import type { BuiltModule } from "./module_builder.ts";
 import type { ErrorBody, RegistryModule } from "../client/payload.ts";
-import { CLIENT_DIR_URL } from "./module_urls.ts";
+import { MODULE_REGISTRY_URL } from "./module_urls.ts";
 import { FACTORY_PARAMETER } from "../client/registry_factory.ts";
 import { syncModuleIds } from "./sync_factories.ts";
 
@@ -65,7 +65,7 @@ export const BUNDLE_AUTO_THRESHOLD = 500;
 export const REGISTRY_URL = "/@banana/registry";
 
 /** The page's module registry (Contract 2). */
-export const MODULE_REGISTRY_URL = `${CLIENT_DIR_URL}module_registry.ts`;
+export { MODULE_REGISTRY_URL };
 
 /**
  * Why a Content-Security-Policy keeps a page from running a module

@@ -69,6 +69,9 @@ function clientVersion(): string {
 /** URL of the HMR client runtime. */
 export const CLIENT_URL = `${CLIENT_DIR_URL}client.ts`;
 
+/** URL of the page's module registry (bundle mode, Contract 2). */
+export const MODULE_REGISTRY_URL = `${CLIENT_DIR_URL}module_registry.ts`;
+
 /** Default path of the HMR WebSocket (`server.hmr.path`). */
 export const HMR_PATH = "/@banana/hmr";
 

@@ -55,6 +55,8 @@ import { fileToUrl } from "./resolver.ts";
 import { createClientEnvironment, WatcherEvents } from "./vite_compat.ts";
 import { CompileCache } from "./compile_cache.ts";
 import { OXC_CACHE_KIND } from "./oxc_compile.ts";
+import { FACTORY_CACHE_KIND } from "./module_factories.ts";
+import { registryPageClientFiles } from "./client_files.ts";
 import type { DevEnvironment, ViteModuleGraph } from "./types.ts";
 
 export type { DevServer, HotApi, InlineConfig, Middleware } from "./types.ts";
@@ -178,6 +180,8 @@ class BananaDevServer implements DevServer {
 
   /** Loads config and builds the state; used at start and on restart. */
   async init(): Promise<void> {
+    // Compiled while the config loads (see registryPageClientFiles).
+    this.#clientCompiled ??= registryPageClientFiles().then(() => {}, () => {});
     if (!this.#channel) {
       this.#channel = new HotChannel({
         isAllowedOrigin: (origin) =>
@@ -474,6 +478,8 @@ class BananaDevServer implements DevServer {
       force,
       log: (message) => this.log(message),
     });
+    // Read while the server starts: the first page's builds look them up.
+    void this.#compileCache.prefetch([OXC_CACHE_KIND, FACTORY_CACHE_KIND]);
     return this.#compileCache;
   }
 
@@ -615,6 +621,7 @@ class BananaDevServer implements DevServer {
 
   async listen(): Promise<DevServer> {
     if (!this.#state) await this.init();
+    await this.#clientCompiled;
     const { server, hmr } = this.#state.config;
     const started = performance.now();
     const handler = (request: Request, info: Deno.ServeHandlerInfo) =>
@@ -668,6 +675,8 @@ class BananaDevServer implements DevServer {
     this.readyMs = performance.now() - started;
     return this;
   }
+
+  #clientCompiled: Promise<void> | null = null;
 
   /** Milliseconds `listen()` took. */
   readyMs = 0;

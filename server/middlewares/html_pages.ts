@@ -14,13 +14,9 @@ import {
   moduleScriptsOf,
   replaceModuleScriptSrcs,
 } from "../html.ts";
-import {
-  bundleUrlFor,
-  MODULE_REGISTRY_URL,
-  registryRefusedBy,
-} from "../dev_bundle.ts";
-import { clientImportClosure } from "../client_files.ts";
-import { CLIENT_DIR_URL, CLIENT_URL } from "../module_urls.ts";
+import { bundleUrlFor, registryRefusedBy } from "../dev_bundle.ts";
+import { registryPageClientFiles } from "../client_files.ts";
+import { CLIENT_URL } from "../module_urls.ts";
 import { resolveSafeFile } from "../path_safety.ts";
 import { allowDirs, fsRules, type RequestContext } from "./context.ts";
 
@@ -100,10 +96,7 @@ export async function serveHtmlPage(
     modulePreloads: bundled.size > 0
       ? [
         ...[...bundled].map(bundleUrlFor),
-        ...await clientImportClosure([
-          CLIENT_URL.slice(CLIENT_DIR_URL.length),
-          MODULE_REGISTRY_URL.slice(CLIENT_DIR_URL.length),
-        ]),
+        ...await registryPageClientFiles(),
       ]
       : [],
   });
