@@ -42,7 +42,7 @@
  */
 
 import { hmrClient, type UpdateRegistry } from "./hmr_client.ts";
-import { recordRunsRegistry } from "./page_modules.ts";
+import { recordRegistryRun, recordRunsRegistry } from "./page_modules.ts";
 import { wrapFactory } from "./registry_factory.ts";
 import { factoryFrames } from "./factory_frames.ts";
 
@@ -136,6 +136,13 @@ export interface ModuleRegistryOptions {
    * bundle did not carry, and the server's answer to a factory request.
    */
   nativeImport?: (url: string) => Promise<ModuleExports>;
+  /**
+   * Told of each instance once its factory ran: the module's id and the
+   * query of its URL (`v=<version>`, or `t=<timestamp>` after an update).
+   * The page's registry tells the HMR client, which reports what the page
+   * runs (`client/page_modules.ts`); its modules carry no header to say it.
+   */
+  onRun?: (id: string, query: string) => void;
 }
 
 type Factory = (this: undefined, api: ModuleApi) => Promise<void>;
@@ -171,7 +178,8 @@ interface Definition {
 interface Instance {
   readonly id: string;
   readonly exports: ModuleExports;
-  readonly meta: RegistryImportMeta;
+  /** Made on the first read (most modules never read `import.meta`). */
+  meta: RegistryImportMeta | null;
   /** The stale mark this instance replaces (undefined: a first instance). */
   readonly staleMark: string | null | undefined;
   /** Evaluated, or failed: it waits for nothing any more. */
@@ -415,6 +423,7 @@ function nativeResolve(specifier: string): string {
 export class ModuleRegistry implements UpdateRegistry {
   readonly #origin: string;
   readonly #nativeImport: (url: string) => Promise<ModuleExports>;
+  readonly #onRun: ((id: string, query: string) => void) | null;
   readonly #definitions = new Map<string, Definition>();
   readonly #externals = new Map<string, ModuleExports>();
   /** The current, evaluated instance of each module. */
@@ -442,6 +451,7 @@ export class ModuleRegistry implements UpdateRegistry {
       "";
     this.#nativeImport = options.nativeImport ??
       ((url) => import(/* @vite-ignore */ url));
+    this.#onRun = options.onRun ?? null;
   }
 
   /**
@@ -691,17 +701,10 @@ export class ModuleRegistry implements UpdateRegistry {
 
   #instantiate(id: string, definition: Definition): Instance {
     const staleMark = this.#stale.get(id);
-    const query = staleMark ?? `v=${encodeURIComponent(definition.version)}`;
-    const url = `${this.#origin}${id}${id.includes("?") ? "&" : "?"}${query}`;
-    // Inherits nothing, as `import.meta` (whose prototype is null): a
-    // null-prototype object of its own would be a slow dictionary in V8.
-    const meta: RegistryImportMeta = Object.create(META_PROTOTYPE);
-    meta.url = url;
-    meta.resolve = (specifier: string) => this.#resolve(specifier, url);
     const instance: Instance = {
       id,
       exports: Namespace.create(),
-      meta,
+      meta: null,
       staleMark,
       settled: false,
       definition,
@@ -711,6 +714,27 @@ export class ModuleRegistry implements UpdateRegistry {
     };
     this.#evaluating.set(id, instance);
     return instance;
+  }
+
+  /** The query of `instance`'s URL: `v=<version>`, or its `t=` mark. */
+  #queryOf(instance: Instance): string {
+    return instance.staleMark ??
+      `v=${encodeURIComponent(instance.definition.version)}`;
+  }
+
+  /** `import.meta` of `instance`, made on the first read. */
+  #metaOf(instance: Instance): RegistryImportMeta {
+    if (instance.meta) return instance.meta;
+    const { id } = instance;
+    const url = `${this.#origin}${id}${id.includes("?") ? "&" : "?"}${
+      this.#queryOf(instance)
+    }`;
+    // Inherits nothing, as `import.meta` (whose prototype is null): a
+    // null-prototype object of its own would be a slow dictionary in V8.
+    const meta: RegistryImportMeta = Object.create(META_PROTOTYPE);
+    meta.url = url;
+    meta.resolve = (specifier: string) => this.#resolve(specifier, url);
+    return instance.meta = meta;
   }
 
   /**
@@ -736,6 +760,9 @@ export class ModuleRegistry implements UpdateRegistry {
   /** Makes an evaluated instance the module's current one. */
   #settle(instance: Instance): ModuleExports {
     const { id } = instance;
+    // Once it ran: a module whose build failed (its factory throws the
+    // error) is not one the page runs, and gets reloaded when it builds.
+    this.#onRun?.(id, this.#queryOf(instance));
     Object.preventExtensions(instance.exports);
     instance.settled = true;
     if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
@@ -786,7 +813,6 @@ export class ModuleRegistry implements UpdateRegistry {
    * most of a garbage collection that landed in the middle of it).
    */
   static #Scope = class ModuleScope implements ModuleApi {
-    readonly meta: RegistryImportMeta;
     readonly exports: ModuleExports;
     readonly #registry: ModuleRegistry;
     readonly #instance: Instance;
@@ -794,8 +820,11 @@ export class ModuleRegistry implements UpdateRegistry {
     constructor(registry: ModuleRegistry, instance: Instance) {
       this.#registry = registry;
       this.#instance = instance;
-      this.meta = instance.meta;
       this.exports = instance.exports;
+    }
+
+    get meta(): RegistryImportMeta {
+      return this.#registry.#metaOf(this.#instance);
     }
 
     import(
@@ -907,7 +936,9 @@ export class ModuleRegistry implements UpdateRegistry {
 }
 
 /** The page's registry (the bundle defines its modules on it). */
-export const registry: ModuleRegistry = new ModuleRegistry();
+export const registry: ModuleRegistry = new ModuleRegistry({
+  onRun: "document" in globalThis ? recordRegistryRun : undefined,
+});
 
 if ("document" in globalThis) {
   hmrClient.useRegistry(registry);

@@ -110,11 +110,8 @@ export class ModuleRenderer {
   async renderPlain(
     url: string,
   ): Promise<{ code: string; key: string; built: BuiltModule }> {
-    const { built, edits } = await this.#renderEdits(
-      url,
-      "import.meta.url",
-      true,
-    );
+    // No ran header: the registry reports what it runs itself.
+    const { built, edits } = await this.#renderEdits(url, null, true);
     return {
       code: spliceEdits(built.code, edits).code,
       key: this.plainKey(built),
@@ -127,8 +124,7 @@ export class ModuleRenderer {
    * on now: its build and the dependency bundle (not import timestamps).
    */
   plainKey(built: BuiltModule): string {
-    return (this.options.hmr ? "ran:" : "") + built.version + "|" +
-      (this.options.deps.generation?.key ?? "");
+    return built.version + "|" + (this.options.deps.generation?.key ?? "");
   }
 
   /**
@@ -170,13 +166,14 @@ export class ModuleRenderer {
    * The build of `url` and the edits that make it browser-ready. `ranUrl`
    * is the expression of the URL the module runs under (with its version):
    * the module reports it to the HMR client when it runs, and the client
-   * tells the server which modules its page runs (`server/pages.ts`).
+   * tells the server which modules its page runs (`server/pages.ts`);
+   * null: no header (a registry reports its modules itself).
    * With `ranVersion` the header also names the version the code is (for a
    * URL without `?v=`, whose page could not tell which it ran).
    */
   async #renderEdits(
     url: string,
-    ranUrl: string,
+    ranUrl: string | null,
     plainIds = false,
     ranVersion = false,
   ): Promise<{ built: BuiltModule; edits: TextEdit[] }> {
@@ -209,7 +206,7 @@ export class ModuleRenderer {
     }
     // The header goes on the first line, so line numbers stay valid.
     const edits: TextEdit[] = [];
-    if (this.options.hmr) {
+    if (this.options.hmr && ranUrl !== null) {
       // Optional: a module that runs without the client (a server
       // environment, a worker) reports nothing.
       edits.push({
