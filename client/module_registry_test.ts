@@ -789,3 +789,39 @@ Deno.test("ModuleRegistry: after an update, a synchronous factory not run yet ru
   const lazy = await registry.import("/src/lazy.ts");
   assert.equal(lazy.shown, "lazy sees leaf v2");
 });
+
+Deno.test("ModuleRegistry: onRun names each module once it ran, with its URL's query (v= first, t= after an update), and not a module whose factory throws; import.meta.url is the same URL", async () => {
+  const ran: string[] = [];
+  const registry = new ModuleRegistry({
+    origin: ORIGIN,
+    onRun: (id, query) => ran.push(`${id}?${query}`),
+  });
+  registry.define(
+    "/src/main.ts",
+    "m 1",
+    'const __i0 = await __m.import("/src/a.ts");\n' +
+      "__m.export({ url: () => url, a: () => __i0.url });\n" +
+      "const url = __m.meta.url;",
+  );
+  registry.define(
+    "/src/a.ts",
+    "a1",
+    "__m.export({ url: () => url });\nconst url = __m.meta.url;",
+  );
+  registry.define("/src/bad.ts", "b1", 'throw new Error("build failed");');
+  const main = await registry.import("/src/main.ts");
+  assert.deepEqual(ran, ["/src/a.ts?v=a1", "/src/main.ts?v=m%201"]);
+  assert.equal(main.url, `${ORIGIN}/src/main.ts?v=m%201`);
+  assert.equal(main.a, `${ORIGIN}/src/a.ts?v=a1`);
+  await assert.rejects(registry.import("/src/bad.ts"), /build failed/);
+  assert.equal(ran.length, 2, "a factory that throws did not run");
+  registry.define(
+    "/src/a.ts",
+    "a2",
+    "__m.export({ url: () => url });\nconst url = __m.meta.url;",
+  );
+  registry.markStale(["/src/a.ts?t=7"]);
+  const a = await registry.import("/src/a.ts");
+  assert.equal(ran.at(-1), "/src/a.ts?t=7");
+  assert.equal(a.url, `${ORIGIN}/src/a.ts?t=7`);
+});
