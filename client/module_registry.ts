@@ -42,7 +42,11 @@
  */
 
 import { hmrClient, type UpdateRegistry } from "./hmr_client.ts";
-import { recordRegistryRun, recordRunsRegistry } from "./page_modules.ts";
+import {
+  noteRegistryRun,
+  recordRegistryRuns,
+  recordRunsRegistry,
+} from "./page_modules.ts";
 import { wrapFactory } from "./registry_factory.ts";
 import { factoryFrames } from "./factory_frames.ts";
 
@@ -137,12 +141,12 @@ export interface ModuleRegistryOptions {
    */
   nativeImport?: (url: string) => Promise<ModuleExports>;
   /**
-   * Told of each instance once its factory ran: the module's id and the
-   * query of its URL (`v=<version>`, or `t=<timestamp>` after an update).
-   * The page's registry tells the HMR client, which reports what the page
-   * runs (`client/page_modules.ts`); its modules carry no header to say it.
+   * Told each time a module ran (its instance settled, its factory did not
+   * throw); {@linkcode ModuleRegistry.takeRuns} then says which. The page's
+   * registry tells the HMR client, which reports what the page runs
+   * (`client/page_modules.ts`): its modules carry no header to say it.
    */
-  onRun?: (id: string, query: string) => void;
+  onRun?: () => void;
 }
 
 type Factory = (this: undefined, api: ModuleApi) => Promise<void>;
@@ -423,7 +427,9 @@ function nativeResolve(specifier: string): string {
 export class ModuleRegistry implements UpdateRegistry {
   readonly #origin: string;
   readonly #nativeImport: (url: string) => Promise<ModuleExports>;
-  readonly #onRun: ((id: string, query: string) => void) | null;
+  readonly #onRun: (() => void) | null;
+  /** Instances settled since the last takeRuns() (with onRun only). */
+  #ranSince: Instance[] = [];
   readonly #definitions = new Map<string, Definition>();
   readonly #externals = new Map<string, ModuleExports>();
   /** The current, evaluated instance of each module. */
@@ -568,6 +574,26 @@ export class ModuleRegistry implements UpdateRegistry {
       const t = /[?&]t=([^&#]*)/.exec(url)?.[1];
       this.#stale.set(id, t ? `t=${t}` : null);
     }
+  }
+
+  /**
+   * The modules that ran since the last call (see `onRun`), as a flat array
+   * of pairs: id, and root-relative URL with its query (`/src/a.ts?v=1`,
+   * `/src/a.ts?t=5`), the URL `import.meta.url` names without the origin.
+   * Made on demand: after the task that ran them.
+   */
+  takeRuns(): string[] {
+    const ran = this.#ranSince;
+    this.#ranSince = [];
+    const pairs: string[] = [];
+    for (const instance of ran) {
+      const { id } = instance;
+      pairs.push(
+        id,
+        `${id}${id.includes("?") ? "&" : "?"}${this.#queryOf(instance)}`,
+      );
+    }
+    return pairs;
   }
 
   /** True when `id` has an evaluated instance. */
@@ -762,7 +788,10 @@ export class ModuleRegistry implements UpdateRegistry {
     const { id } = instance;
     // Once it ran: a module whose build failed (its factory throws the
     // error) is not one the page runs, and gets reloaded when it builds.
-    this.#onRun?.(id, this.#queryOf(instance));
+    if (this.#onRun) {
+      this.#ranSince.push(instance);
+      this.#onRun();
+    }
     Object.preventExtensions(instance.exports);
     instance.settled = true;
     if (this.#evaluating.get(id) === instance) this.#evaluating.delete(id);
@@ -937,10 +966,11 @@ export class ModuleRegistry implements UpdateRegistry {
 
 /** The page's registry (the bundle defines its modules on it). */
 export const registry: ModuleRegistry = new ModuleRegistry({
-  onRun: "document" in globalThis ? recordRegistryRun : undefined,
+  onRun: "document" in globalThis ? noteRegistryRun : undefined,
 });
 
 if ("document" in globalThis) {
   hmrClient.useRegistry(registry);
   recordRunsRegistry();
+  recordRegistryRuns(() => registry.takeRuns());
 }

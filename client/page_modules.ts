@@ -107,22 +107,36 @@ function recordRan(url: string, version?: string): void {
 }
 
 /** Takes the URLs pushed since the last call into `running`. */
+let takeRegistryRuns: (() => string[]) | null = null;
+
 /**
- * Records that the module registry started module `id` (an id: root-relative
- * and without version) under URL query `query` (`v=<version>`,
- * `t=<timestamp>`). A registry page's modules report through this, not
- * through `__bananaRan`: 10,000 of them on a large page's load, with no URL
- * to take apart.
+ * Reports the modules the page's module registry runs: `take` gives those
+ * that ran since its last call, as pairs of id (root-relative, no version)
+ * and URL with query (`/src/a.ts?v=<version>`, `?t=` after an update), in a
+ * flat array. A registry page's modules carry no `__bananaRan` header; the
+ * registry notes each run ({@linkcode noteRegistryRun}), and the URLs are
+ * made here, after the task that ran them (10,000 on a large page's load).
  */
-export function recordRegistryRun(id: string, query: string): void {
-  const ran = `${id}${id.includes("?") ? "&" : "?"}${query}`;
-  if (running.get(id) === ran) return;
-  running.set(id, ran);
-  pendingLoaded.push(ran);
+export function recordRegistryRuns(take: () => string[]): void {
+  takeRegistryRuns = take;
+}
+
+/** A module ran in the registry: the next report takes it. */
+export function noteRegistryRun(): void {
   queueFlush();
 }
 
 function takeRan(): void {
+  if (takeRegistryRuns) {
+    const pairs = takeRegistryRuns();
+    for (let i = 0; i < pairs.length; i += 2) {
+      const id = pairs[i];
+      const ran = pairs[i + 1];
+      if (running.get(id) === ran) continue;
+      running.set(id, ran);
+      pendingLoaded.push(ran);
+    }
+  }
   if (ranSince.length === 0) return;
   const urls = ranSince;
   ranSince = [];
