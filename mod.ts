@@ -27,7 +27,7 @@ export type {
   Middleware,
 } from "./server/types.ts";
 export { defineConfig } from "./server/define_config.ts";
-export { vue } from "./server/plugins/vue.ts";
+export { vue } from "./server/plugins/vue_entry.ts";
 export type { VuePluginOptions } from "./server/plugins/vue.ts";
 export type {
   HmrOptions,
@@ -83,14 +83,21 @@ export type {
 export async function createServer(
   inline: InlineConfig = {},
 ): Promise<DevServer> {
-  const server = await import("./server/server.ts");
+  // Not a literal specifier: Deno would load the server's module graph
+  // (and its npm packages) with this module's, in every process that
+  // imports it (a config, the CLI's launcher).
+  const server = await (import(
+    new URL("./server/server.ts", import.meta.url).href
+  ) as Promise<typeof import("./server/server.ts")>);
   return await server.createServer(inline);
 }
 
 if (import.meta.main) {
   // No top-level await: a banana.config.ts importing this module must not
   // wait for the running CLI to finish.
-  import("./server/cli.ts")
+  (import(new URL("./server/cli.ts", import.meta.url).href) as Promise<
+    typeof import("./server/cli.ts")
+  >)
     .then(({ runCli }) => runCli(Deno.args))
     .then((code) => Deno.exit(code));
 }

@@ -366,11 +366,16 @@ export async function runCli(args: string[]): Promise<number> {
     if (code !== null) return code;
   }
   const startedAt = launcherStartedAt() ?? performance.timeOrigin;
-  // Loaded here, not with this module: a launcher that re-runs the CLI in
-  // the app's context never loads the server (or its npm packages).
+  // Loaded here, not with this module, and by a specifier Deno does not
+  // follow at start: a launcher that re-runs the CLI in the app's context
+  // never loads the server (or its npm packages).
   const [{ createServer }, { ConfigError }] = await Promise.all([
-    import("./server.ts"),
-    import("./config.ts"),
+    import(new URL("./server.ts", import.meta.url).href) as Promise<
+      typeof import("./server.ts")
+    >,
+    import(new URL("./config.ts", import.meta.url).href) as Promise<
+      typeof import("./config.ts")
+    >,
   ]);
   let server: DevServer;
   try {

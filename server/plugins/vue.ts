@@ -42,6 +42,11 @@ import {
   resolveWithImportMap,
 } from "../import_map.ts";
 import type { Plugin } from "../types.ts";
+import {
+  VUE_PLUGIN_NAME,
+  VUE_PLUGIN_NAMES,
+  VUE_STYLES_PLUGIN_NAME,
+} from "./vue_plugin_names.ts";
 import { fileToUrl } from "../resolver.ts";
 import { isInside } from "../path_safety.ts";
 import type { SfcFile, StyleBlock } from "../vue_compile.ts";
@@ -66,15 +71,7 @@ function loadVueCompile(): Promise<typeof import("../vue_compile.ts")> {
   return vueCompile ??= import("../vue_compile.ts");
 }
 
-/** The name of this plugin. */
-export const VUE_PLUGIN_NAME = "banana:vue";
-/** The name of its part that runs after the CSS plugin (style rebuilds). */
-export const VUE_STYLES_PLUGIN_NAME = "banana:vue-styles";
-/** Names of Vue plugins that replace the built-in one when configured. */
-export const VUE_PLUGIN_NAMES: readonly string[] = [
-  VUE_PLUGIN_NAME,
-  "vite:vue",
-];
+export { VUE_PLUGIN_NAME, VUE_PLUGIN_NAMES, VUE_STYLES_PLUGIN_NAME };
 
 /** Id of the virtual module that defines Vue's compile-time flags. */
 export const VUE_FLAGS_ID = "banana:vue/flags";
