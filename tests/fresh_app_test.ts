@@ -18,6 +18,7 @@ import {
   type TempApp,
   type TrackedPage,
   waitFor,
+  waitForConsole,
   waitForStyle,
   waitForText,
   wasReloaded,
@@ -294,6 +295,10 @@ Deno.test({
     );
     await using about = await openPage(new URL("/about", dev.url).href);
     await waitForText(about, "#about-button", "Hi");
+    // The markup is the server's; the edit below reaches this tab only once
+    // its HMR client said which page it shows (it reports on connect). Under
+    // CI load the edit came first once, and the tab kept the old markup.
+    await waitForConsole(about, "[banana] connected", 20_000);
     await edit(
       app,
       "components/Button.tsx",
