@@ -3,8 +3,9 @@
  * the app's cache dir (`.banana/compile/`), keyed by content, so a server
  * restart does not compile an unchanged app again.
  *
- * One append-only pack file per kind of output (`oxc.pack`, …) is read once,
- * on the first lookup of its kind, into a `Map`: lookups are synchronous and
+ * One append-only pack file per kind of output (`oxc.pack`, …) is read once
+ * (ahead, off the main thread, with `prefetch`; else on the first lookup of
+ * its kind) into a `Map`: lookups are synchronous and
  * cost a hash lookup. A record's checksum is checked on its first lookup,
  * not on the read: a pack holds every module of the app, and hashing all of
  * it (~50 ms a kind at 10,000 modules) would delay the first page by the
