@@ -106,7 +106,6 @@ function recordRan(url: string, version?: string): void {
   queueFlush();
 }
 
-/** Takes the URLs pushed since the last call into `running`. */
 let takeRegistryRuns: (() => string[]) | null = null;
 
 /**
@@ -126,6 +125,10 @@ export function noteRegistryRun(): void {
   queueFlush();
 }
 
+/**
+ * Takes the modules that ran since the last call (the registry's and those
+ * pushed to `__bananaRan`) into `running`.
+ */
 function takeRan(): void {
   if (takeRegistryRuns) {
     const pairs = takeRegistryRuns();

@@ -64,9 +64,6 @@ export const BUNDLE_AUTO_THRESHOLD = 500;
  */
 export const REGISTRY_URL = "/@banana/registry";
 
-/** The page's module registry (Contract 2). */
-export { MODULE_REGISTRY_URL };
-
 /**
  * Why a Content-Security-Policy keeps a page from running a module
  * registry (its factories are compiled by inline scripts, or by `eval`

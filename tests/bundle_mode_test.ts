@@ -26,7 +26,7 @@ import {
 import { createTempApp } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 import { CLIENT_DIR_URL } from "../server/module_urls.ts";
-import { MODULE_REGISTRY_URL } from "../server/dev_bundle.ts";
+import { MODULE_REGISTRY_URL } from "../server/module_urls.ts";
 
 const OVERLAY = "banana-error-overlay";
 
