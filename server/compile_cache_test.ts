@@ -64,6 +64,30 @@ Deno.test("compile cache: entries are written behind, in one batch after the del
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("compile cache: entries set back to back wait for a pause, then are written in one batch", async () => {
+  const dir = await tempDir();
+  const cache = new CompileCache({ dir, flushDelayMs: 250 });
+  const file = join(dir, "oxc.pack");
+  // Set for twice the delay, never pausing as long as it.
+  const started = Date.now();
+  let n = 0;
+  while (Date.now() - started < 500) {
+    cache.set("oxc", `k${n}`, `v${n}`);
+    n++;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assertThrows(() => Deno.statSync(file), Deno.errors.NotFound, "not yet");
+  const deadline = Date.now() + 5000;
+  while (new CompileCache({ dir }).get("oxc", `k${n - 1}`) !== `v${n - 1}`) {
+    assert(Date.now() < deadline, "the batch never reached the disk");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await cache.flush();
+  assertEquals(cache.stats("oxc").written, n);
+  await cache.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("compile cache: a file that is not a pack is ignored, never fatal, and replaced on the next write", async () => {
   const dir = await tempDir();
   const file = join(dir, "oxc.pack");

@@ -20,8 +20,8 @@
  * @module
  */
 
-import { isAbsolute, relative, sep as SEPARATOR } from "node:path";
-import { isInside, UnsafePathError } from "./path_safety.ts";
+import { isAbsolute } from "node:path";
+import { isInside, pathBelow, UnsafePathError } from "./path_safety.ts";
 
 /**
  * The default `server.fs.deny`: Vite's (`.env`, `.env.*`, `*.{crt,pem}`,
@@ -190,8 +190,8 @@ export function denyRuleFor(
 /** `file` relative to the first of `dirs` that holds it, `/`-separated. */
 function relativeToFirst(file: string, dirs: readonly string[]): string | null {
   for (const dir of dirs) {
-    if (!isInside(dir, file)) continue;
-    return relative(dir, file).split(SEPARATOR).join("/");
+    const below = pathBelow(dir, file);
+    if (below !== null) return below;
   }
   return null;
 }

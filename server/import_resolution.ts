@@ -17,7 +17,7 @@ import type { PackageFiles } from "./package_files.ts";
 import { SCRIPT_ENTRY } from "./package_exports.ts";
 import { resolveSpecifier } from "./resolver.ts";
 import type { ImportMap } from "./import_map.ts";
-import { isAllowedPath } from "./path_safety.ts";
+import { isAllowedPath, pathBelow } from "./path_safety.ts";
 import { isScriptPath } from "./script_path.ts";
 import { publicImport } from "./public_import.ts";
 import {
@@ -158,7 +158,8 @@ export class ImportResolver {
       alias: this.options.alias,
     });
     const shown = importerFile
-      ? relative(this.options.root, importerFile)
+      ? pathBelow(this.options.root, importerFile) ??
+        relative(this.options.root, importerFile)
       : importerId;
     switch (resolution.kind) {
       case "external":

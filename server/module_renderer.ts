@@ -179,9 +179,12 @@ export class ModuleRenderer {
   ): Promise<{ built: BuiltModule; edits: TextEdit[] }> {
     const built = await this.#builder.build(url);
 
-    const importerShown = built.node.file
-      ? relative(this.options.root, built.node.file)
-      : url;
+    // Named in a dependency's error only: not worked out per module.
+    let importerShown: string | undefined;
+    const importerName = () =>
+      importerShown ??= built.node.file
+        ? relative(this.options.root, built.node.file)
+        : url;
     const rewriteAll = () =>
       Promise.all(
         built.targets.map(async (target): Promise<SiteRewrite> => {
@@ -191,7 +194,7 @@ export class ModuleRenderer {
             return ts ? withParam(target.node.url, `t=${ts}`) : target.node.url;
           }
           if (target.kind === "dep") {
-            return await this.options.deps.urlFor(target.spec, importerShown);
+            return await this.options.deps.urlFor(target.spec, importerName());
           }
           return null;
         }),

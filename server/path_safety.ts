@@ -77,11 +77,51 @@ export function decodeSafePathname(pathname: string): string[] {
   return segments;
 }
 
+/**
+ * A segment of a POSIX path that is not in normal form: `//`, `/./`,
+ * `/../`, or a trailing `/`, `/.` or `/..`.
+ */
+const NOT_NORMAL_SEGMENT = /\/\.{0,2}(?:\/|$)/;
+
+/** True when `path` is absolute and normalized on POSIX (not `/` itself). */
+function isNormalPosix(path: string): boolean {
+  return SEPARATOR === "/" && path.charCodeAt(0) === 47 &&
+    !NOT_NORMAL_SEGMENT.test(path);
+}
+
+/**
+ * `path` below `dir`, `/`-separated (`""` for `dir` itself), or null when
+ * it is not inside `dir` (both absolute).
+ *
+ * @example
+ * ```ts
+ * pathBelow("/app", "/app/src/a.ts"); // "src/a.ts"
+ * pathBelow("/app", "/application/a.ts"); // null
+ * ```
+ */
+export function pathBelow(dir: string, path: string): string | null {
+  // Normal forms compare as strings: `relative()` normalizes both paths
+  // each call, a cost that showed at tens of thousands of calls per load.
+  if (isNormalPosix(dir) && isNormalPosix(path)) {
+    if (path === dir) return "";
+    return path.startsWith(dir) && path.charCodeAt(dir.length) === 47
+      ? path.slice(dir.length + 1)
+      : null;
+  }
+  const rel = relative(dir, path);
+  if (rel === "") return "";
+  if (
+    rel === ".." || rel.startsWith(".." + SEPARATOR) || isAbsolute(rel) ||
+    rel.startsWith(SEPARATOR)
+  ) {
+    return null;
+  }
+  return SEPARATOR === "/" ? rel : rel.split(SEPARATOR).join("/");
+}
+
 /** True when `path` is `dir` itself or inside it (both absolute). */
 export function isInside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel === "" ||
-    (!rel.startsWith("..") && !isAbsolute(rel) && !rel.startsWith(SEPARATOR));
+  return pathBelow(dir, path) !== null;
 }
 
 /**

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   decodeSafePathname,
   isInside,
+  pathBelow,
   resolveSafeFile,
   UnsafePathError,
 } from "./path_safety.ts";
@@ -35,6 +36,30 @@ Deno.test("path safety: isInside", () => {
   equal(isInside("/app", "/app"), true);
   equal(isInside("/app", "/apple/a.ts"), false);
   equal(isInside("/app", "/etc/passwd"), false);
+});
+
+Deno.test("path safety: pathBelow answers as path.relative does, for normal and other forms", () => {
+  const cases: [string, string, string | null][] = [
+    ["/app", "/app/src/a.ts", "src/a.ts"],
+    ["/app", "/app", ""],
+    ["/app", "/apple/a.ts", null],
+    ["/app", "/ap", null],
+    ["/app", "/etc/passwd", null],
+    ["/", "/etc/passwd", "etc/passwd"],
+    ["/app/", "/app/src", "src"],
+    ["/app", "/app/", ""],
+    ["/app", "/app/src/../.env", ".env"],
+    ["/app", "/app/src/../../etc", null],
+    ["/app", "/app//src/./a.ts", "src/a.ts"],
+    ["/app/src/..", "/app/.env", ".env"],
+    ["/app", "/app/..foo/a", "..foo/a"],
+    ["/app", "/app/x/../..foo/a", "..foo/a"],
+    ["/app", "/app/.git/x", ".git/x"],
+  ];
+  for (const [dir, path, below] of cases) {
+    equal(pathBelow(dir, path), below, `${dir} ${path}`);
+    equal(isInside(dir, path), below !== null, `${dir} ${path}`);
+  }
 });
 
 Deno.test("path safety: symlinks pointing outside the root are refused", async () => {

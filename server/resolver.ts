@@ -11,7 +11,7 @@ import { dirname, relative, resolve, sep as SEPARATOR } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ImportMap, resolveWithImportMap } from "./import_map.ts";
 import { isDepSpecifier, normalizeDepSpecifier } from "./dep_specifier.ts";
-import { isInside } from "./path_safety.ts";
+import { isInside, pathBelow } from "./path_safety.ts";
 
 /** Where a specifier leads. */
 export type Resolution =
@@ -155,6 +155,7 @@ function missingEntryReason(specifier: string, importMap: ImportMap): string {
 
 /** The URL a file of the app is served under (`/src/a.ts`). */
 export function fileToUrl(root: string, file: string, query = ""): string {
-  const rel = relative(root, file).split(SEPARATOR).join("/");
+  const rel = pathBelow(root, file) ??
+    relative(root, file).split(SEPARATOR).join("/");
   return "/" + rel.split("/").map(encodeURIComponent).join("/") + query;
 }

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { basename, relative, sep as SEPARATOR } from "node:path";
+import { basename, sep as SEPARATOR } from "node:path";
+import { pathBelow } from "../path_safety.ts";
 
 /** Directory names ignored wherever they appear in the tree. */
 const IGNORED_DIR_NAMES = new Set([".git", "node_modules"]);
@@ -54,16 +55,14 @@ export function ignoreRules(
   root: string,
   ignoreDirs: readonly string[] = [],
 ): (path: string) => boolean {
-  const ignored = ignoreDirs.map((dir) =>
-    relative(root, dir.startsWith(SEPARATOR) ? dir : `${root}/${dir}`)
+  const ignored = ignoreDirs.flatMap((dir) =>
+    pathBelow(root, dir.startsWith(SEPARATOR) ? dir : `${root}/${dir}`) ?? []
   );
   return (path) => {
-    const rel = relative(root, path);
-    if (rel.startsWith("..")) return true;
-    return ignored.some((dir) =>
-      rel === dir || rel.startsWith(dir + SEPARATOR)
-    ) ||
-      rel.split(SEPARATOR).some((part) => IGNORED_DIR_NAMES.has(part)) ||
+    const rel = pathBelow(root, path);
+    if (rel === null) return true;
+    return ignored.some((dir) => rel === dir || rel.startsWith(dir + "/")) ||
+      rel.split("/").some((part) => IGNORED_DIR_NAMES.has(part)) ||
       isEditorTempFile(path);
   };
 }
