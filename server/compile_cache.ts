@@ -44,6 +44,8 @@ const RECORD_MARK = "\x01";
  * 10,000-module app's two packs are ~19 MB together: one write).
  */
 const FLUSH_NOW_BYTES = 32 * 1024 * 1024;
+/** The size of the buffer a batch is encoded into, piece by piece. */
+const WRITE_BUFFER_BYTES = 256 * 1024;
 /** The longest new entries wait for compiles to pause. */
 const FLUSH_MAX_WAIT_MS = 5000;
 
@@ -126,8 +128,13 @@ function headerLine(kind: string): string {
   return `banana-compile-cache ${FORMAT_VERSION} ${kind}\n`;
 }
 
+/** A record's first line: its key, the value's length and checksum. */
+function recordHead(key: string, value: string): string {
+  return `${RECORD_MARK}${key} ${value.length} ${checksum(value)}\n`;
+}
+
 function recordText(key: string, value: string): string {
-  return `${RECORD_MARK}${key} ${value.length} ${checksum(value)}\n${value}\n`;
+  return `${recordHead(key, value)}${value}\n`;
 }
 
 function emptyStats(): CompileCacheStats {
@@ -472,15 +479,15 @@ export class CompileCache {
     pack.pending = [];
     const file = this.#file(kind);
     const encoder = new TextEncoder();
-    const records = encoder.encode(
-      batch.map(([key, value]) => recordText(key, value)).join(""),
-    );
+    // UTF-16 length bounds the common (ASCII) case; exactness is not needed.
+    let length = 0;
+    for (const [key, value] of batch) length += key.length + value.length + 24;
     const size = await Deno.stat(file).then((s) => s.size, () => 0);
     // Another server may have replaced a foreign file since it was read.
     if (pack.replace && !this.#force && await hasHeader(file, kind)) {
       pack.replace = false;
     }
-    if (pack.replace || size + records.length > this.#maxBytes) {
+    if (pack.replace || size + length > this.#maxBytes) {
       await this.#rewrite(kind, pack);
       pack.replace = false;
       pack.stats.written += batch.length;
@@ -489,7 +496,7 @@ export class CompileCache {
     const out = await Deno.open(file, { append: true, create: true });
     try {
       if (size === 0) await writeAll(out, encoder.encode(headerLine(kind)));
-      await writeAll(out, records);
+      await writeRecords(out, batch);
     } finally {
       out.close();
     }
@@ -559,6 +566,39 @@ async function hasHeader(file: string, kind: string): Promise<boolean> {
   } finally {
     handle.close();
   }
+}
+
+/**
+ * Writes `records` through one reused buffer: the values are encoded where
+ * they are, with no text or bytes of the whole batch (~19 MB each for a
+ * 10,000-module app, garbage the heap kept until its next full collection:
+ * ~25 MB more resident after a cold start).
+ */
+async function writeRecords(
+  file: Deno.FsFile,
+  records: [string, string][],
+): Promise<void> {
+  const encoder = new TextEncoder();
+  const buffer = new Uint8Array(WRITE_BUFFER_BYTES);
+  let used = 0;
+  const put = async (text: string) => {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (used + text.length * 3 > buffer.length) {
+      await writeAll(file, buffer.subarray(0, used));
+      used = 0;
+    }
+    if (text.length * 3 > buffer.length) {
+      await writeAll(file, encoder.encode(text));
+      return;
+    }
+    used += encoder.encodeInto(text, buffer.subarray(used)).written;
+  };
+  for (const [key, value] of records) {
+    await put(recordHead(key, value));
+    await put(value);
+    await put("\n");
+  }
+  await writeAll(file, buffer.subarray(0, used));
 }
 
 async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {

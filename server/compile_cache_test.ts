@@ -88,6 +88,26 @@ Deno.test("compile cache: entries set back to back wait for a pause, then are wr
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("compile cache: a batch of small, non-ASCII and larger-than-the-write-buffer values reads back as written", async () => {
+  const dir = await tempDir();
+  const values = new Map<string, string>();
+  for (let i = 0; i < 2000; i++) {
+    values.set(`k${i}`, `v${i} é 😀 `.repeat(i % 7));
+  }
+  values.set("big", "ü".repeat(300_000) + "x");
+  values.set("bigger", "a".repeat(1_000_000));
+  const cache = new CompileCache({ dir });
+  for (const [key, value] of values) cache.set("oxc", key, value);
+  await cache.close();
+  const again = new CompileCache({ dir });
+  for (const [key, value] of values) {
+    assertEquals(again.get("oxc", key), value, key);
+  }
+  assertEquals(again.stats("oxc").skipped, 0);
+  await again.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("compile cache: a file that is not a pack is ignored, never fatal, and replaced on the next write", async () => {
   const dir = await tempDir();
   const file = join(dir, "oxc.pack");
