@@ -299,7 +299,8 @@ export class CompileCache {
    * Writes the batch once no entry came for the delay (or the batch waited
    * {@linkcode FLUSH_MAX_WAIT_MS}): a large app's first load sets entries
    * back to back, and their checksums and write wait until it is served
-   * (10,000 modules: ~60 ms of the main thread out of the first load).
+   * (10,000 modules, cold: ~100–200 ms of the main thread out of the first
+   * load).
    */
   #armFlush(ms: number): void {
     const timer = setTimeout(() => {
