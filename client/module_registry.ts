@@ -586,13 +586,7 @@ export class ModuleRegistry implements UpdateRegistry {
     const ran = this.#ranSince;
     this.#ranSince = [];
     const pairs: string[] = [];
-    for (const instance of ran) {
-      const { id } = instance;
-      pairs.push(
-        id,
-        `${id}${id.includes("?") ? "&" : "?"}${this.#queryOf(instance)}`,
-      );
-    }
+    for (const instance of ran) pairs.push(instance.id, this.#pathOf(instance));
     return pairs;
   }
 
@@ -742,19 +736,21 @@ export class ModuleRegistry implements UpdateRegistry {
     return instance;
   }
 
-  /** The query of `instance`'s URL: `v=<version>`, or its `t=` mark. */
-  #queryOf(instance: Instance): string {
-    return instance.staleMark ??
+  /**
+   * `instance`'s URL without the origin: its id with `v=<version>`, or with
+   * its `t=` mark.
+   */
+  #pathOf(instance: Instance): string {
+    const { id } = instance;
+    const query = instance.staleMark ??
       `v=${encodeURIComponent(instance.definition.version)}`;
+    return `${id}${id.includes("?") ? "&" : "?"}${query}`;
   }
 
   /** `import.meta` of `instance`, made on the first read. */
   #metaOf(instance: Instance): RegistryImportMeta {
     if (instance.meta) return instance.meta;
-    const { id } = instance;
-    const url = `${this.#origin}${id}${id.includes("?") ? "&" : "?"}${
-      this.#queryOf(instance)
-    }`;
+    const url = this.#origin + this.#pathOf(instance);
     // Inherits nothing, as `import.meta` (whose prototype is null): a
     // null-prototype object of its own would be a slow dictionary in V8.
     const meta: RegistryImportMeta = Object.create(META_PROTOTYPE);
