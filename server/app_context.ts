@@ -12,17 +12,21 @@
  * command. None of them is the app's. So the CLI runs itself again as
  * `deno eval` with the app's root as the working directory — `deno eval`
  * discovers the config from its cwd, as a script in the app's root would —
- * and waits for it. `createServer()` called as a library runs in the
- * caller's process and context, unchanged.
+ * in place of itself (`execve`, `server/replace_process.ts`: one process,
+ * same pid), or, where it cannot exec (Windows, or with
+ * `BANANA_LAUNCH=spawn`), as a child it waits for. `createServer()` called
+ * as a library runs in the caller's process and context, unchanged.
  *
  * Costs (measured on this 2-core machine, warm cache): the launching
- * process adds one Deno start and one load of the server's modules before
- * the real one, and stays alive while the server runs.
+ * process adds one Deno start and one load of the CLI's module before the
+ * real one; a spawning launcher also stays alive while the server runs
+ * (~43 MB resident).
  *
  * @module
  */
 
 import { dirname, join } from "node:path";
+import { replaceProcess } from "./replace_process.ts";
 
 /**
  * Set in the environment of the re-run CLI to the app root it serves; a CLI
@@ -32,6 +36,18 @@ export const APP_CONTEXT_ENV = "BANANA_APP_CONTEXT";
 
 /** Set to the launcher's start (epoch ms), so "ready in" counts from it. */
 export const STARTED_AT_ENV = "BANANA_STARTED_AT";
+
+/**
+ * Set by a launcher that spawned the re-run CLI (rather than becoming it)
+ * to its pid: the re-run CLI stops when that parent is gone.
+ */
+export const LAUNCHER_PID_ENV = "BANANA_LAUNCHER_PID";
+
+/**
+ * `BANANA_LAUNCH=spawn` makes the launcher spawn the re-run CLI and wait
+ * for it even where it could exec (how it runs on Windows).
+ */
+export const LAUNCH_ENV = "BANANA_LAUNCH";
 
 /** Config files Deno discovers in a folder, in its order. */
 const DENO_CONFIG_NAMES = ["deno.json", "deno.jsonc"];
@@ -127,6 +143,9 @@ export async function appContextCommand(options: {
   return {
     args: [
       "eval",
+      // The server gives memory back when it goes quiet after a burst of
+      // builds (`server/idle_memory_release.ts`), with V8's `gc()`.
+      "--v8-flags=--expose-gc",
       ...(await appSetsNodeModulesDir(root) ? [] : ["--node-modules-dir=none"]),
       code,
       ...args,
@@ -179,17 +198,26 @@ export function hasAllPermissions(): boolean {
 }
 
 /**
- * Runs the re-run CLI and waits for it: its output is this process's, and
- * SIGINT/SIGTERM sent to this process are passed on. Returns its exit
- * code.
+ * Runs the re-run CLI: in place of this process where it can (then this
+ * does not return), else as a child it waits for, whose output is this
+ * process's and to which SIGINT/SIGTERM sent to this process are passed
+ * on. Returns the child's exit code.
  */
 export async function runAppContextCommand(
   command: AppContextCommand,
 ): Promise<number> {
+  if (Deno.env.get(LAUNCH_ENV) !== "spawn") {
+    replaceProcess({
+      path: Deno.execPath(),
+      args: command.args,
+      cwd: command.cwd,
+      env: { ...Deno.env.toObject(), ...command.env },
+    });
+  }
   const child = new Deno.Command(Deno.execPath(), {
     args: command.args,
     cwd: command.cwd,
-    env: command.env,
+    env: { ...command.env, [LAUNCHER_PID_ENV]: String(Deno.pid) },
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",
@@ -219,11 +247,15 @@ function signalNumber(signal: Deno.Signal): number {
 }
 
 /**
- * Stops the re-run CLI when its launcher is gone (killed by SIGKILL, say,
- * which it cannot pass on): checks every 250 ms whether this process's
- * parent changed, then calls `stop`.
+ * Stops a spawned re-run CLI when its launcher is gone (killed by SIGKILL,
+ * say, which it cannot pass on): checks every 250 ms whether this
+ * process's parent changed, then calls `stop`. A CLI its launcher became
+ * (exec) has no launcher to outlive: nothing is checked.
  */
 export function stopWhenLauncherExits(stop: () => void): void {
+  const launcherPid = Deno.env.get(LAUNCHER_PID_ENV);
+  Deno.env.delete(LAUNCHER_PID_ENV);
+  if (launcherPid !== String(Deno.ppid)) return;
   const launcher = Deno.ppid;
   const timer = setInterval(() => {
     if (Deno.ppid === launcher) return;

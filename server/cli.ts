@@ -393,8 +393,8 @@ export async function runCli(args: string[]): Promise<number> {
   if (server.config.server.open) openBrowser(server.url!);
   let stopping: Promise<void> | null = null;
   const stop = () => {
-    // A Ctrl+C reaches both the launcher (which passes it on) and this
-    // process: the second must not close the server again.
+    // A Ctrl+C reaches both a spawning launcher (which passes it on) and
+    // this process: the second must not close the server again.
     stopping ??= server.close().then(() => Deno.exit(0));
   };
   if (relaunched) stopWhenLauncherExits(stop);

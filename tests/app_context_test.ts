@@ -145,30 +145,91 @@ Deno.test("the CLI resolves banana.config.ts imports through an app's package.js
   }
 });
 
-Deno.test("the server started in the app's context stops when its launcher is killed with SIGKILL", async () => {
+/** Resolves once nothing answers at `url`. */
+async function waitUntilGone(url: string): Promise<void> {
+  await waitFor(
+    async () => {
+      try {
+        await (await fetch(url)).body?.cancel();
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    { timeout: 10_000, message: `${url} still answers` },
+  );
+}
+
+/** The pids whose parent is `pid` (Linux `/proc`). */
+async function childPids(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`)
+      .catch(() => "");
+    // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (ppid === pid) children.push(Number(entry.name));
+  }
+  return children;
+}
+
+Deno.test({
+  name:
+    "the CLI becomes the server it re-runs in the app's context: one process, the launcher's pid, no child",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "banana_ctx_exec_" });
+    try {
+      await Deno.writeTextFile(join(dir, "index.html"), "<h1>One</h1>\n");
+      const cli = await startCli(
+        Deno.execPath(),
+        ["run", "-A", MOD, "dev", dir, "--port", "0"],
+        { cwd: REPO_ROOT },
+      );
+      try {
+        assert.match(await (await fetch(cli.url)).text(), /<h1>One<\/h1>/);
+        const pid = cli.child.pid;
+        // The launcher's pid now runs the re-run CLI (`deno eval`) in the
+        // app's folder.
+        const argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`))
+          .split("\0");
+        assert.equal(argv[1], "eval", argv.join(" "));
+        assert.equal(
+          await Deno.realPath(`/proc/${pid}/cwd`),
+          await Deno.realPath(dir),
+        );
+        assert.deepEqual(await childPids(pid), []);
+        // Its exit is the server's: SIGKILL of that one pid stops it.
+        cli.child.kill("SIGKILL");
+        await cli.stop();
+        await waitUntilGone(cli.url);
+      } finally {
+        await cli.stop();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("a spawning launcher (BANANA_LAUNCH=spawn, as on Windows): the server it started stops when the launcher is killed with SIGKILL", async () => {
   const dir = await Deno.makeTempDir({ prefix: "banana_ctx_orphan_" });
   try {
     await Deno.writeTextFile(join(dir, "index.html"), "<h1>Orphan</h1>\n");
     const cli = await startCli(
       Deno.execPath(),
       ["run", "-A", MOD, "dev", dir, "--port", "0"],
-      { cwd: REPO_ROOT },
+      { cwd: REPO_ROOT, env: { BANANA_LAUNCH: "spawn" } },
     );
+    if (Deno.build.os === "linux") {
+      assert.equal((await childPids(cli.child.pid)).length, 1);
+    }
     assert.equal((await fetch(cli.url)).status, 200);
     cli.child.kill("SIGKILL");
     await cli.stop();
     // The launcher is gone; the server it started notices within seconds.
-    await waitFor(
-      async () => {
-        try {
-          await (await fetch(cli.url)).body?.cancel();
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      { timeout: 10_000, message: `${cli.url} still answers` },
-    );
+    await waitUntilGone(cli.url);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
