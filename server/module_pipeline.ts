@@ -149,6 +149,11 @@ export class ModulePipeline {
     }`;
   }
 
+  /** Counts builds settled and dropped so far (it only grows). */
+  get buildEpoch(): number {
+    return this.#builder.epoch;
+  }
+
   /** Builds `url` (cached; concurrent callers share one build). */
   build(url: string): Promise<BuiltModule> {
     return this.#builder.build(url);

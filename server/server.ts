@@ -54,6 +54,10 @@ import {
 import { fileToUrl } from "./resolver.ts";
 import { createClientEnvironment, WatcherEvents } from "./vite_compat.ts";
 import { CompileCache } from "./compile_cache.ts";
+import {
+  exposedMemoryCollection,
+  IdleMemoryRelease,
+} from "./idle_memory_release.ts";
 import { OXC_CACHE_KIND } from "./oxc_compile.ts";
 import { FACTORY_CACHE_KIND } from "./module_factories.ts";
 import { registryPageClientFiles } from "./client_files.ts";
@@ -145,9 +149,18 @@ class BananaDevServer implements DevServer {
   #watcherEvents = new WatcherEvents();
   /** Shared by the states of in-process restarts on the same cache dir. */
   #compileCache: CompileCache | null = null;
+  /** Null where V8's `gc` is not exposed (see the module). */
+  #idleRelease: IdleMemoryRelease | null = null;
 
   constructor(inline: InlineConfig) {
     this.#inline = inline;
+    const collect = exposedMemoryCollection();
+    if (collect) {
+      this.#idleRelease = new IdleMemoryRelease({
+        collect,
+        builds: () => this.#state?.pipeline.buildEpoch ?? 0,
+      });
+    }
   }
 
   get config(): ResolvedConfig {
@@ -760,6 +773,7 @@ class BananaDevServer implements DevServer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#idleRelease?.close();
     this.#watcher?.close();
     this.#channel?.close();
     await this.#httpServer?.shutdown();
@@ -879,6 +893,7 @@ class BananaDevServer implements DevServer {
       this.#middlewares(this.#state),
       notFound(() => this.#state.config),
     );
+    this.#idleRelease?.requestStarted();
     try {
       return await handle(request);
     } catch (err) {
@@ -889,6 +904,8 @@ class BananaDevServer implements DevServer {
       const body = toErrorBody(err);
       this.#logErrorOnce("request", formatErrorForLog(body));
       return text(500, `Internal error: ${body.message}`);
+    } finally {
+      this.#idleRelease?.requestEnded();
     }
   }
 
