@@ -27,7 +27,10 @@
 export interface IdleMemoryReleaseOptions {
   /** Runs the memory-reducing collection. */
   collect: () => void;
-  /** Counts builds settled (and dropped) so far; grows, never shrinks. */
+  /**
+   * Counts builds settled (and dropped) so far; it grows, or starts again
+   * from 0 when the server makes a new pipeline (a config change).
+   */
   builds: () => number;
   /** Quiet time before a release, ms. Default 200. */
   quietMs?: number;
@@ -84,12 +87,16 @@ export class IdleMemoryRelease {
   #releasedAt: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
-  /** Collections run so far. */
-  releases = 0;
+  #releases = 0;
 
   constructor(options: IdleMemoryReleaseOptions) {
     this.#o = { quietMs: 200, minBuilds: 256, ...options };
     this.#releasedAt = options.builds();
+  }
+
+  /** Collections run so far. */
+  get releases(): number {
+    return this.#releases;
   }
 
   /** A request came in. */
@@ -118,18 +125,18 @@ export class IdleMemoryRelease {
   #schedule(): void {
     this.#cancel();
     if (this.#closed) return;
+    const buildsThen = this.#o.builds();
     // A counter that went back is a new one (the server restarted its
     // pipeline on a config change).
-    if (this.#o.builds() < this.#releasedAt) this.#releasedAt = 0;
-    if (this.#o.builds() - this.#releasedAt < this.#o.minBuilds) return;
-    const buildsThen = this.#o.builds();
+    if (buildsThen < this.#releasedAt) this.#releasedAt = 0;
+    if (buildsThen - this.#releasedAt < this.#o.minBuilds) return;
     const timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#inFlight > 0 || this.#closed) return;
       // Builds settled meanwhile (a crawl after the response): not quiet.
       if (this.#o.builds() !== buildsThen) return this.#schedule();
       this.#releasedAt = buildsThen;
-      this.releases++;
+      this.#releases++;
       this.#o.collect();
     }, this.#o.quietMs);
     // Never what keeps the process alive.

@@ -6,14 +6,14 @@ import {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function releaser(options: { minBuilds?: number } = {}) {
+function releaser() {
   const state = { builds: 0, collected: 0 };
   const release = new IdleMemoryRelease({
     collect: () => void state.collected++,
     builds: () => state.builds,
     // Wide against the test's sleeps: timers run late on a loaded machine.
     quietMs: 150,
-    minBuilds: options.minBuilds ?? 100,
+    minBuilds: 100,
   });
   return { state, release };
 }
