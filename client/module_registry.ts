@@ -479,9 +479,17 @@ export class ModuleRegistry implements UpdateRegistry {
    * after `column` UTF-16 units, for `lineCount` lines. Such a factory is
    * compiled with the script (and cached with it between loads); stack
    * frames in it name the module (see `client/factory_frames.ts`).
+   *
+   * A script's later definition of a module replaces its earlier one,
+   * whatever the versions: a bundle written while its modules were built
+   * corrects a factory it wrote as a plain function before it runs any
+   * (`server/bundle_script.ts`).
    */
   definer(script: string): BundleDefine {
+    const definedHere = new Set<string>();
     return (id, version, factory, line, column, lineCount, sync) => {
+      if (definedHere.has(id)) this.#definitions.delete(id);
+      else definedHere.add(id);
       if (this.#definitions.get(id)?.version === version) return;
       this.#definitions.set(id, {
         version,

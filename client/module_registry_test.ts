@@ -836,3 +836,41 @@ Deno.test("ModuleRegistry: takeRuns names each module once it ran, with its URL'
   assert.deepEqual(registry.takeRuns(), ["/src/a.ts", "/src/a.ts?t=7"]);
   assert.equal(a.url, `${ORIGIN}/src/a.ts?t=7`);
 });
+
+Deno.test("ModuleRegistry: a bundle script's later definition of a module replaces its earlier one, at the same version; another script's is a no-op", async () => {
+  const { registry } = registryWith();
+  const script = `${ORIGIN}/@banana/bundle/src/main.ts`;
+  const define = registry.definer(script);
+  // Written first as a plain function, then again as an async one (a
+  // streamed bundle's correction): the second runs.
+  define(
+    "/src/a.ts",
+    "v1",
+    ((__m: { export(getters: Record<string, () => unknown>): void }) => {
+      __m.export({ which: () => "first" });
+    }) as never,
+    undefined,
+    undefined,
+    undefined,
+    1,
+  );
+  define(
+    "/src/a.ts",
+    "v1",
+    (async (__m: { export(getters: Record<string, () => unknown>): void }) => {
+      await null;
+      __m.export({ which: () => "second" });
+    }) as never,
+  );
+  // Another script defining the same version changes nothing.
+  registry.definer(`${ORIGIN}/@banana/registry?ids=%2Fsrc%2Fa.ts`)(
+    "/src/a.ts",
+    "v1",
+    (async (__m: { export(getters: Record<string, () => unknown>): void }) => {
+      await null;
+      __m.export({ which: () => "third" });
+    }) as never,
+  );
+  const a = await registry.import("/src/a.ts");
+  assert.equal(a.which, "second");
+});
