@@ -20,7 +20,9 @@
  *
  * The bundle is a join of cached per-module strings: an edit recomputes the
  * modules it changed. Its ETag names every module version, so a reload of
- * an unchanged app is a 304.
+ * an unchanged app is a 304. The first bundle of an entry is streamed
+ * while the crawl builds its modules ({@linkcode DevBundler.stream},
+ * `server/bundle_script.ts`): Chromium compiles it as it arrives.
  *
  * Which pages get it (`server.bundle`): `true` every plain HTML page,
  * `false` none, `"auto"` those whose entry statically imports at least
@@ -40,9 +42,8 @@ import {
 } from "./module_factories.ts";
 import type { BuiltModule } from "./module_builder.ts";
 import type { ErrorBody, RegistryModule } from "../client/payload.ts";
-import { MODULE_REGISTRY_URL } from "./module_urls.ts";
-import { FACTORY_PARAMETER } from "../client/registry_factory.ts";
 import { syncModuleIds } from "./sync_factories.ts";
+import { BundleScriptWriter, type ScriptLayout } from "./bundle_script.ts";
 
 export {
   BUNDLE_URL_PREFIX,
@@ -159,19 +160,13 @@ export class DevBundler {
     closure: Promise<Closure>;
     readonly count: number;
     listeners: Set<(count: number) => void>;
+    /** The modules built so far, in the order they were. */
+    built: string[];
+    builtListeners: Set<(url: string) => void>;
   }>();
   #fallbacks = new Map<string, Fallback>();
   #lastLine = new Map<string, string>();
-  #assembled = new Map<
-    string,
-    {
-      etag: string;
-      code: string;
-      epoch: string;
-      modules: number;
-      layout: ScriptLayout;
-    }
-  >();
+  #assembled = new Map<string, Assembled>();
   /** Times of the last bundle of each entry, for profiles. */
   readonly lastTimings = new Map<
     string,
@@ -194,10 +189,13 @@ export class DevBundler {
   #crawl(
     entry: string,
     onStaticCount?: (count: number) => void,
+    onBuilt?: (url: string) => void,
   ): Promise<Closure> {
     let crawl = this.#crawls.get(entry);
     if (!crawl) {
       const listeners = new Set<(count: number) => void>();
+      const builtListeners = new Set<(url: string) => void>();
+      const built: string[] = [];
       const state = { count: 0, listeners };
       const prefetched = new Set<string>();
       const closure = crawlClosure(this.#o.pipeline, entry, {
@@ -205,6 +203,8 @@ export class DevBundler {
         // Each module's factory is made as soon as it is built, while the
         // crawl waits on files: the bundle needs them all next.
         onBuilt: (url) => {
+          built.push(url);
+          for (const listener of builtListeners) listener(url);
           if (this.#o.mode() === false || prefetched.has(url)) return;
           prefetched.add(url);
           this.#o.factories.get(url).catch(() => {});
@@ -217,6 +217,8 @@ export class DevBundler {
       crawl = {
         closure,
         listeners,
+        built,
+        builtListeners,
         get count() {
           return state.count;
         },
@@ -226,6 +228,11 @@ export class DevBundler {
     if (onStaticCount) {
       crawl.listeners.add(onStaticCount);
       onStaticCount(crawl.count);
+    }
+    if (onBuilt) {
+      // The modules this crawl built before, then the others as they are.
+      for (const url of crawl.built) onBuilt(url);
+      crawl.builtListeners.add(onBuilt);
     }
     return crawl.closure;
   }
@@ -343,16 +350,10 @@ export class DevBundler {
       if (factory.error) this.#o.reportError(factory.id, factory.error);
     }
     const versions = factories.map((f) => this.#versionOf(f));
-    const etag = `"${
-      contentHash(
-        entry + "\0" +
-          factories.map((f, i) => `${f.id}\0${versions[i]}\0${f.key}`).join(
-            "\0",
-          ),
-      )
-    }"`;
+    const contentKey = bundleContentKey(entry, factories, versions);
     let assembled = this.#assembled.get(entry);
-    if (assembled?.etag !== etag) {
+    if (assembled?.contentKey !== contentKey) {
+      const etag = `"${contentKey}"`;
       const { code, layout } = assembleModuleScript(factories, versions, {
         ownIds: new Set(closure.urls),
         importEntry: entry,
@@ -361,12 +362,15 @@ export class DevBundler {
       });
       assembled = {
         etag,
+        contentKey,
         code,
         layout,
         epoch: builtEpoch,
         modules: factories.length,
       };
     } else {
+      // The same modules at the same versions: the same ETag, even one a
+      // streamed bundle made up, so a reload stays a 304.
       assembled = { ...assembled, epoch: builtEpoch };
     }
     this.#assembled.set(entry, assembled);
@@ -386,9 +390,161 @@ export class DevBundler {
     return {
       kind: "bundle",
       code: assembled.code,
-      etag,
+      etag: assembled.etag,
       modules: factories.length,
     };
+  }
+
+  /**
+   * Whether the next bundle of `entry` is better streamed
+   * ({@linkcode DevBundler.stream}) than made whole: none was made yet (so
+   * its modules are still to be built, and no page holds an ETag this
+   * process could match) and no fallback is known.
+   */
+  streams(entry: string): boolean {
+    return !this.#assembled.has(entry) && this.#currentFallback(entry) === null;
+  }
+
+  /**
+   * The dev bundle of `entry` as a stream written while its closure is
+   * crawled: each module's definition is sent as soon as its factory is
+   * made, so the page compiles the script while the server still builds.
+   * The ETag, given before the content is known, is made up; a later
+   * bundle of the same modules at the same versions keeps it.
+   *
+   * A module written as a plain function whose imports turn out not all
+   * synchronous is written again, as an async function, before the tail.
+   * A module the registry cannot run ends the script with a reload: the
+   * page comes back per-module, as {@linkcode DevBundler.modeFor} then
+   * says.
+   */
+  stream(entry: string): { etag: string; body: ReadableStream<Uint8Array> } {
+    const etag = `"stream-${crypto.randomUUID()}"`;
+    const encoder = new TextEncoder();
+    let open = true;
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+      },
+      cancel() {
+        open = false;
+      },
+    });
+    const send = (text: string) => {
+      if (!open) return;
+      try {
+        controller.enqueue(encoder.encode(text));
+      } catch {
+        open = false;
+      }
+    };
+    this.#streamInto(entry, etag, new BundleScriptWriter({ onChunk: send }))
+      .then(() => {
+        if (open) controller.close();
+      }, (err) => {
+        this.#o.log(
+          `bundle ${entry}: the streamed bundle failed: ${
+            err instanceof Error ? err.message : String(err)
+          }`,
+        );
+        if (open) controller.error(err);
+      });
+    return { etag, body };
+  }
+
+  async #streamInto(
+    entry: string,
+    etag: string,
+    writer: BundleScriptWriter,
+  ): Promise<void> {
+    const started = performance.now();
+    const written = new Map<
+      string,
+      { factory: ModuleFactory; version: string }
+    >();
+    const writtenSync = new Set<string>();
+    let unsupported: ModuleFactory | null = null;
+    const write = (factory: ModuleFactory) => {
+      if (unsupported || written.has(factory.id)) return;
+      if (factory.unsupported) {
+        unsupported = factory;
+        return;
+      }
+      if (factory.error) this.#o.reportError(factory.id, factory.error);
+      const version = this.#versionOf(factory);
+      // Tentatively: it is corrected at the end if an import must wait.
+      const sync = factory.syncBody !== null;
+      writer.define(factory, version, sync);
+      written.set(factory.id, { factory, version });
+      if (sync) writtenSync.add(factory.id);
+    };
+    const making: Promise<void>[] = [];
+    const closure = await this.#crawl(entry, undefined, (url) => {
+      making.push(this.#o.factories.get(url).then(write, () => {}));
+    });
+    const builtEpoch = this.#o.pipeline.renderEpoch;
+    const crawled = performance.now();
+    await Promise.all(making);
+    // Modules whose build failed were never reported built.
+    const rest = closure.urls.filter((url) => !written.has(url));
+    for (const factory of await this.#factoriesOf(rest)) write(factory);
+    const made = performance.now();
+    if (unsupported !== null) {
+      const { id, unsupported: reason } = unsupported as ModuleFactory;
+      this.#fallbacks.set(entry, {
+        url: id,
+        key: this.#o.pipeline.plainKey(id),
+        reason: reason!,
+      });
+      this.#say(entry, `per-module ${entry}: ${reason}`);
+      writer.finish({
+        externals: [],
+        instead: `// per-module mode: ${
+          reason!.replaceAll("\n", " ")
+        }\nlocation.reload();\n`,
+      });
+      return;
+    }
+    const ownIds = new Set(closure.urls);
+    const factories = closure.urls.map((url) => written.get(url)!.factory);
+    const versions = closure.urls.map((url) => written.get(url)!.version);
+    const sync = syncIdsOf(factories, ownIds);
+    for (const id of writtenSync) {
+      if (sync.has(id)) continue;
+      const { factory, version } = written.get(id)!;
+      writer.define(factory, version, false);
+    }
+    const { code, layout } = writer.finish({
+      externals: externalsOf(factories, ownIds),
+      importEntry: entry,
+      mapUrl: bundleMapUrlFor(entry, etag),
+    });
+    // A module edited while it streamed was sent as it was: the next
+    // request assembles the bundle again.
+    const current = factories.every((f) =>
+      f.error !== undefined || this.#o.pipeline.plainKey(f.id) === f.key
+    );
+    this.#assembled.set(entry, {
+      etag,
+      contentKey: bundleContentKey(entry, factories, versions),
+      code,
+      layout,
+      epoch: current ? builtEpoch : "",
+      modules: factories.length,
+    });
+    this.lastTimings.set(entry, {
+      crawlMs: crawled - started,
+      factoriesMs: made - crawled,
+      assembleMs: performance.now() - made,
+    });
+    const failed = factories.filter((f) => f.error).length;
+    this.#say(
+      entry,
+      `bundle mode ${entry}: ${factories.length} modules${
+        failed ? `, ${failed} failed to build` : ""
+      }`,
+    );
   }
 
   /**
@@ -541,61 +697,62 @@ function perModuleShim(entry: string, reason: string): BundleResult {
   };
 }
 
-/** Where each factory body of an assembled script starts. */
-interface ScriptLayout {
-  /** The factories held as functions, in script order. */
-  factories: ModuleFactory[];
-  /** 0-based line of each one's body. */
-  lines: number[];
-  /** UTF-16 units before each body on its first line. */
-  columns: number[];
+/** The last bundle of an entry. */
+interface Assembled {
+  etag: string;
+  /** Names every module of it, its version and its code's key. */
+  contentKey: string;
+  code: string;
+  /** The render epoch it is current for ("" for none). */
+  epoch: string;
+  modules: number;
+  layout: ScriptLayout;
 }
 
-/** A JS string literal of `value` that adds no line to the script. */
-function scriptString(value: string): string {
-  // JSON leaves U+2028 and U+2029 raw; V8 counts them as line breaks.
-  return JSON.stringify(value).replace(
-    /[\u2028\u2029]/g,
-    (c) => c === "\u2028" ? "\\u2028" : "\\u2029",
+/** The key of a bundle of `entry` made of `factories` at `versions`. */
+function bundleContentKey(
+  entry: string,
+  factories: readonly ModuleFactory[],
+  versions: readonly string[],
+): string {
+  return contentHash(
+    entry + "\0" +
+      factories.map((f, i) => `${f.id}\0${versions[i]}\0${f.key}`).join("\0"),
   );
 }
 
-const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/g;
-const lineCounts = new WeakMap<ModuleFactory, number>();
-
-/** Lines a factory's function body spans (as V8 counts them). */
-function bodyLineCount(factory: ModuleFactory, body: string): number {
-  let count = lineCounts.get(factory);
-  if (count === undefined) {
-    count = 1 + (body.match(LINE_BREAK)?.length ?? 0);
-    lineCounts.set(factory, count);
+/** The modules `factories` import that are not among `ownIds`, once each. */
+function externalsOf(
+  factories: readonly ModuleFactory[],
+  ownIds: ReadonlySet<string>,
+): Set<string> {
+  const externals = new Set<string>();
+  for (const factory of factories) {
+    for (const id of factory.imports) {
+      if (!ownIds.has(id)) externals.add(id);
+    }
   }
-  return count;
+  return externals;
+}
+
+/** Which of `factories` a bundle of them all writes as plain functions. */
+function syncIdsOf(
+  factories: readonly ModuleFactory[],
+  ownIds: ReadonlySet<string>,
+): Set<string> {
+  return syncModuleIds(
+    factories.map((f) => ({
+      id: f.id,
+      imports: f.imports,
+      canBeSync: f.syncBody !== null,
+    })),
+    (id) => ownIds.has(id),
+  );
 }
 
 /**
- * V8's explicit compile hint (Chromium 136 and later; other engines read a
- * comment): the script's functions are compiled with it, not one by one
- * when first called. Every factory of a bundle runs as the page loads, and compiled
- * lazily each was parsed twice (10,000 modules, a first load without code
- * cache: 620 → 460 ms from request to rendered; a warm reload, which runs
- * the cached code, unchanged). Must open the script.
- */
-const COMPILE_HINT = "//# allFunctionsCalledOnLoad\n";
-
-/** The head of a factory function in a script, before its body. */
-const FUNCTION_HEAD = `async function (${FACTORY_PARAMETER}) {`;
-/** The head of a synchronous factory (`server/sync_factories.ts`). */
-const SYNC_FUNCTION_HEAD = `function (${FACTORY_PARAMETER}) {`;
-
-/**
- * A module script that registers the externals `factories` import, defines
- * them, and (with `importEntry`) imports the entry through the registry.
- * A factory whose body parses is written as a function (compiled with the
- * script, so Chromium caches its code between loads) with where its body
- * lies, for the registry's stack frames and the script's source map; one
- * that does not parse as a string the page compiles, so the error stays
- * that module's.
+ * A module script that defines `factories`, registers the externals they
+ * import, and (with `importEntry`) imports the entry through the registry.
  */
 function assembleModuleScript(
   factories: ModuleFactory[],
@@ -609,68 +766,15 @@ function assembleModuleScript(
   },
 ): { code: string; layout: ScriptLayout } {
   const sync = options.syncFactories
-    ? syncModuleIds(
-      factories.map((f) => ({
-        id: f.id,
-        imports: f.imports,
-        canBeSync: f.syncBody !== null,
-      })),
-      (id) => options.ownIds.has(id),
-    )
+    ? syncIdsOf(factories, options.ownIds)
     : new Set<string>();
-  const externals = new Set<string>();
-  for (const factory of factories) {
-    for (const id of factory.imports) {
-      if (!options.ownIds.has(id)) externals.add(id);
-    }
-  }
-  const parts: string[] = [
-    COMPILE_HINT,
-    `import { registry } from ${scriptString(MODULE_REGISTRY_URL)};\n`,
-  ];
-  let n = 0;
-  for (const id of externals) {
-    const literal = scriptString(id);
-    parts.push(
-      `import * as __x${n} from ${literal};registry.external(${literal}, __x${n});\n`,
-    );
-    n++;
-  }
-  parts.push("const __d = registry.definer(import.meta.url);\n");
-  // 0-based line of the next part.
-  let line = parts.length;
-  const layout: ScriptLayout = { factories: [], lines: [], columns: [] };
+  const writer = new BundleScriptWriter();
   factories.forEach((factory, i) => {
-    const head = `__d(${scriptString(factory.id)}, ${
-      scriptString(versions[i])
-    }, `;
-    const body = factory.functionBody;
-    if (body === null) {
-      parts.push(`${head}${scriptString(factory.code)});\n`);
-      line++;
-      return;
-    }
-    const isSync = sync.has(factory.id);
-    const functionHead = isSync ? SYNC_FUNCTION_HEAD : FUNCTION_HEAD;
-    const column = head.length + functionHead.length;
-    // The head of a body is one line: both forms span the same lines.
-    const lines = bodyLineCount(factory, body);
-    parts.push(
-      head,
-      functionHead,
-      isSync ? factory.syncBody! : body,
-      `\n}, ${line + 1}, ${column}, ${lines}${isSync ? ", 1" : ""});\n`,
-    );
-    layout.factories.push(factory);
-    layout.lines.push(line);
-    layout.columns.push(column);
-    line += lines + 1;
+    writer.define(factory, versions[i], sync.has(factory.id));
   });
-  if (options.importEntry) {
-    parts.push(
-      `await registry.import(${scriptString(options.importEntry)});\n`,
-    );
-  }
-  if (options.mapUrl) parts.push(`//# sourceMappingURL=${options.mapUrl}\n`);
-  return { code: parts.join(""), layout };
+  return writer.finish({
+    externals: externalsOf(factories, options.ownIds),
+    importEntry: options.importEntry,
+    mapUrl: options.mapUrl,
+  });
 }

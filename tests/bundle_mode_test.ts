@@ -25,6 +25,8 @@ import {
 } from "./_hmr_app.ts";
 import { createTempApp } from "./_browser.ts";
 import { startServer } from "./_server.ts";
+import { startCliServer } from "./_cli_server.ts";
+import type { Plugin } from "../mod.ts";
 import { CLIENT_DIR_URL } from "../server/module_urls.ts";
 import { MODULE_REGISTRY_URL } from "../server/module_urls.ts";
 
@@ -675,9 +677,12 @@ export const plain = "plain";
     const bundle = await (await fetch(
       new URL("/@banana/bundle/src/main.ts", dev.url),
     )).text();
+    // The last definition of a module in the script is the one that runs
+    // (a streamed bundle writes a module again once it knows it must wait).
     const head = (id: string) =>
-      new RegExp(`__d\\("${id}", "[^"]*", (async )?function`).exec(bundle)
-          ?.[1] === "async "
+      [...bundle.matchAll(
+          new RegExp(`__d\\("${id}", "[^"]*", (async )?function`, "g"),
+        )].at(-1)?.[1] === "async "
         ? "async"
         : "sync";
     assert.deepEqual(
@@ -688,5 +693,137 @@ export const plain = "plain";
     );
     await using tracked = await openPage(dev.url);
     await waitForText(tracked, "#out", "late plain log>tla>plain>main");
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: the first bundle of a page is sent while its modules still build; a reload keeps its ETag (a 304), an edit gives a new one, and the page runs it",
+  async fn() {
+    // slow.ts's build waits for the test: until then the crawl cannot end.
+    const held = Promise.withResolvers<void>();
+    const plugin: Plugin = {
+      name: "test:hold-slow",
+      async transform(code, id) {
+        if (!id.endsWith("/slow.ts")) return;
+        await held.promise;
+        return code;
+      },
+    };
+    // ~1 KB a module: the definitions fill the stream's first pieces.
+    const files: Record<string, string> = {
+      "index.html":
+        `<p id="out"></p><script type="module" src="/src/main.ts"></script>`,
+      "src/slow.ts": `export const slow = "slow v1";\n`,
+    };
+    const names: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      names.push(`m${i}`);
+      files[`src/m${i}.ts`] = `export const m${i} = "${
+        String(i).padEnd(1000, "-")
+      }".length;\n`;
+    }
+    files["src/main.ts"] = names.map((n) => `import { ${n} } from "./${n}.ts";`)
+      .join("\n") +
+      `\nimport { slow } from "./slow.ts";\n` +
+      `document.querySelector("#out")!.textContent = slow + " " + (${
+        names.join(" + ")
+      });\n`;
+    await using app = await createTempApp(files);
+    await using dev = await startServer(app.root, {
+      server: { bundle: true },
+      plugins: [plugin],
+    });
+    // Released before the server closes, whatever fails (it would wait).
+    await using _release = {
+      [Symbol.asyncDispose]: () => Promise.resolve(held.resolve()),
+    };
+    const url = new URL("/@banana/bundle/src/main.ts", dev.url);
+    // A bundle made whole would wait for slow.ts: no answer in time.
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(response.status, 200);
+    const etag = response.headers.get("etag")!;
+    const reader = response.body!.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!text.includes(`__d("/src/m`)) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, "the stream ended while slow.ts was held");
+      text += value;
+    }
+    // Definitions arrived while slow.ts was still building.
+    assert.ok(!text.includes(`__d("/src/slow.ts"`));
+    assert.match(text, /^\/\/# allFunctionsCalledOnLoad\n/);
+    held.resolve();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      text += r.value;
+    }
+    assert.ok(text.includes(`__d("/src/slow.ts"`));
+    assert.ok(
+      text.includes(`await registry.import("/src/main.ts");\n`),
+      text.slice(-300),
+    );
+    // What a reload asks: the same ETag, a 304; without it, the same script.
+    const again = await fetch(url, { headers: { "if-none-match": etag } });
+    await again.body?.cancel();
+    assert.equal(again.status, 304);
+    const whole = await fetch(url);
+    assert.equal(whole.headers.get("etag"), etag);
+    assert.equal(await whole.text(), text);
+    // The page runs the streamed script.
+    await using tracked = await openPage(dev.url);
+    const total = names.length * 1000;
+    await waitForText(tracked, "#out", `slow v1 ${total}`);
+    // An edit: a new ETag, the new code in it, and (after a reload) on the page.
+    await app.write("src/slow.ts", `export const slow = "slow v2";\n`);
+    const edited = await waitFor(async () => {
+      const r = await fetch(url);
+      const body = await r.text();
+      return r.headers.get("etag") !== etag && body.includes("slow v2")
+        ? r
+        : null;
+    });
+    assert.notEqual(edited.headers.get("etag"), etag);
+    await tracked.page.reload();
+    await waitForText(tracked, "#out", `slow v2 ${total}`);
+  },
+});
+
+Deno.test({
+  ...browserTest,
+  name:
+    "bundle mode: a module the registry cannot run, found while the first bundle streams, ends it with a reload; the page comes back per-module and renders, and the terminal says why",
+  async fn() {
+    // Nested deeper than the registry transform's stack (Oxc, the import
+    // lexer and Chromium take it). The server runs as users run it, the CLI
+    // in its own process: under `deno test` JavaScript runs on a thread with
+    // a smaller native stack than V8 assumes, and deep recursion aborts the
+    // process instead of throwing a RangeError.
+    const depth = 3000;
+    await using app = await createTempApp({
+      "index.html":
+        `<!doctype html><html><body><p id="out"></p><script type="module" src="/src/main.ts"></script></body></html>`,
+      "src/main.ts": `import { a } from "./a.ts";
+import { deep } from "./deep.ts";
+document.querySelector("#out")!.textContent = a + " " + deep;
+`,
+      "src/a.ts": `export const a = "a";\n`,
+      "src/deep.ts": `export const deep = ${"[".repeat(depth)}"deep"${
+        "]".repeat(depth)
+      }.flat(Infinity)[0];\n`,
+    });
+    await using dev = await startCliServer(app.root, ["--bundle"]);
+    await using tracked = await openPage(dev.url, { timeout: 30_000 });
+    await waitForText(tracked, "#out", "a deep", 20_000);
+    // It was served per-module in the end: its own modules were fetched.
+    const paths = await fetchedPaths(tracked);
+    assert.ok(paths.includes("/src/deep.ts"), Deno.inspect(paths));
+    await dev.waitForLine(
+      /per-module \/src\/main\.ts: \/src\/deep\.ts cannot run in the module registry/,
+    );
+    // The next page is per-module from its HTML on.
+    const html = await (await fetch(dev.url)).text();
+    assert.equal(scriptSrcOf(html), "/src/main.ts");
   },
 });

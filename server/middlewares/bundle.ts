@@ -1,6 +1,7 @@
 /**
  * Bundle mode's routes: `/@banana/bundle/<entry>` (the page's dev bundle,
- * ETag + `no-cache`: a reload of an unchanged app is a 304),
+ * ETag + `no-cache`: a reload of an unchanged app is a 304; the first one
+ * of an entry streamed as its modules build),
  * `/@banana/registry?ids=` (factories a page's registry asks for at run
  * time), `/@banana/map?bundle=` (a bundle's index source map) and
  * `/@banana/map?id=` (a factory's source map, which devtools
@@ -78,6 +79,14 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
           return text(404, `${toErrorBody(err, entry).message}`);
         }
         // Any other build error: the entry's factory throws it.
+      }
+      if (
+        request.method === "GET" && !request.headers.has("if-none-match") &&
+        ctx.bundler.streams(entry)
+      ) {
+        // The first bundle of this entry: sent while its modules build.
+        const { etag, body } = ctx.bundler.stream(entry);
+        return new Response(body, { headers: { ...SCRIPT_HEADERS, etag } });
       }
       const result = await ctx.bundler.bundle(entry);
       const headers = { ...SCRIPT_HEADERS, etag: result.etag };
