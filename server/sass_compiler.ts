@@ -11,6 +11,7 @@
  */
 
 import type { ImportMap } from "./import_map.ts";
+import { LineProcess } from "./line_process.ts";
 
 /** What one compile is asked to do. */
 export interface SassCompileRequest {
@@ -56,29 +57,20 @@ export class SassCompileError extends Error {
 }
 
 type Reply =
-  | { ready: true }
-  | { failed: string }
-  | { id: number; css: string; loadedFiles: string[]; warnings: string[] }
-  | { id: number; error: SassFailure };
+  | { css: string; loadedFiles: string[]; warnings: string[] }
+  | { error: SassFailure };
 
 const WORKER_URL = new URL("./sass_worker.ts", import.meta.url).href;
 
 /** One compiler process for one `sass` specifier. */
 class SassProcess {
-  #child: Deno.ChildProcess;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #pending = new Map<
-    number,
-    { resolve: (r: SassCompiled) => void; reject: (e: Error) => void }
-  >();
-  #nextId = 1;
-  #ready: Promise<void>;
-  #stderr = "";
+  readonly #process: LineProcess<SassCompileRequest, Reply>;
   /** Set once the process has ended (or failed to load the package). */
-  ended: Promise<void>;
+  readonly ended: Promise<void>;
 
   constructor(spec: string) {
-    this.#child = new Deno.Command(Deno.execPath(), {
+    this.#process = new LineProcess({
+      name: "the Sass compiler",
       args: [
         "run",
         "--no-config",
@@ -91,82 +83,18 @@ class SassProcess {
         WORKER_URL,
         spec,
       ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#writer = this.#child.stdin.getWriter();
-    const ready = Promise.withResolvers<void>();
-    this.#ready = ready.promise;
-    // Settled by the first reply; a process that dies first rejects it.
-    this.#ready.catch(() => {});
-    const stderr = this.#readStderr();
-    const replies = this.#readReplies(ready);
-    this.ended = Promise.all([replies, stderr, this.#child.status]).then(
-      () => {
-        const reason = new Error(
-          `the Sass compiler process ended${
-            this.#stderr.trim() ? `: ${this.#stderr.trim().split("\n")[0]}` : ""
-          }`,
-        );
-        ready.reject(reason);
-        for (const waiter of this.#pending.values()) waiter.reject(reason);
-        this.#pending.clear();
-      },
-    );
-  }
-
-  async #readStderr(): Promise<void> {
-    const decoder = new TextDecoderStream();
-    for await (const chunk of this.#child.stderr.pipeThrough(decoder)) {
-      // Keep the start: that is where Deno says what went wrong.
-      if (this.#stderr.length < 4000) this.#stderr += chunk;
-    }
-  }
-
-  async #readReplies(ready: PromiseWithResolvers<void>): Promise<void> {
-    let buffered = "";
-    const decoder = new TextDecoderStream();
-    for await (const chunk of this.#child.stdout.pipeThrough(decoder)) {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const reply = JSON.parse(buffered.slice(0, newline)) as Reply;
-        buffered = buffered.slice(newline + 1);
-        if ("ready" in reply) ready.resolve();
-        else if ("failed" in reply) ready.reject(new Error(reply.failed));
-        else {
-          const waiter = this.#pending.get(reply.id);
-          this.#pending.delete(reply.id);
-          if (!waiter) continue;
-          if ("error" in reply) {
-            waiter.reject(new SassCompileError(reply.error));
-          } else {
-            waiter.resolve(reply);
-          }
-        }
-      }
-    }
+    });
+    this.ended = this.#process.ended;
   }
 
   async compile(request: SassCompileRequest): Promise<SassCompiled> {
-    await this.#ready;
-    const id = this.#nextId++;
-    const reply = new Promise<SassCompiled>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-    });
-    await this.#writer.write(
-      new TextEncoder().encode(JSON.stringify({ id, ...request }) + "\n"),
-    );
-    return await reply;
+    const reply = await this.#process.request(request);
+    if ("error" in reply) throw new SassCompileError(reply.error);
+    return reply;
   }
 
-  async stop(): Promise<void> {
-    await this.#writer.close().catch(() => {});
-    try {
-      this.#child.kill();
-    } catch { /* already ended */ }
-    await this.ended;
+  stop(): Promise<void> {
+    return this.#process.stop();
   }
 }
 
