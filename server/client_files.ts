@@ -36,6 +36,8 @@ async function compileClientFile(
       jsxImportSource: "react",
       refresh: false,
       sourcemap: true,
+      // Ours (module_registry.ts is over the size bound): no process.
+      inProcess: true,
     },
   );
   const entry = { code: result.code, etag: `"${contentHash(result.code)}"` };

@@ -15,6 +15,9 @@
  */
 
 import { cacheKey, type CompileCache } from "./compile_cache.ts";
+import { bracketDepth } from "./bracket_depth.ts";
+import { BananaError } from "./errors.ts";
+import { LineProcess, LineProcessError } from "./line_process.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 /**
@@ -35,8 +38,22 @@ const OUTPUT_REVISION = `${denoJson.version}/1`;
 /** The kind of {@linkcode CompileCache} entries this module stores. */
 export const OXC_CACHE_KIND = "oxc";
 
-/** Inputs at least this long are transformed off the main thread. */
-const ASYNC_THRESHOLD = 64 * 1024;
+/**
+ * Inputs at least this long, or whose brackets nest at least
+ * {@linkcode ISOLATE_DEPTH} deep, are compiled in a process of their own
+ * (`server/oxc_compile_worker.ts`): Oxc recurses on the native stack and a
+ * deep enough input aborts the whole process ("stack overflow"), not just
+ * the compile. Measured on Deno's main thread (8 MB stack), Oxc 0.151:
+ * brackets abort between 5000 and 6000 levels, a chain of conditionals
+ * between 8000 and 16,000 (32–64 KB of `a?b:`), chains of binary
+ * operators, calls, member reads or `!` past 32,000 (64 KB); on a thread
+ * of `deno test` (a smaller stack) brackets abort at ~2000 and
+ * conditionals below 4000. An app's modules are almost all below both
+ * bounds and never pay for the process.
+ */
+const ISOLATE_LENGTH = 32 * 1024;
+/** See {@linkcode ISOLATE_LENGTH}. */
+const ISOLATE_DEPTH = 256;
 
 type Oxc = typeof import("./npm/oxc_transform.ts");
 type OxcTransformOptions = NonNullable<Parameters<Oxc["transformSync"]>[2]>;
@@ -86,6 +103,12 @@ export interface RefreshTransformOptions {
    * code, so any change to an input compiles again. Errors are not cached.
    */
   cache?: CompileCache;
+  /**
+   * Compile in this process whatever the input's size and nesting: for
+   * trusted inputs (the server's own client files), which then never start
+   * the isolated compiler process (see {@linkcode ISOLATE_LENGTH}).
+   */
+  inProcess?: boolean;
 }
 
 /** How JSX compiles: the automatic runtime, or classic factory calls. */
@@ -202,7 +225,7 @@ export async function transformWithRefresh(
   options: RefreshTransformOptions,
 ): Promise<RefreshTransformResult> {
   const oxc = await loadOxc();
-  const { cache, ...settings } = options;
+  const { cache, inProcess: _, ...settings } = options;
   const key = cache
     ? cacheKey(
       `oxc-transform@${oxc.OXC_TRANSFORM_VERSION}/${OUTPUT_REVISION}`,
@@ -224,6 +247,37 @@ async function compile(
   filename: string,
   options: RefreshTransformOptions,
 ): Promise<RefreshTransformResult> {
+  if (
+    !options.inProcess &&
+    (code.length >= ISOLATE_LENGTH ||
+      bracketDepth(code, ISOLATE_DEPTH) >= ISOLATE_DEPTH)
+  ) {
+    const isolated = await compileIsolated(code, filename, options);
+    if (isolated) return isolated;
+  }
+  return compileHere(oxc, code, filename, options);
+}
+
+/**
+ * {@linkcode transformWithRefresh} in this process, without its cache: what
+ * the isolated compiler process runs (`server/oxc_compile_worker.ts`).
+ *
+ * @throws {RefreshTransformError} When the module does not compile.
+ */
+export async function transformHere(
+  code: string,
+  filename: string,
+  options: Omit<RefreshTransformOptions, "cache">,
+): Promise<RefreshTransformResult> {
+  return compileHere(await loadOxc(), code, filename, options);
+}
+
+function compileHere(
+  oxc: Oxc,
+  code: string,
+  filename: string,
+  options: Omit<RefreshTransformOptions, "cache">,
+): RefreshTransformResult {
   const oxcOptions: OxcTransformOptions = {
     lang: langFor(filename),
     sourceType: "module",
@@ -237,12 +291,10 @@ async function compile(
       refresh: options.refresh,
     },
   };
-  // Only a large input goes to Oxc's thread pool: for the many small ones
-  // of a first start (10,000 modules) the pool was no faster and kept ~90 MB
-  // more resident.
-  const result = code.length >= ASYNC_THRESHOLD
-    ? await oxc.transform(filename, code, oxcOptions)
-    : oxc.transformSync(filename, code, oxcOptions);
+  // Oxc's thread pool (`transform`) was no faster for the many small inputs
+  // of a first start (10,000 modules) and kept ~90 MB more resident; large
+  // inputs run in the isolated process, off this thread, anyway.
+  const result = oxc.transformSync(filename, code, oxcOptions);
 
   const errors = result.errors.filter((e) => e.severity === "Error");
   if (errors.length > 0) throw toTransformError(errors, code, filename);
@@ -258,6 +310,141 @@ async function compile(
       `//# sourceMappingURL=data:application/json;base64,${base64}\n`,
     map,
   };
+}
+
+/** A request to the isolated compiler process. */
+export interface IsolatedCompileRequest {
+  code: string;
+  filename: string;
+  options: Omit<RefreshTransformOptions, "cache">;
+}
+
+/** Its reply: the result, the compile error's fields, or another error's message. */
+export type IsolatedCompileReply =
+  | { result: RefreshTransformResult }
+  | { failure: string }
+  | {
+    error: {
+      file: string;
+      line: number;
+      column: number;
+      reason: string;
+      frame?: string;
+    };
+  };
+
+const WORKER_URL = new URL("./oxc_compile_worker.ts", import.meta.url).href;
+
+let isolatedProcess:
+  | LineProcess<IsolatedCompileRequest, IsolatedCompileReply>
+  | null = null;
+/** One compile at a time: a crash is then the fault of one input only. */
+let isolatedQueue: Promise<unknown> = Promise.resolve();
+/** False once the process could not be started (no `--allow-run`). */
+let canIsolate = true;
+/** Compiles asked of the isolated process and not yet answered. */
+let inFlight = 0;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+/** How long the isolated process is kept after its last compile. */
+const ISOLATED_IDLE_MS = 10_000;
+
+/**
+ * Compiles in the isolated process; null when that process cannot start
+ * (the caller compiles here, as before).
+ *
+ * @throws {RefreshTransformError} When the module does not compile.
+ * @throws {BananaError} When Oxc crashed on it (its process ended).
+ */
+function compileIsolated(
+  code: string,
+  filename: string,
+  options: RefreshTransformOptions,
+): Promise<RefreshTransformResult | null> {
+  const { cache: _, inProcess: __, ...settings } = options;
+  const turn = isolatedQueue.then(async () => {
+    if (!canIsolate) return null;
+    let process = isolatedProcess;
+    if (!process) {
+      try {
+        process = new LineProcess({
+          name: "the isolated Oxc compiler",
+          args: [
+            "run",
+            "--no-config",
+            "--no-lock",
+            "--quiet",
+            "--allow-read",
+            "--allow-env",
+            "--allow-ffi",
+            "--allow-sys",
+            WORKER_URL,
+          ],
+        });
+      } catch {
+        canIsolate = false;
+        return null;
+      }
+      const started = process;
+      isolatedProcess = started;
+      // A crash is not repeated: the next input starts a new process.
+      started.ended.then(() => {
+        if (isolatedProcess === started) isolatedProcess = null;
+      });
+    }
+    let reply: IsolatedCompileReply;
+    try {
+      reply = await process.request({ code, filename, options: settings });
+    } catch (err) {
+      if (!(err instanceof LineProcessError)) throw err;
+      if (err.code === "failed-to-start") {
+        canIsolate = false;
+        return null;
+      }
+      throw new BananaError({
+        message:
+          `${filename}: Oxc crashed on this file${
+            err.stderr ? ` (${err.stderr})` : ""
+          }: it cannot compile code nested thousands of levels deep ` +
+          `(brackets, conditionals, operator chains)`,
+        id: filename,
+        plugin: "oxc",
+      });
+    }
+    if ("result" in reply) return reply.result;
+    if ("failure" in reply) throw new Error(reply.failure);
+    const { file, line, column, reason, frame } = reply.error;
+    throw new RefreshTransformError(file, line, column, reason, frame);
+  });
+  isolatedQueue = turn.catch(() => {});
+  inFlight++;
+  clearTimeout(idleTimer);
+  turn.finally(() => {
+    if (--inFlight > 0) return;
+    // Its ~55 MB are not kept for an app that compiles such a module once.
+    const timer = setTimeout(
+      () => void stopIsolatedCompiler(),
+      ISOLATED_IDLE_MS,
+    );
+    Deno.unrefTimer(timer);
+    idleTimer = timer;
+  }).catch(() => {});
+  return turn;
+}
+
+/** Whether the isolated compiler process runs (for tests). */
+export function isolatedCompilerRunning(): boolean {
+  return isolatedProcess !== null;
+}
+
+/**
+ * Ends the isolated compiler process, if one runs (when the last server
+ * closes).
+ */
+export async function stopIsolatedCompiler(): Promise<void> {
+  clearTimeout(idleTimer);
+  const process = isolatedProcess;
+  isolatedProcess = null;
+  await process?.stop();
 }
 
 const SOURCE_MAP_COMMENT =

@@ -7,10 +7,13 @@
 
 import assert from "node:assert/strict";
 import {
+  isolatedCompilerRunning,
   OXC_CACHE_KIND,
   RefreshTransformError,
+  stopIsolatedCompiler,
   transformWithRefresh,
 } from "./oxc_compile.ts";
+import { BananaError } from "./errors.ts";
 import { CompileCache } from "./compile_cache.ts";
 
 /** Asserts that `text` contains `part`, showing the whole text if not. */
@@ -269,4 +272,57 @@ Deno.test("with a compile cache, a restart gets the same code and map without co
   assert.deepEqual(restarted.stats(OXC_CACHE_KIND).misses, changes.length);
   await restarted.close();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("an input nested deeper than Oxc's stack fails with a reason in a process of its own, and this process goes on compiling", async () => {
+  try {
+    // Under `deno test` brackets ~2000 deep abort the process in place.
+    const depth = 8000;
+    const deep = `export const deep = ${"[".repeat(depth)}1${
+      "]".repeat(depth)
+    };\n`;
+    const error = await transformWithRefresh(deep, "/src/deep.ts", preact)
+      .then(() => null, (err: unknown) => err);
+    assert.ok(error instanceof BananaError, String(error));
+    assert.match(error.message, /^\/src\/deep\.ts: Oxc crashed on this file/);
+    assert.equal(error.body.id, "/src/deep.ts");
+    // Deep, but not too deep: compiled in a new isolated process.
+    const fine = `const n: number = 1;\nexport const v = ${"(".repeat(300)}n${
+      ")".repeat(300)
+    };\n`;
+    const { code } = await transformWithRefresh(fine, "/src/fine.ts", preact);
+    assert.ok(isolatedCompilerRunning());
+    assert.ok(code.startsWith("const n = 1;\n"), code.slice(0, 80));
+  } finally {
+    await stopIsolatedCompiler();
+  }
+  assert.equal(isolatedCompilerRunning(), false);
+});
+
+Deno.test("a large input compiles in the isolated process as a small one does: types stripped, its map, its syntax error located", async () => {
+  try {
+    const lines = Array.from(
+      { length: 2000 },
+      (_, i) => `export const v${i}: number = ${i};`,
+    );
+    const source = lines.join("\n") + "\n";
+    assert.ok(source.length >= 32 * 1024);
+    const { code, map } = await transformWithRefresh(
+      source,
+      "/src/large.ts",
+      { ...preact, sourcemap: true },
+    );
+    assert.ok(isolatedCompilerRunning());
+    assert.ok(code.includes("export const v1999 = 1999;"));
+    assert.equal(JSON.parse(map!).sources[0], "/src/large.ts");
+    lines[1500] = "export const broken = ;";
+    const error = await transformError(() =>
+      transformWithRefresh(lines.join("\n"), "/src/large.ts", preact)
+    );
+    assert.equal(error.line, 1501);
+    assert.equal(error.column, 23);
+    assert.match(error.message, /^\/src\/large\.ts:1501:23: /);
+  } finally {
+    await stopIsolatedCompiler();
+  }
 });

@@ -42,6 +42,7 @@ import { formatErrorForLog, toErrorBody } from "./errors.ts";
 import { esbuildPlugin, stopEsbuild } from "./plugins/esbuild.ts";
 import { oxcPlugin } from "./plugins/oxc.ts";
 import { stopSassCompilers } from "./sass_compiler.ts";
+import { stopIsolatedCompiler } from "./oxc_compile.ts";
 import type { Plugin } from "./types.ts";
 import { builtinPlugins } from "./plugins/mod.ts";
 import { SsrEnvironment } from "./ssr_environment.ts";
@@ -782,9 +783,13 @@ class BananaDevServer implements DevServer {
     await this.#state?.deps.idle();
     await this.#compileCache?.close();
     // esbuild's service process is shared by every server in the process.
-    // So are the Sass compiler processes.
+    // So are the Sass compiler processes and the isolated Oxc compiler.
     if (--openServers === 0) {
-      await Promise.all([stopEsbuild(), stopSassCompilers()]);
+      await Promise.all([
+        stopEsbuild(),
+        stopSassCompilers(),
+        stopIsolatedCompiler(),
+      ]);
     }
   }
 

@@ -795,11 +795,9 @@ Deno.test({
   name:
     "bundle mode: a module the registry cannot run, found while the first bundle streams, ends it with a reload; the page comes back per-module and renders, and the terminal says why",
   async fn() {
-    // Nested deeper than the registry transform's stack (Oxc, the import
-    // lexer and Chromium take it). The server runs as users run it, the CLI
-    // in its own process: under `deno test` JavaScript runs on a thread with
-    // a smaller native stack than V8 assumes, and deep recursion aborts the
-    // process instead of throwing a RangeError.
+    // Nested deeper than the registry transform's stack (the import lexer
+    // and Chromium take it; Oxc does in its isolated process). The server
+    // runs as users run it: the CLI, in its own process.
     const depth = 3000;
     await using app = await createTempApp({
       "index.html":

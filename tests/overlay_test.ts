@@ -134,6 +134,38 @@ testInEachMode({
 testInEachMode({
   ...browserTest,
   name:
+    "an edit nested deeper than the compiler's stack shows the overlay naming the file and the crash, the server and the app keep running, and the fix applies without a reload",
+  async fn(mode) {
+    await using s = await openHmrApp(COUNTER_APP, modeConfig(mode));
+    const { app, tracked } = s;
+    await waitForText(tracked, "#out", "clicks 0");
+    await clickCounter(tracked, 2);
+    // Oxc aborts its process on brackets ~6000 deep (~2000 on a thread of
+    // `deno test`, where this server runs).
+    const depth = 8000;
+    await app.write(
+      "src/counter.ts",
+      counter("clicks") +
+        `export const deep = ${"[".repeat(depth)}0${"]".repeat(depth)};\n`,
+    );
+    await waitForText(
+      tracked,
+      `${OVERLAY} .message`,
+      /src\/counter\.ts: Oxc crashed on this file .*nested thousands of levels deep/,
+      15_000,
+    );
+    await clickCounter(tracked, 1);
+    await waitForText(tracked, "#out", "clicks 3");
+    await app.write("src/counter.ts", counter("taps"));
+    await waitForText(tracked, "#out", "taps 3");
+    await waitForOverlayGone(tracked);
+    await assertNotReloaded(tracked);
+  },
+});
+
+testInEachMode({
+  ...browserTest,
+  name:
     "importing a file that does not exist shows the overlay; creating the file recovers without a reload",
   async fn(mode) {
     await using s = await openHmrApp(COUNTER_APP, modeConfig(mode));
