@@ -168,10 +168,7 @@ export class DevBundler {
   #lastLine = new Map<string, string>();
   #assembled = new Map<string, Assembled>();
   /** Times of the last bundle of each entry, for profiles. */
-  readonly lastTimings = new Map<
-    string,
-    { crawlMs: number; factoriesMs: number; assembleMs: number }
-  >();
+  readonly lastTimings = new Map<string, BundleTimings>();
 
   constructor(options: DevBundlerOptions) {
     this.#o = options;
@@ -337,14 +334,7 @@ export class DevBundler {
     const made = performance.now();
     const unsupported = factories.find((f) => f.unsupported);
     if (unsupported) {
-      const reason = unsupported.unsupported!;
-      this.#fallbacks.set(entry, {
-        url: unsupported.id,
-        key: this.#o.pipeline.plainKey(unsupported.id),
-        reason,
-      });
-      this.#say(entry, `per-module ${entry}: ${reason}`);
-      return perModuleShim(entry, reason);
+      return perModuleShim(entry, this.#fallBack(entry, unsupported));
     }
     for (const factory of factories) {
       if (factory.error) this.#o.reportError(factory.id, factory.error);
@@ -373,20 +363,11 @@ export class DevBundler {
       // streamed bundle made up, so a reload stays a 304.
       assembled = { ...assembled, epoch: builtEpoch };
     }
-    this.#assembled.set(entry, assembled);
-    const done = performance.now();
-    this.lastTimings.set(entry, {
+    this.#recordBundle(entry, assembled, factories, {
       crawlMs: crawled - started,
       factoriesMs: made - crawled,
-      assembleMs: done - made,
+      assembleMs: performance.now() - made,
     });
-    const failed = factories.filter((f) => f.error).length;
-    this.#say(
-      entry,
-      `bundle mode ${entry}: ${factories.length} modules${
-        failed ? `, ${failed} failed to build` : ""
-      }`,
-    );
     return {
       kind: "bundle",
       code: assembled.code,
@@ -491,17 +472,11 @@ export class DevBundler {
     for (const factory of await this.#factoriesOf(rest)) write(factory);
     const made = performance.now();
     if (unsupported !== null) {
-      const { id, unsupported: reason } = unsupported as ModuleFactory;
-      this.#fallbacks.set(entry, {
-        url: id,
-        key: this.#o.pipeline.plainKey(id),
-        reason: reason!,
-      });
-      this.#say(entry, `per-module ${entry}: ${reason}`);
+      const reason = this.#fallBack(entry, unsupported);
       writer.finish({
         externals: [],
         instead: `// per-module mode: ${
-          reason!.replaceAll("\n", " ")
+          reason.replaceAll("\n", " ")
         }\nlocation.reload();\n`,
       });
       return;
@@ -525,19 +500,49 @@ export class DevBundler {
     const current = factories.every((f) =>
       f.error !== undefined || this.#o.pipeline.plainKey(f.id) === f.key
     );
-    this.#assembled.set(entry, {
-      etag,
-      contentKey: bundleContentKey(entry, factories, versions),
-      code,
-      layout,
-      epoch: current ? builtEpoch : "",
-      modules: factories.length,
+    this.#recordBundle(
+      entry,
+      {
+        etag,
+        contentKey: bundleContentKey(entry, factories, versions),
+        code,
+        layout,
+        epoch: current ? builtEpoch : "",
+        modules: factories.length,
+      },
+      factories,
+      {
+        crawlMs: crawled - started,
+        factoriesMs: made - crawled,
+        assembleMs: performance.now() - made,
+      },
+    );
+  }
+
+  /**
+   * Records that `entry` is served per-module because of `unsupported` (a
+   * module the registry cannot run) and says so; returns the reason.
+   */
+  #fallBack(entry: string, unsupported: ModuleFactory): string {
+    const reason = unsupported.unsupported!;
+    this.#fallbacks.set(entry, {
+      url: unsupported.id,
+      key: this.#o.pipeline.plainKey(unsupported.id),
+      reason,
     });
-    this.lastTimings.set(entry, {
-      crawlMs: crawled - started,
-      factoriesMs: made - crawled,
-      assembleMs: performance.now() - made,
-    });
+    this.#say(entry, `per-module ${entry}: ${reason}`);
+    return reason;
+  }
+
+  /** Keeps `entry`'s new bundle and its timings, and says what it holds. */
+  #recordBundle(
+    entry: string,
+    assembled: Assembled,
+    factories: readonly ModuleFactory[],
+    timings: BundleTimings,
+  ): void {
+    this.#assembled.set(entry, assembled);
+    this.lastTimings.set(entry, timings);
     const failed = factories.filter((f) => f.error).length;
     this.#say(
       entry,
@@ -695,6 +700,13 @@ function perModuleShim(entry: string, reason: string): BundleResult {
     code,
     etag: `"${contentHash(code)}"`,
   };
+}
+
+/** Where the time of an entry's last bundle went, in ms. */
+export interface BundleTimings {
+  crawlMs: number;
+  factoriesMs: number;
+  assembleMs: number;
 }
 
 /** The last bundle of an entry. */

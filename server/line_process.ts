@@ -2,7 +2,8 @@
  * A helper process spoken to in JSON lines: each request is one line
  * `{ id, ...request }` on its stdin, each reply one line `{ id, ...reply }`
  * on its stdout. Its first line says whether it could start: `{ ready:
- * true }`, or `{ failed: message }`. The Sass compiler
+ * true }`, or `{ failed: message }`. {@linkcode LineProcess} is the
+ * server's side, {@linkcode serveLineRequests} the helper's. The Sass compiler
  * (`server/sass_compiler.ts`) and the isolated Oxc compiler
  * (`server/oxc_compile.ts`) run in such processes: code the server must
  * not load, or must not crash with.
@@ -37,8 +38,12 @@ export class LineProcessError extends Error {
 export interface LineProcessOptions {
   /** What the process is, for messages: "the Sass compiler". */
   name: string;
-  /** The arguments of `deno` (e.g. `["run", "--no-lock", script]`). */
-  args: string[];
+  /** The worker script's URL (it serves with {@linkcode serveLineRequests}). */
+  script: string;
+  /** Its arguments. */
+  scriptArgs?: string[];
+  /** Its permission flags (`--allow-read`, …): it gets no others. */
+  allow: string[];
 }
 
 type Waiter = {
@@ -55,7 +60,8 @@ type Waiter = {
  *
  * const helper = new LineProcess<{ text: string }, { upper: string }>({
  *   name: "the upper-caser",
- *   args: ["run", "--no-lock", "upper_worker.ts"],
+ *   script: new URL("./upper_worker.ts", import.meta.url).href,
+ *   allow: [],
  * });
  * const { upper } = await helper.request({ text: "a" });
  * await helper.stop();
@@ -72,11 +78,22 @@ export class LineProcess<Request extends object, Reply extends object> {
   /** Settles once the process has ended (after any pending request failed). */
   readonly ended: Promise<void>;
 
-  /** Starts the process. */
+  /**
+   * Starts the process: the script runs without a config or lockfile, so
+   * what it loads never enters the server's `deno.lock`.
+   */
   constructor(options: LineProcessOptions) {
     this.#name = options.name;
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: options.args,
+      args: [
+        "run",
+        "--no-config",
+        "--no-lock",
+        "--quiet",
+        ...options.allow,
+        options.script,
+        ...options.scriptArgs ?? [],
+      ],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -168,6 +185,61 @@ export class LineProcess<Request extends object, Reply extends object> {
           waiter?.resolve(reply);
         }
       }
+    }
+  }
+}
+
+async function writeLine(value: unknown): Promise<void> {
+  const bytes = new TextEncoder().encode(JSON.stringify(value) + "\n");
+  let written = 0;
+  while (written < bytes.length) {
+    written += await Deno.stdout.write(bytes.subarray(written));
+  }
+}
+
+/**
+ * The helper's side of a {@linkcode LineProcess}: runs `start` (a throw is
+ * the `{ failed }` line, and the process exits), says it is ready, then
+ * answers each request line with `answer`'s reply, one at a time, in order.
+ *
+ * @example
+ * ```ts ignore
+ * import { serveLineRequests } from "./line_process.ts";
+ *
+ * await serveLineRequests(
+ *   async () => {},
+ *   async (request: { text: string }) => ({ upper: request.text.toUpperCase() }),
+ * );
+ * ```
+ */
+export async function serveLineRequests<
+  Request extends object,
+  Reply extends object,
+>(
+  start: () => Promise<void>,
+  answer: (request: Request) => Promise<Reply>,
+): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    await writeLine({
+      failed: err instanceof Error ? err.message : String(err),
+    });
+    Deno.exit(1);
+  }
+  await writeLine({ ready: true });
+  let buffered = "";
+  for await (
+    const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())
+  ) {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.trim() === "") continue;
+      const { id, ...request } = JSON.parse(line) as Request & { id: number };
+      await writeLine({ ...await answer(request as Request), id });
     }
   }
 }

@@ -14,7 +14,8 @@ async function withWorker(
   await Deno.writeTextFile(script, source);
   const process = new LineProcess<{ text: string }, { upper: string }>({
     name: "the test worker",
-    args: ["run", "--no-config", "--no-lock", "--quiet", script],
+    script,
+    allow: [],
   });
   try {
     await fn(process);
@@ -29,20 +30,15 @@ const encoder = new TextEncoder();
 const write = (value: unknown) => Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\\n"));
 `;
 
-Deno.test("LineProcess: replies come back to their requests, without their id", async () => {
+const SERVE_URL = new URL("./line_process.ts", import.meta.url).href;
+
+Deno.test("LineProcess and serveLineRequests: replies come back to their requests, without their id; stray prints are passed over", async () => {
   await withWorker(
-    LINES + `write({ ready: true });
-let rest = "";
-for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-  rest += chunk;
-  let at: number;
-  while ((at = rest.indexOf("\\n")) >= 0) {
-    const { id, text } = JSON.parse(rest.slice(0, at));
-    rest = rest.slice(at + 1);
-    console.log("a stray print");
-    write({ id, upper: text.toUpperCase() });
-  }
-}
+    `import { serveLineRequests } from ${JSON.stringify(SERVE_URL)};
+await serveLineRequests(async () => {}, async (request: { text: string }) => {
+  console.log("a stray print");
+  return { upper: request.text.toUpperCase() };
+});
 `,
     async (process) => {
       const replies = await Promise.all(
@@ -51,6 +47,22 @@ for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream(
       assert.deepEqual(replies, [{ upper: "A" }, { upper: "B" }, {
         upper: "C",
       }]);
+    },
+  );
+});
+
+Deno.test("serveLineRequests: a start that throws is the failed line", async () => {
+  await withWorker(
+    `import { serveLineRequests } from ${JSON.stringify(SERVE_URL)};
+await serveLineRequests(async () => {
+  throw new Error("no compiler here");
+}, async () => ({ upper: "" }));
+`,
+    async (process) => {
+      const error = await process.request({ text: "a" }).catch((e) => e);
+      assert.ok(error instanceof LineProcessError);
+      assert.equal(error.code, "failed-to-start");
+      assert.equal(error.message, "no compiler here");
     },
   );
 });

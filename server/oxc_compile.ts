@@ -368,17 +368,9 @@ function compileIsolated(
       try {
         process = new LineProcess({
           name: "the isolated Oxc compiler",
-          args: [
-            "run",
-            "--no-config",
-            "--no-lock",
-            "--quiet",
-            "--allow-read",
-            "--allow-env",
-            "--allow-ffi",
-            "--allow-sys",
-            WORKER_URL,
-          ],
+          script: WORKER_URL,
+          // What Oxc's native binding needs, nothing more.
+          allow: ["--allow-read", "--allow-env", "--allow-ffi", "--allow-sys"],
         });
       } catch {
         canIsolate = false;

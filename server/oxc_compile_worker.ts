@@ -15,17 +15,10 @@ import {
   RefreshTransformError,
   transformHere,
 } from "./oxc_compile.ts";
-
-async function writeLine(value: unknown): Promise<void> {
-  const bytes = new TextEncoder().encode(JSON.stringify(value) + "\n");
-  let written = 0;
-  while (written < bytes.length) {
-    written += await Deno.stdout.write(bytes.subarray(written));
-  }
-}
+import { serveLineRequests } from "./line_process.ts";
 
 async function reply(
-  request: IsolatedCompileRequest & { id: number },
+  request: IsolatedCompileRequest,
 ): Promise<IsolatedCompileReply> {
   try {
     const result = await transformHere(
@@ -43,32 +36,11 @@ async function reply(
   }
 }
 
-try {
+await serveLineRequests(async () => {
   // Loads Oxc: a package that cannot load says so once, on the first line.
   await transformHere("", "/ready.ts", {
     jsxImportSource: "react",
     refresh: false,
     sourcemap: false,
   });
-} catch (err) {
-  await writeLine({
-    failed: err instanceof Error ? err.message : String(err),
-  });
-  Deno.exit(1);
-}
-await writeLine({ ready: true });
-
-let buffered = "";
-for await (
-  const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())
-) {
-  buffered += chunk;
-  let newline: number;
-  while ((newline = buffered.indexOf("\n")) >= 0) {
-    const request = JSON.parse(buffered.slice(0, newline)) as
-      & IsolatedCompileRequest
-      & { id: number };
-    buffered = buffered.slice(newline + 1);
-    await writeLine({ id: request.id, ...await reply(request) });
-  }
-}
+}, reply);

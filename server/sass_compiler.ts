@@ -71,17 +71,13 @@ class SassProcess {
   constructor(spec: string) {
     this.#process = new LineProcess({
       name: "the Sass compiler",
-      args: [
-        "run",
-        "--no-config",
-        "--no-lock",
-        "--quiet",
+      script: WORKER_URL,
+      scriptArgs: [spec],
+      allow: [
         "--allow-read",
         "--allow-env",
         // `deno info`, which fetches a package `@use`d from npm.
         `--allow-run=${Deno.execPath()}`,
-        WORKER_URL,
-        spec,
       ],
     });
     this.ended = this.#process.ended;

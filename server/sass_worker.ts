@@ -2,7 +2,8 @@
  * The Sass compiler process that `server/sass_compiler.ts` starts: it
  * imports the app's `sass` package (the specifier given as its argument,
  * e.g. the app's `"sass": "npm:sass@1.108.2"`) and compiles the stylesheets
- * it is sent, one JSON line in, one JSON line out. It runs without any
+ * it is sent, one JSON line in, one JSON line out (`server/line_process.ts`
+ * `serveLineRequests`). It runs without any
  * config or lockfile, so the app's compiler never enters the dev server's
  * lockfile, and the server's process never loads it.
  *
@@ -19,9 +20,9 @@ import { type ImportMap, resolveWithImportMap } from "./import_map.ts";
 import { PackageFiles } from "./package_files.ts";
 import { SASS_ENTRY } from "./package_exports.ts";
 import { relativeImporter } from "./sass_relative_importer.ts";
+import { serveLineRequests } from "./line_process.ts";
 
 interface CompileRequest {
-  id: number;
   file: string;
   source: string;
   syntax: "scss" | "indented" | "css";
@@ -79,16 +80,6 @@ async function findPackageFile(
   }
 }
 
-const encoder = new TextEncoder();
-
-async function send(message: unknown): Promise<void> {
-  const bytes = encoder.encode(JSON.stringify(message) + "\n");
-  let written = 0;
-  while (written < bytes.length) {
-    written += await Deno.stdout.write(bytes.subarray(written));
-  }
-}
-
 function toPath(url: URL | undefined): string | null {
   return url?.protocol === "file:" ? fileURLToPath(url) : null;
 }
@@ -96,7 +87,7 @@ function toPath(url: URL | undefined): string | null {
 async function compile(
   sass: SassApi,
   request: CompileRequest,
-): Promise<unknown> {
+): Promise<object> {
   const warnings: string[] = [];
   try {
     const result = await sass.compileStringAsync(request.source, {
@@ -122,7 +113,6 @@ async function compile(
       },
     });
     return {
-      id: request.id,
       css: result.css,
       loadedFiles: result.loadedUrls.map(toPath).filter((p) => p !== null),
       warnings,
@@ -130,7 +120,6 @@ async function compile(
   } catch (err) {
     const e = err as SassException;
     return {
-      id: request.id,
       error: {
         message: e.sassMessage ?? e.message ?? String(err),
         file: toPath(e.span?.url) ?? request.file,
@@ -142,29 +131,11 @@ async function compile(
 }
 
 let sass: SassApi;
-try {
+await serveLineRequests(async () => {
   const namespace = await import(Deno.args[0]);
   sass =
     (namespace.compileStringAsync ? namespace : namespace.default) as SassApi;
   if (typeof sass?.compileStringAsync !== "function") {
     throw new Error(`${Deno.args[0]} has no compileStringAsync()`);
   }
-} catch (err) {
-  await send({ failed: err instanceof Error ? err.message : String(err) });
-  Deno.exit(1);
-}
-await send({ ready: true });
-
-let buffered = "";
-for await (
-  const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())
-) {
-  buffered += chunk;
-  let newline: number;
-  while ((newline = buffered.indexOf("\n")) >= 0) {
-    const line = buffered.slice(0, newline);
-    buffered = buffered.slice(newline + 1);
-    if (line.trim() === "") continue;
-    await send(await compile(sass, JSON.parse(line) as CompileRequest));
-  }
-}
+}, (request: CompileRequest) => compile(sass, request));
