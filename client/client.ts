@@ -21,6 +21,10 @@ import { inlineModulesSupported } from "./inline_modules.ts";
 import { recordDisposed, reportAll, startRecording } from "./page_modules.ts";
 import { applyUpdates, thrownAt } from "./apply_update.ts";
 import { reload, showReloadNote } from "./reload.ts";
+import {
+  BUNDLE_PARSE_FAILED_EVENT,
+  bundleParseFailureOf,
+} from "./bundle_parse_error.ts";
 
 const PREFIX = "[banana]";
 
@@ -194,6 +198,16 @@ function onStartupError(event: ErrorEvent): void {
 }
 
 addEventListener("error", onStartupError);
+// Before the page's bundle runs (this script comes first): the server
+// answers the report with a reload once the next bundle parses.
+addEventListener("error", (event: ErrorEvent) => {
+  const failure = bundleParseFailureOf(event);
+  if (!failure) return;
+  console.warn(
+    `${PREFIX} the page's bundle did not parse (${failure.message}); asking the server for one that does`,
+  );
+  hmrClient.send(BUNDLE_PARSE_FAILED_EVENT, failure);
+});
 addEventListener(
   "load",
   () => removeEventListener("error", onStartupError),

@@ -149,3 +149,15 @@ export interface ClientMessage {
   event: string;
   data?: unknown;
 }
+
+/**
+ * What a page reports when its dev bundle did not parse (custom event
+ * `banana:bundle-parse-failed`): the server writes the modules at fault as
+ * strings, or serves the page per-module, and asks the page to reload.
+ */
+export interface BundleParseFailure {
+  /** The bundle's URL path and query (`/@banana/bundle/src/main.ts`). */
+  bundle: string;
+  /** The browser's message (`Unexpected token …`). */
+  message: string;
+}

@@ -52,6 +52,12 @@ export {
 } from "./module_urls.ts";
 
 /**
+ * The custom event of a page whose bundle did not parse (data:
+ * `BundleParseFailure`; `client/bundle_parse_error.ts`).
+ */
+export const BUNDLE_PARSE_FAILED_EVENT = "banana:bundle-parse-failed";
+
+/**
  * In `server.bundle: "auto"`, a page whose entry statically imports at
  * least this many modules (itself included) is served as a dev bundle.
  */
@@ -570,7 +576,11 @@ export class DevBundler {
     for (const closure of closures) {
       for (const url of closure.staticUrls) urls.add(url);
     }
-    const factories = await this.#factoriesOf([...urls]);
+    // A few modules (a lazy part of the page): checked before they are
+    // written, as a script that does not parse would fail them all.
+    const { factories } = this.#o.factories.checkBodies(
+      await this.#factoriesOf([...urls]),
+    );
     for (const factory of factories) {
       if (factory.error) this.#o.reportError(factory.id, factory.error);
     }
@@ -579,6 +589,42 @@ export class DevBundler {
       factories.map((f) => this.#versionOf(f)),
       { ownIds: urls },
     ).code;
+  }
+
+  /**
+   * What to do about `entry`'s bundle, which its page reports did not
+   * parse (`message`: the browser's error): the modules of it whose bodies
+   * V8 does not parse as functions are written as strings from now on
+   * (each fails on its own, the rest of the bundle runs); when none is at
+   * fault, the entry goes per-module. Says which, and returns the line.
+   * The page reloads next.
+   */
+  async recoverUnparsedBundle(entry: string, message: string): Promise<string> {
+    const closure = await this.#crawl(entry);
+    const { unparsable } = this.#o.factories.checkBodies(
+      await this.#factoriesOf(closure.urls),
+    );
+    this.#assembled.delete(entry);
+    const reason = message.replaceAll("\n", " ").slice(0, 300);
+    if (unparsable.length > 0) {
+      const line =
+        `bundle ${entry}: the page's bundle did not parse (${reason}): ${
+          unparsable.join(", ")
+        } ${unparsable.length === 1 ? "runs" : "run"} on ${
+          unparsable.length === 1 ? "its" : "their"
+        } own, the page reloads`;
+      this.#say(entry, line);
+      return line;
+    }
+    const fallback = {
+      url: entry,
+      key: this.#o.pipeline.plainKey(entry),
+      reason: `its bundle did not parse in the browser (${reason})`,
+    };
+    this.#fallbacks.set(entry, fallback);
+    const line = `per-module ${entry}: ${fallback.reason}`;
+    this.#say(entry, line);
+    return line;
   }
 
   /**
@@ -729,7 +775,9 @@ function bundleContentKey(
 ): string {
   return contentHash(
     entry + "\0" +
-      factories.map((f, i) => `${f.id}\0${versions[i]}\0${f.key}`).join("\0"),
+      factories.map((f, i) =>
+        `${f.id}\0${versions[i]}\0${f.key}\0${f.functionBody === null ? 0 : 1}`
+      ).join("\0"),
   );
 }
 

@@ -64,10 +64,11 @@ export interface ModuleFactory {
   /** The factory's body (what hot updates carry; the page compiles it). */
   code: string;
   /**
-   * `code` without its source map comment, when it parses as the body of
-   * an async function: the bundle carries it as that function. Null when
-   * it does not (a syntax error V8 finds): the bundle carries `code` as a
-   * string, so the error stays the module's and the rest of it loads.
+   * `code` without its source map comment, as the body of an async
+   * function of `__m`: the bundle carries it as that function. Null once
+   * V8 was found not to parse it so ({@linkcode ModuleFactories.checkBodies}):
+   * the bundle carries `code` as a string, so the error stays the module's
+   * and the rest of it loads.
    */
   functionBody: string | null;
   /**
@@ -173,7 +174,7 @@ export function bundleMapUrlFor(entry: string, etag: string): string {
 export const FACTORY_CACHE_KIND = "registry-transform";
 
 /** Names what a cached transform output holds besides the transform's own. */
-const CACHED_OUTPUT_FORMAT = "function-body-check@2";
+const CACHED_OUTPUT_FORMAT = "transform-output@3";
 
 /**
  * `body` for a plain function: the imports in its head (the first
@@ -191,11 +192,6 @@ export function syncBodyOf(body: string, headLength: number): string {
     "= await __m.import(",
     "= __m.import(",
   ) + body.slice(headLength);
-}
-
-/** A transform output as cached: with whether its code parses as a body. */
-interface CachedTransformOutput extends RegistryTransformOutput {
-  parsesAsBody: boolean;
 }
 
 /**
@@ -289,7 +285,7 @@ export class ModuleFactories {
         error,
       };
     }
-    const output = await this.#transform(rendered.code, url);
+    const output = this.#transform(rendered.code, url);
     if (typeof output === "string") {
       return {
         id: url,
@@ -307,12 +303,16 @@ export class ModuleFactories {
       url,
       rendered.key,
     );
+    // Taken to parse as a body unless found not to: checked where a script
+    // of few factories is written, and for a page's bundle once the page
+    // reports that it did not parse (checkBodies).
+    const parses = this.#unparsableKeys.get(url) !== rendered.key;
     return {
       id: url,
       key: rendered.key,
       code,
-      functionBody: output.parsesAsBody ? body : null,
-      syncBody: output.parsesAsBody && !output.hasTopLevelAwait
+      functionBody: parses ? body : null,
+      syncBody: parses && !output.hasTopLevelAwait
         ? syncBodyOf(body, output.headLength)
         : null,
       map,
@@ -322,10 +322,7 @@ export class ModuleFactories {
   }
 
   /** The transform's output, from the persistent cache when it has it; a string says why it failed. */
-  async #transform(
-    code: string,
-    url: string,
-  ): Promise<CachedTransformOutput | string> {
+  #transform(code: string, url: string): RegistryTransformOutput | string {
     const { cache, transformVersion = "1" } = this.#o;
     const key = cache
       ? cacheKey(`${transformVersion}+${CACHED_OUTPUT_FORMAT}`, url, code)
@@ -334,7 +331,7 @@ export class ModuleFactories {
     if (hit) {
       try {
         this.cacheHits++;
-        return JSON.parse(hit) as CachedTransformOutput;
+        return JSON.parse(hit) as RegistryTransformOutput;
       } catch { /* a damaged entry: transform again */ }
     }
     const started = performance.now();
@@ -348,31 +345,42 @@ export class ModuleFactories {
     } finally {
       this.transformMs += performance.now() - started;
     }
-    const output = {
-      ...transformed,
-      parsesAsBody: await this.#parsesAsBody(transformed.code),
-    };
-    cache?.set(FACTORY_CACHE_KIND, key, JSON.stringify(output));
-    return output;
+    cache?.set(FACTORY_CACHE_KIND, key, JSON.stringify(transformed));
+    return transformed;
   }
 
   /**
-   * Whether `code` parses as a factory body, checked with the others asked
-   * for in the same turn (a crawl makes 64 factories at once; together
-   * they cost a fifth of the time: `server/factory_body_check.ts`).
+   * `factories` with each body V8 does not parse as a function body (see
+   * `server/factory_body_check.ts`) made a string instead (`functionBody`
+   * and `syncBody` null), which the factories made for the same key keep;
+   * also says which modules those were.
+   *
+   * Not checked when factories are made: the check is V8 compiling every
+   * body (~130 ms of a 10,000-module first start), and a body that does
+   * not parse is rare (a module that declares `__m`, say). A page's bundle
+   * is written as it is and the page reports a bundle that does not parse
+   * (the dev bundle then checks its factories); scripts of a few factories
+   * are checked before they are written.
    */
-  #parsesAsBody(code: string): Promise<boolean> {
-    const check = Promise.withResolvers<boolean>();
-    this.#unchecked.push({ code, done: check.resolve });
-    if (this.#unchecked.length === 1) {
-      setTimeout(() => {
-        const batch = this.#unchecked;
-        this.#unchecked = [];
-        const parses = factoryBodiesParse(batch.map((item) => item.code));
-        batch.forEach((item, i) => item.done(parses[i]));
-      }, 0);
+  checkBodies(
+    factories: readonly ModuleFactory[],
+  ): { factories: ModuleFactory[]; unparsable: string[] } {
+    const bodies = factories.filter((f) => f.functionBody !== null);
+    const parses = factoryBodiesParse(bodies.map((f) => f.functionBody!));
+    const failing = new Set(bodies.filter((_, i) => !parses[i]));
+    if (failing.size === 0) {
+      return { factories: [...factories], unparsable: [] };
     }
-    return check.promise;
+    const checked = factories.map((factory) => {
+      if (!failing.has(factory)) return factory;
+      const asString = { ...factory, functionBody: null, syncBody: null };
+      const current = this.#byUrl.get(factory.id);
+      if (current?.key === factory.key) this.#byUrl.set(factory.id, asString);
+      this.#unparsableKeys.set(factory.id, factory.key);
+      return asString;
+    });
+    return { factories: checked, unparsable: [...failing].map((f) => f.id) };
   }
-  #unchecked: { code: string; done: (parses: boolean) => void }[] = [];
+  /** Modules whose body at this key was found not to parse. */
+  #unparsableKeys = new Map<string, string>();
 }

@@ -83,7 +83,13 @@ import { publicScripts } from "./middlewares/public_scripts.ts";
 import { packageFiles } from "./middlewares/package_files.ts";
 import { modules } from "./middlewares/modules.ts";
 import { bundles } from "./middlewares/bundle.ts";
-import { DevBundler } from "./dev_bundle.ts";
+import {
+  BUNDLE_PARSE_FAILED_EVENT,
+  DevBundler,
+  entryOfBundleUrl,
+} from "./dev_bundle.ts";
+import { isModuleRequest } from "./module_urls.ts";
+import type { BundleParseFailure } from "../client/payload.ts";
 import {
   REGISTRY_TRANSFORM_VERSION,
   transformToFactory,
@@ -220,6 +226,10 @@ class BananaDevServer implements DevServer {
       this.#channel.on(
         PAGE_MODULES_EVENT,
         (data, client) => this.#onPageReport(data, client),
+      );
+      this.#channel.on(
+        BUNDLE_PARSE_FAILED_EVENT,
+        (data, client) => void this.#onBundleParseFailed(data, client),
       );
       this.#channel.on("banana:ssr-reload", (data) => {
         const { path, reason } = (data ?? {}) as {
@@ -631,6 +641,31 @@ class BananaDevServer implements DevServer {
     ) return;
     this.#lastLogged.set(id, { message, at: now });
     this.log(`error ${message}`);
+  }
+
+  /**
+   * A page reports that its bundle did not parse: the bundler makes the
+   * next one parse (or serves the entry per-module) and says so; then
+   * that page reloads.
+   */
+  async #onBundleParseFailed(data: unknown, client: HotClient): Promise<void> {
+    const { bundle, message } = (data ?? {}) as Partial<BundleParseFailure>;
+    if (typeof bundle !== "string" || typeof message !== "string") return;
+    const url = new URL(bundle, "http://page");
+    const path = entryOfBundleUrl(url.pathname);
+    if (url.host !== "page" || path === null) return;
+    const entry = path + url.search;
+    if (!isModuleRequest(entry)) return;
+    let reason: string;
+    try {
+      reason = await this.#state.bundler.recoverUnparsedBundle(entry, message);
+    } catch (err) {
+      this.log(
+        `error bundle ${entry}: ${err instanceof Error ? err.message : err}`,
+      );
+      return;
+    }
+    client.send({ type: "full-reload", path: "*", reason });
   }
 
   async listen(): Promise<DevServer> {

@@ -622,7 +622,7 @@ document.querySelector("#out")!.textContent = text;
 Deno.test({
   ...browserTest,
   name:
-    "bundle mode: a module whose code cannot be a function of the bundle (it declares __m) fails on its own; the rest of the bundle runs",
+    "bundle mode: a module whose code cannot be a function of the bundle (it declares __m) breaks the first bundle's parse; the page reports it, the terminal names the module, and after one reload it fails on its own while the rest of the bundle runs",
   async fn() {
     await using app = await createTempApp({
       "index.html":
@@ -637,15 +637,44 @@ import("./odd.js").then(
       "src/ok.ts": `export const ok: string = "main ran";\n`,
       "src/odd.js": `const __m = 2;\nexport const v = __m;\n`,
     });
-    await using dev = await startServer(app.root, { server: { bundle: true } });
-    const bundle = await (await fetch(
-      new URL("/@banana/bundle/src/main.ts", dev.url),
-    )).text();
-    assert.match(bundle, /__d\("\/src\/ok\.ts", "[^"]*", function \(__m\)/);
-    assert.match(bundle, /__d\("\/src\/odd\.js", "[^"]*", "/);
-    await using tracked = await openPage(dev.url);
-    await waitForText(tracked, "#out", "main ran");
-    await waitForText(tracked, "#err", "SyntaxError");
+    await withServerLines(async (lines) => {
+      await using dev = await startServer(app.root, {
+        logLevel: "info",
+        server: { bundle: true },
+      });
+      // The first bundle is written without compiling each body first.
+      const first = await (await fetch(
+        new URL("/@banana/bundle/src/main.ts", dev.url),
+      )).text();
+      assert.match(first, /__d\("\/src\/odd\.js", "[^"]*", function \(__m\)/);
+      await using tracked = await openPage(dev.url);
+      await waitForText(tracked, "#out", "main ran");
+      await waitForText(tracked, "#err", "SyntaxError");
+      assert.equal(tracked.loads, 1, "one reload, to the bundle that parses");
+      assert.ok(
+        tracked.consoleLines.some((line) =>
+          line.includes("the page's bundle did not parse")
+        ),
+        tracked.consoleLines.join("\n"),
+      );
+      assert.ok(
+        lines.some((line) =>
+          line.includes(
+            "bundle /src/main.ts: the page's bundle did not parse (",
+          ) && line.includes("): /src/odd.js runs on its own, the page reloads")
+        ),
+        lines.join("\n"),
+      );
+      const bundle = await (await fetch(
+        new URL("/@banana/bundle/src/main.ts", dev.url),
+      )).text();
+      assert.match(bundle, /__d\("\/src\/ok\.ts", "[^"]*", function \(__m\)/);
+      assert.match(bundle, /__d\("\/src\/odd\.js", "[^"]*", "/);
+      // The next page load parses at once.
+      await tracked.page.reload();
+      await waitForText(tracked, "#err", "SyntaxError");
+      assert.equal(tracked.loads, 2);
+    });
   },
 });
 

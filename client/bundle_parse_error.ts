@@ -1,0 +1,49 @@
+/**
+ * Notices that the page's dev bundle did not parse. The server writes the
+ * bodies of the bundle's modules as functions of one script without
+ * compiling each first (that check was a tenth of a large app's first
+ * start); a body the browser rejects (a module that declares `__m`, say)
+ * fails the whole script. The page then reports it, and the server makes
+ * the next bundle right and asks the page to reload.
+ *
+ * @module
+ */
+
+import type { BundleParseFailure } from "./payload.ts";
+
+/** The custom event of the report (the server's `BUNDLE_PARSE_FAILED_EVENT`). */
+export const BUNDLE_PARSE_FAILED_EVENT = "banana:bundle-parse-failed";
+
+const BUNDLE_PATH_PREFIX = "/@banana/bundle/";
+
+/**
+ * The report to send for `event` when it is the syntax error of one of
+ * this page's dev bundles (a script that did not parse is reported on the
+ * window as an error event naming its URL); null for any other error.
+ *
+ * @example
+ * ```ts
+ * addEventListener("error", (event) => {
+ *   const failure = bundleParseFailureOf(event);
+ *   if (failure) console.log(failure.bundle, failure.message);
+ * });
+ * ```
+ */
+export function bundleParseFailureOf(
+  event: ErrorEvent,
+): BundleParseFailure | null {
+  if (!(event.error instanceof SyntaxError) || !event.filename) return null;
+  let url: URL;
+  try {
+    url = new URL(event.filename, location.href);
+  } catch {
+    return null;
+  }
+  if (
+    url.origin !== location.origin ||
+    !url.pathname.startsWith(BUNDLE_PATH_PREFIX)
+  ) {
+    return null;
+  }
+  return { bundle: url.pathname + url.search, message: event.error.message };
+}
