@@ -146,17 +146,45 @@ function matchesPrefix(
     matchesPrefix(tests, t + 1, path, p + 1);
 }
 
-const compiled = new Map<string, CompiledRule[]>();
+/** The compiled rules of one deny list. */
+interface CompiledDeny {
+  rules: CompiledRule[];
+  /**
+   * Matches a path segment that some segment of some rule matches: a
+   * path none of whose segments it matches is denied by no rule (every
+   * rule has a segment other than `**` that must match one). Null when a
+   * rule is all `**`. Most paths match no rule; one test per segment
+   * instead of one per rule and segment (~2 µs a module read).
+   */
+  anySegment: RegExp | null;
+}
 
-function compileDeny(deny: readonly string[]): CompiledRule[] {
+const compiled = new Map<string, CompiledDeny>();
+/** By list identity: the config's list is the same array each read. */
+const compiledByList = new WeakMap<readonly string[], CompiledDeny>();
+
+function compileDeny(deny: readonly string[]): CompiledDeny {
+  const known = compiledByList.get(deny);
+  if (known) return known;
   const key = deny.join("\0");
-  let rules = compiled.get(key);
-  if (!rules) {
-    rules = deny.map(compileRule).filter((r) => r.segments.length > 0);
+  let result = compiled.get(key);
+  if (!result) {
+    const rules = deny.map(compileRule).filter((r) => r.segments.length > 0);
+    const tests = rules.map((rule) =>
+      rule.segments.filter((test): test is RegExp => test !== "**")
+    );
+    result = {
+      rules,
+      anySegment: tests.some((list) => list.length === 0) ? null : new RegExp(
+        tests.flat().map((test) => `(?:${test.source})`).join("|"),
+        "i",
+      ),
+    };
     if (compiled.size > 32) compiled.clear();
-    compiled.set(key, rules);
+    compiled.set(key, result);
   }
-  return rules;
+  compiledByList.set(deny, result);
+  return result;
 }
 
 /**
@@ -175,7 +203,11 @@ export function denyRuleFor(
 ): string | null {
   const path = relativePath.split(/[\\/]/).filter((s) => s !== "" && s !== ".");
   if (path.length === 0) return null;
-  for (const rule of compileDeny(deny)) {
+  const { rules, anySegment } = compileDeny(deny);
+  if (anySegment && !path.some((segment) => anySegment.test(segment))) {
+    return null;
+  }
+  for (const rule of rules) {
     if (rule.anchored) {
       if (matchesPrefix(rule.segments, 0, path, 0)) return rule.rule;
       continue;

@@ -65,6 +65,20 @@ Deno.test("denyRuleFor: custom patterns — `**`, `?`, braces, classes, anchorin
   equal(denyRuleFor(".env", []), null);
 });
 
+Deno.test("denyRuleFor: the one-test-per-segment shortcut refuses what the rules refuse — a rule of only `**`, a path that matches a rule's later segment only, the same list again", () => {
+  equal(denyRuleFor("src/main.ts", ["**"]), "**");
+  equal(denyRuleFor("src/main.ts", ["*.key", "**/**"]), "**/**");
+  const deny = ["docs/**/draft*", ".ssh/**"];
+  // "draft.md" matches a segment of the first rule, but not where it must.
+  equal(denyRuleFor("notes/draft.md", deny), null);
+  equal(denyRuleFor("docs/x/draft.md", deny), "docs/**/draft*");
+  equal(denyRuleFor("home/.SSH/id", deny), ".ssh/**");
+  equal(denyRuleFor("home/ssh/id", deny), null);
+  // Compiled once per list: the same answers from the cached form.
+  equal(denyRuleFor("home/.ssh/id", deny), ".ssh/**");
+  equal(denyRuleFor("src/a.ts", deny), null);
+});
+
 Deno.test("assertNotDenied: relative to the root or to the allowed folder, with a code", () => {
   const rules = { root: "/app", allow: ["/shared"] };
   assertNotDenied("/app/src/a.ts", rules);
