@@ -45,6 +45,12 @@ export class UnsafePathError extends Error {
 }
 
 /**
+ * A pathname with no percent-encoding, backslash, NUL or dot-dot segment:
+ * its segments are the split as they are.
+ */
+const PLAIN_PATHNAME = /^(?:\/(?!\.\.(?:\/|$))[\w.~!$&'()*+,;=:@-]*)*\/?$/;
+
+/**
  * Decodes a URL pathname into path segments, refusing anything that could
  * escape: `..` segments, encoded `/` or `\`, backslashes and NUL bytes.
  *
@@ -55,6 +61,11 @@ export class UnsafePathError extends Error {
  * ```
  */
 export function decodeSafePathname(pathname: string): string[] {
+  // Most module paths have nothing to decode or refuse: split them only
+  // (every module request and build decodes its path).
+  if (PLAIN_PATHNAME.test(pathname)) {
+    return pathname.split("/").filter((s) => s !== "" && s !== ".");
+  }
   const segments: string[] = [];
   for (const raw of pathname.split("/")) {
     if (raw === "" || raw === ".") continue;

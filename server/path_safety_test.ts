@@ -12,12 +12,29 @@ Deno.test("path safety: plain paths decode to segments", () => {
   deepStrictEqual(decodeSafePathname("/src/app.ts"), ["src", "app.ts"]);
   deepStrictEqual(decodeSafePathname("/a%20b/c.ts"), ["a b", "c.ts"]);
   deepStrictEqual(decodeSafePathname("//x/./y"), ["x", "y"]);
+  // Names a plain path keeps as they are (no decoding to do).
+  deepStrictEqual(decodeSafePathname("/a/.../..b/b../.c/"), [
+    "a",
+    "...",
+    "..b",
+    "b..",
+    ".c",
+  ]);
+  deepStrictEqual(decodeSafePathname("/@fs/x/(g)/[id].tsx"), [
+    "@fs",
+    "x",
+    "(g)",
+    "[id].tsx",
+  ]);
+  deepStrictEqual(decodeSafePathname("/src/ü.ts"), ["src", "ü.ts"]);
 });
 
 Deno.test("path safety: escapes are refused", () => {
   for (
     const probe of [
       "/../secret",
+      "/a/..",
+      "/a/../b",
       "/%2e%2e/secret",
       "/src/..%2f..%2fsecret",
       "/src/%2E%2E%2Fsecret",

@@ -153,9 +153,15 @@ function missingEntryReason(specifier: string, importMap: ImportMap): string {
   return `it is not a relative path and the app's import map (deno.json "imports" or import_map.json) has no entry for it; add one, e.g. "${name}": "npm:${name}@<version>" to deno.json "imports"`;
 }
 
+/** Characters encodeURIComponent leaves as they are, and `/`. */
+const URL_SAFE_PATH = /^[\w.!~*'()/-]*$/;
+
 /** The URL a file of the app is served under (`/src/a.ts`). */
 export function fileToUrl(root: string, file: string, query = ""): string {
   const rel = pathBelow(root, file) ??
     relative(root, file).split(SEPARATOR).join("/");
+  // A path of characters that encodeURIComponent keeps (most are) is its
+  // own URL path: no split and join per module.
+  if (URL_SAFE_PATH.test(rel)) return "/" + rel + query;
   return "/" + rel.split("/").map(encodeURIComponent).join("/") + query;
 }
