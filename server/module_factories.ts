@@ -125,8 +125,9 @@ export function sourceMapUrlFor(id: string, key: string): string {
   }`;
 }
 
-const INLINE_SOURCE_MAP =
-  /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]*)\s*$/;
+const INLINE_MAP_HEAD = "\n//# sourceMappingURL=data:application/json;base64,";
+/** The base64 of an inline map and the space that may follow it, to the end. */
+const INLINE_MAP_TAIL = /^[A-Za-z0-9+/=]*\s*$/;
 
 /**
  * Moves `code`'s inline source map behind {@linkcode sourceMapUrlFor}:
@@ -149,12 +150,17 @@ export function splitSourceMap(
   id: string,
   key: string,
 ): { code: string; map: string | null; body: string } {
-  const match = INLINE_SOURCE_MAP.exec(code);
-  if (!match) return { code, map: null, body: code };
-  const body = code.slice(0, match.index);
+  // The last comment only (found from the end: a regular expression
+  // scanned the whole code for it, per module).
+  const at = code.lastIndexOf(INLINE_MAP_HEAD);
+  const tail = at < 0 ? "" : code.slice(at + INLINE_MAP_HEAD.length);
+  if (at < 0 || !INLINE_MAP_TAIL.test(tail)) {
+    return { code, map: null, body: code };
+  }
+  const body = code.slice(0, at);
   return {
     code: `${body}\n//# sourceMappingURL=${sourceMapUrlFor(id, key)}\n`,
-    map: match[1],
+    map: tail.trimEnd(),
     body,
   };
 }
