@@ -129,6 +129,8 @@ interface ServerState {
   scan: () => Promise<void>;
   /** The scan, once started. */
   scanning: Promise<void> | null;
+  /** Settles when the scan has (it starts with the first request). */
+  scanned: Promise<void>;
   /** The `.env` files read for the mode, present or not (edits restart). */
   envFiles: string[];
   /** Compiled outputs on disk (`<cacheDir>/compile`), kept across restarts. */
@@ -481,6 +483,7 @@ class BananaDevServer implements DevServer {
         return state.scanning;
       },
       scanning: null,
+      scanned: scanned.promise,
       envFiles: appEnv.files,
       compileCache,
     };
@@ -735,6 +738,7 @@ class BananaDevServer implements DevServer {
     const { root, cacheDir } = this.#state.config;
     this.#watcher = watchFiles(root, {
       ignoreDirs: [cacheDir],
+      stampAfter: this.#firstScanSettled(),
       onBatch: (changes) => {
         for (const [file, kind] of changes) {
           this.#watcherEvents.report(
@@ -762,6 +766,24 @@ class BananaDevServer implements DevServer {
       onError: (err) => this.log(`watcher: ${err}`),
     });
   }
+
+  /**
+   * Settles once the first scan of the page's modules has, or after
+   * {@linkcode FIRST_WALK_DELAY_MS} if no request started one: the
+   * watcher's walk of the tree waits for it, so the two do not share the
+   * thread while the first page loads.
+   */
+  #firstScanSettled(): Promise<void> {
+    const settled = Promise.withResolvers<void>();
+    const state = this.#state;
+    void state.scanned.then(settled.resolve);
+    clearTimeout(this.#firstWalkTimer);
+    this.#firstWalkTimer = setTimeout(() => {
+      if (!state.scanning) settled.resolve();
+    }, FIRST_WALK_DELAY_MS);
+    return settled.promise;
+  }
+  #firstWalkTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Hands a batch of file changes to the server environment and HMR. */
   #feedChanges(
@@ -810,6 +832,7 @@ class BananaDevServer implements DevServer {
     if (this.#closed) return;
     this.#closed = true;
     this.#idleRelease?.close();
+    clearTimeout(this.#firstWalkTimer);
     this.#watcher?.close();
     this.#channel?.close();
     await this.#httpServer?.shutdown();
@@ -1030,6 +1053,12 @@ async function markCacheDirIgnored(cacheDir: string): Promise<void> {
 }
 
 const registryTransform: RegistryTransform = transformToFactory;
+
+/**
+ * How long the watcher's first walk of the tree waits for a first request
+ * (whose scan of the page's modules it then lets go first).
+ */
+const FIRST_WALK_DELAY_MS = 1000;
 
 /** A failed rebuild printing what was printed this recently is one save seen twice. */
 const REPEATED_ERROR_WINDOW_MS = 1000;

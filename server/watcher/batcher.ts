@@ -69,7 +69,7 @@ class SaveBatcher {
   constructor(root: string, options: WatchOptions) {
     this.#times = settleTimes(options);
     this.#isIgnored = ignoreRules(root, options.ignoreDirs);
-    this.stamps = new FileStamps(root, this.#isIgnored);
+    this.stamps = new FileStamps(root, this.#isIgnored, options.stampAfter);
     this.#reporter = new SerialReporter(options.onBatch, options.onError);
     // What a tree check finds is a batch of its own, so no batch waits for
     // a walk.
@@ -133,6 +133,7 @@ class SaveBatcher {
 
   close(): void {
     this.#reporter.close();
+    this.stamps.stop();
     clearTimeout(this.#timer);
     this.#loss.close();
   }

@@ -88,16 +88,30 @@ export class FileStamps {
   /** Resolves once the first walk of the tree is recorded. */
   readonly ready: Promise<void>;
 
-  /** Starts the first walk of `root`. */
-  constructor(root: string, isIgnored: (path: string) => boolean) {
+  #stopped = false;
+
+  /** Starts the first walk of `root` (once `after` settles, if given). */
+  constructor(
+    root: string,
+    isIgnored: (path: string) => boolean,
+    after?: Promise<unknown>,
+  ) {
     this.#root = root;
     this.#isIgnored = isIgnored;
-    this.ready = stampTree(root, isIgnored).then((tree) => {
+    const walk = (): Promise<Map<string, FileStamp>> =>
+      this.#stopped ? Promise.resolve(new Map()) : stampTree(root, isIgnored);
+    const tree = after ? after.then(walk, walk) : walk();
+    this.ready = tree.then((tree) => {
       // Batches checked meanwhile stamped their files more recently.
       for (const [path, stamp] of tree) {
         if (!this.#stamps.has(path)) this.#stamps.set(path, stamp);
       }
     });
+  }
+
+  /** A first walk that has not started yet will not. */
+  stop(): void {
+    this.#stopped = true;
   }
 
   /**

@@ -30,6 +30,12 @@ export interface WatchOptions {
   onBatch: (changes: Map<string, FileChangeKind>) => void | Promise<void>;
   /** Called when the watcher itself fails. */
   onError?: (error: unknown) => void;
+  /**
+   * The first walk of the tree (its stamps: {@linkcode FileWatcher.ready})
+   * starts once this settles, not at once: the server's scan of the page's
+   * modules needs the thread first (a 10,000-file tree took ~150 ms).
+   */
+  stampAfter?: Promise<unknown>;
 }
 
 /** A running watcher. */
