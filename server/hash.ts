@@ -12,15 +12,21 @@
  * @module
  */
 
-let bytes = new Uint8Array(64 * 1024);
-let words = new Int32Array(bytes.buffer);
+/** Inputs up to this many bytes are hashed in one reused buffer. */
+const SCRATCH_BYTES = 64 * 1024;
+const scratch = new Uint8Array(SCRATCH_BYTES);
+const scratchWords = new Int32Array(scratch.buffer);
 const encoder = new TextEncoder();
 
-/** Room for `length` bytes and the zero padding of the last word. */
-function reserve(length: number): void {
-  if (length + 4 <= bytes.length) return;
-  bytes = new Uint8Array((length + 4 + 0xffff) & ~0xffff);
-  words = new Int32Array(bytes.buffer);
+/**
+ * A buffer for `length` bytes and the zero padding of the last word: the
+ * scratch one, or for a larger input (a whole bundle, for its ETag) one of
+ * its own, so the scratch buffer does not stay as large as the largest.
+ */
+function buffersFor(length: number): [Uint8Array, Int32Array] {
+  if (length + 4 <= SCRATCH_BYTES) return [scratch, scratchWords];
+  const bytes = new Uint8Array((length + 7) & ~3);
+  return [bytes, new Int32Array(bytes.buffer)];
 }
 
 /**
@@ -30,7 +36,11 @@ function reserve(length: number): void {
  * are read in the platform's byte order (little-endian wherever Deno
  * runs); a hash is only compared with hashes made the same way.
  */
-function hashWords(length: number): string {
+function hashWords(
+  bytes: Uint8Array,
+  words: Int32Array,
+  length: number,
+): string {
   bytes[length] = bytes[length + 1] = bytes[length + 2] = 0;
   const count = (length + 3) >>> 2;
   let h1 = 0x9747b28c ^ length;
@@ -77,12 +87,12 @@ function hashWords(length: number): string {
 export function contentHash(input: string | Uint8Array): string {
   if (typeof input === "string") {
     // At most three UTF-8 bytes per UTF-16 unit.
-    reserve(input.length * 3);
-    return hashWords(encoder.encodeInto(input, bytes).written);
+    const [bytes, words] = buffersFor(input.length * 3);
+    return hashWords(bytes, words, encoder.encodeInto(input, bytes).written);
   }
-  reserve(input.length);
+  const [bytes, words] = buffersFor(input.length);
   bytes.set(input);
-  return hashWords(input.length);
+  return hashWords(bytes, words, input.length);
 }
 
 /**
