@@ -11,7 +11,7 @@
 
 import type { BundleParseFailure } from "./payload.ts";
 
-/** The custom event of the report (the server's `BUNDLE_PARSE_FAILED_EVENT`). */
+/** The custom event of the report (the server listens to this one constant). */
 export const BUNDLE_PARSE_FAILED_EVENT = "banana:bundle-parse-failed";
 
 const BUNDLE_PATH_PREFIX = "/@banana/bundle/";

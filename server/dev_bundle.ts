@@ -52,12 +52,6 @@ export {
 } from "./module_urls.ts";
 
 /**
- * The custom event of a page whose bundle did not parse (data:
- * `BundleParseFailure`; `client/bundle_parse_error.ts`).
- */
-export const BUNDLE_PARSE_FAILED_EVENT = "banana:bundle-parse-failed";
-
-/**
  * In `server.bundle: "auto"`, a page whose entry statically imports at
  * least this many modules (itself included) is served as a dev bundle.
  */

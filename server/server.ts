@@ -83,11 +83,8 @@ import { publicScripts } from "./middlewares/public_scripts.ts";
 import { packageFiles } from "./middlewares/package_files.ts";
 import { modules } from "./middlewares/modules.ts";
 import { bundles } from "./middlewares/bundle.ts";
-import {
-  BUNDLE_PARSE_FAILED_EVENT,
-  DevBundler,
-  entryOfBundleUrl,
-} from "./dev_bundle.ts";
+import { DevBundler, entryOfBundleUrl } from "./dev_bundle.ts";
+import { BUNDLE_PARSE_FAILED_EVENT } from "../client/bundle_parse_error.ts";
 import { isModuleRequest } from "./module_urls.ts";
 import type { BundleParseFailure } from "../client/payload.ts";
 import {
