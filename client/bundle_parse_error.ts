@@ -14,7 +14,8 @@ import type { BundleParseFailure } from "./payload.ts";
 /** The custom event of the report (the server listens to this one constant). */
 export const BUNDLE_PARSE_FAILED_EVENT = "banana:bundle-parse-failed";
 
-const BUNDLE_PATH_PREFIX = "/@banana/bundle/";
+/** A bundle's path: `/@banana/bundle/<entry>` or `/@banana/bundle@<version>/<entry>`. */
+const BUNDLE_PATH = /^\/@banana\/bundle(?:@[A-Za-z0-9-]+)?\//;
 
 /**
  * The report to send for `event` when it is the syntax error of one of
@@ -41,7 +42,7 @@ export function bundleParseFailureOf(
   }
   if (
     url.origin !== location.origin ||
-    !url.pathname.startsWith(BUNDLE_PATH_PREFIX)
+    !BUNDLE_PATH.test(url.pathname)
   ) {
     return null;
   }

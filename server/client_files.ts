@@ -93,16 +93,77 @@ export function registryPageClientFiles(): Promise<string[]> {
 
 const VERSIONED_NAME = /^v-([^/]+)\/(.*)$/s;
 
+/** What the settings module is made from: the server's HMR settings. */
+export interface ClientEnvOptions {
+  /** The config's `hmr` (null: `--no-hmr`). */
+  hmr: ResolvedConfig["hmr"];
+  /** The token the page's socket presents. */
+  token: string;
+  /** The server's port. */
+  port: number;
+}
+
+/** The URL the client imports its settings by (`./env.ts`). */
+export const CLIENT_ENV_URL = `${CLIENT_DIR_URL}env.ts`;
+
+/**
+ * The settings module (`env.ts`) of the running server, and its version
+ * (a hash of the code: it changes with the settings and the token, so
+ * with every server process).
+ *
+ * @example
+ * ```ts
+ * import { clientEnvModule } from "./client_files.ts";
+ * const { code } = clientEnvModule({ hmr: null, token: "t", port: 5173 });
+ * code.startsWith("export const env = "); // true
+ * ```
+ */
+export function clientEnvModule(
+  options: ClientEnvOptions,
+): { code: string; version: string } {
+  const hmr = options.hmr;
+  const env: ClientEnv = {
+    hmr: hmr !== null,
+    token: options.token,
+    protocol: hmr?.protocol ?? null,
+    host: hmr?.host ?? null,
+    port: hmr?.clientPort ?? hmr?.port ?? null,
+    path: hmr?.path ?? HMR_DEFAULTS.path,
+    overlay: hmr?.overlay ?? HMR_DEFAULTS.overlay,
+    indicator: hmr?.indicator ?? HMR_DEFAULTS.indicator,
+    reload: hmr?.reload ?? HMR_DEFAULTS.reload,
+    timeout: hmr?.timeout ?? HMR_DEFAULTS.timeout,
+  };
+  const code = `export const env = ${JSON.stringify(env)};\n`;
+  return { code, version: contentHash(code) };
+}
+
+/**
+ * The URL of the current settings module: `…/env.ts?e=<version>`, answered
+ * `immutable`. A page's import map maps {@linkcode CLIENT_ENV_URL} to it,
+ * so a reload takes the client's settings from the browser's cache too.
+ *
+ * @example
+ * ```ts
+ * import { clientEnvUrl } from "./client_files.ts";
+ * clientEnvUrl({ hmr: null, token: "t", port: 5173 }).includes("env.ts?e="); // true
+ * ```
+ */
+export function clientEnvUrl(options: ClientEnvOptions): string {
+  return `${CLIENT_ENV_URL}?e=${clientEnvModule(options).version}`;
+}
+
 /**
  * Answers a `/@banana/client/<file>` or `/@banana/client/v-<version>/<file>`
  * request. A file of this server's version is immutable (the URL changes
- * with the client); `env.ts`, the server's settings, and the unversioned
- * URLs are revalidated.
+ * with the client), and so is `env.ts`, the server's settings, at the
+ * version it is (`?e=`, see {@linkcode clientEnvUrl}); any other URL is
+ * revalidated.
  */
 export async function serveClientFile(
   pathname: string,
   request: Request,
-  options: { hmr: ResolvedConfig["hmr"]; token: string; port: number },
+  options: ClientEnvOptions,
 ): Promise<Response> {
   let name = pathname.slice(CLIENT_ROUTE_URL.length);
   let immutable = false;
@@ -116,22 +177,13 @@ export async function serveClientFile(
     "cache-control": "no-cache",
   };
   if (name === "env.ts") {
-    const hmr = options.hmr;
-    const env: ClientEnv = {
-      hmr: hmr !== null,
-      token: options.token,
-      protocol: hmr?.protocol ?? null,
-      host: hmr?.host ?? null,
-      port: hmr?.clientPort ?? hmr?.port ?? null,
-      path: hmr?.path ?? HMR_DEFAULTS.path,
-      overlay: hmr?.overlay ?? HMR_DEFAULTS.overlay,
-      indicator: hmr?.indicator ?? HMR_DEFAULTS.indicator,
-      reload: hmr?.reload ?? HMR_DEFAULTS.reload,
-      timeout: hmr?.timeout ?? HMR_DEFAULTS.timeout,
-    };
-    return new Response(`export const env = ${JSON.stringify(env)};\n`, {
-      headers,
-    });
+    const { code, version } = clientEnvModule(options);
+    // The version the page's import map named: it never changes.
+    const named = new URL(request.url).searchParams.get("e");
+    if (immutable && named === version) {
+      headers["cache-control"] = "max-age=31536000, immutable";
+    }
+    return new Response(code, { headers });
   }
   if (!/^[a-z_]+\.ts$/.test(name)) {
     return new Response(`Unknown client file ${name}\n`, { status: 404 });

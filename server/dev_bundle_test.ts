@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   bundleUrlFor,
   entryOfBundleUrl,
+  parseBundleUrl,
   registryRefusedBy,
 } from "./dev_bundle.ts";
 import { crawlClosure } from "./bundle_crawl.ts";
@@ -19,6 +20,28 @@ Deno.test("dev bundle: an entry's bundle URL and back", () => {
   equal(entryOfBundleUrl("/@banana/bundle/src/main.ts"), "/src/main.ts");
   equal(entryOfBundleUrl("/@banana/bundlex/a.ts"), null);
   equal(entryOfBundleUrl("/src/main.ts"), null);
+});
+
+Deno.test("dev bundle: a versioned bundle URL names its version; a hostile one is no bundle URL", () => {
+  equal(
+    bundleUrlFor("/src/main.ts", "stream-1a2b"),
+    "/@banana/bundle@stream-1a2b/src/main.ts",
+  );
+  deepEqual(parseBundleUrl("/@banana/bundle@5f3a/src/main.ts"), {
+    entry: "/src/main.ts",
+    version: "5f3a",
+  });
+  deepEqual(parseBundleUrl("/@banana/bundle/src/main.ts"), {
+    entry: "/src/main.ts",
+    version: null,
+  });
+  equal(entryOfBundleUrl("/@banana/bundle@5f3a/v-1/main.ts"), "/v-1/main.ts");
+  // Not an ETag's inside: the plain URL, and no version read back.
+  equal(bundleUrlFor("/src/main.ts", 'a"b'), "/@banana/bundle/src/main.ts");
+  equal(parseBundleUrl('/@banana/bundle@a"b/src/main.ts'), null);
+  equal(parseBundleUrl("/@banana/bundle@/src/main.ts"), null);
+  equal(parseBundleUrl("/@banana/bundle@abc"), null);
+  equal(parseBundleUrl("/@banana/bundlex/a.ts"), null);
 });
 
 Deno.test("dev bundle: a Content-Security-Policy refuses the registry only when it allows neither inline scripts nor eval", () => {

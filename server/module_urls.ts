@@ -213,28 +213,68 @@ export function urlForId(id: string, scope: ModuleUrlScope): string {
 /** URL prefix of a page's dev bundle: `/@banana/bundle/src/main.ts`. */
 export const BUNDLE_URL_PREFIX = "/@banana/bundle";
 
+/** What a bundle version in a URL may be: an ETag's inside. */
+const BUNDLE_VERSION = /^[A-Za-z0-9-]{1,80}$/;
+
 /**
- * The bundle URL of an entry module.
+ * The bundle URL of an entry module; with `version`, the URL of that
+ * version (`/@banana/bundle@<version>/src/main.ts`), which the server
+ * answers `immutable` while it is the current one: a page naming it is
+ * reloaded without a request for its bundle. `version` must be letters,
+ * digits and `-` (an ETag's inside), else the plain URL is returned.
  *
  * @example
  * ```ts
  * bundleUrlFor("/src/main.ts"); // "/@banana/bundle/src/main.ts"
+ * bundleUrlFor("/src/main.ts", "5f3a"); // "/@banana/bundle@5f3a/src/main.ts"
  * ```
  */
-export function bundleUrlFor(entry: string): string {
-  return BUNDLE_URL_PREFIX + entry;
+export function bundleUrlFor(entry: string, version?: string): string {
+  return version !== undefined && BUNDLE_VERSION.test(version)
+    ? `${BUNDLE_URL_PREFIX}@${version}${entry}`
+    : BUNDLE_URL_PREFIX + entry;
+}
+
+/** A bundle URL's parts (see {@linkcode parseBundleUrl}). */
+export interface BundleUrlParts {
+  /** The entry module's URL path (`/src/main.ts`). */
+  entry: string;
+  /** The version the URL names, or null for the plain URL. */
+  version: string | null;
 }
 
 /**
- * The entry module a bundle URL names, or null for another URL.
+ * The entry and version a bundle URL path names, or null for another URL.
+ *
+ * @example
+ * ```ts
+ * parseBundleUrl("/@banana/bundle@5f3a/src/main.ts");
+ * // { entry: "/src/main.ts", version: "5f3a" }
+ * ```
+ */
+export function parseBundleUrl(url: string): BundleUrlParts | null {
+  if (!url.startsWith(BUNDLE_URL_PREFIX)) return null;
+  const rest = url.slice(BUNDLE_URL_PREFIX.length);
+  if (rest.startsWith("/")) return { entry: rest, version: null };
+  if (!rest.startsWith("@")) return null;
+  const slash = rest.indexOf("/");
+  if (slash < 0) return null;
+  const version = rest.slice(1, slash);
+  if (!BUNDLE_VERSION.test(version)) return null;
+  return { entry: rest.slice(slash), version };
+}
+
+/**
+ * The entry module a bundle URL names (plain or versioned), or null for
+ * another URL.
  *
  * @example
  * ```ts
  * entryOfBundleUrl("/@banana/bundle/src/main.ts"); // "/src/main.ts"
+ * entryOfBundleUrl("/@banana/bundle@5f3a/src/main.ts"); // "/src/main.ts"
  * entryOfBundleUrl("/src/main.ts"); // null
  * ```
  */
 export function entryOfBundleUrl(url: string): string | null {
-  if (!url.startsWith(BUNDLE_URL_PREFIX + "/")) return null;
-  return url.slice(BUNDLE_URL_PREFIX.length);
+  return parseBundleUrl(url)?.entry ?? null;
 }

@@ -61,7 +61,11 @@ import {
 } from "./idle_memory_release.ts";
 import { OXC_CACHE_KIND } from "./oxc_compile.ts";
 import { FACTORY_CACHE_KIND } from "./module_factories.ts";
-import { registryPageClientFiles } from "./client_files.ts";
+import {
+  CLIENT_ENV_URL,
+  clientEnvUrl,
+  registryPageClientFiles,
+} from "./client_files.ts";
 import type { DevEnvironment, ViteModuleGraph } from "./types.ts";
 
 export type { DevServer, HotApi, InlineConfig, Middleware } from "./types.ts";
@@ -612,7 +616,11 @@ class BananaDevServer implements DevServer {
       skip: (plugin) => !options.islands && plugin.name === "banana:refresh",
     });
     return injectIntoHtml(html, {
-      importMap: this.#browserImportMap(),
+      // A page without islands runs no app module: its map needs no app
+      // versions (and does not name modules other pages happened to build).
+      importMap: this.#browserImportMap(undefined, {
+        depsOnly: !options.islands,
+      }),
       scripts: [CLIENT_URL, `${CLIENT_DIR_URL}fresh.ts`],
     });
   }
@@ -979,7 +987,14 @@ class BananaDevServer implements DevServer {
     options: { depsOnly?: boolean } = {},
   ): BrowserImportMap {
     const state = this.#state;
-    const imports: Record<string, string> = {};
+    // The client's settings by their version: cached as its other files.
+    const imports: Record<string, string> = {
+      [CLIENT_ENV_URL]: clientEnvUrl({
+        hmr: state.config.hmr,
+        token: this.#channel.token,
+        port: this.#port,
+      }),
+    };
     const generation = state.deps.generation;
     if (generation) {
       state.deps.markInUse();

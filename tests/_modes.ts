@@ -38,6 +38,7 @@ import type { InlineConfig } from "../mod.ts";
 import type { TrackedPage } from "./_browser.ts";
 import { validateConfig } from "../server/config.ts";
 import { parseCliArgs } from "../server/cli.ts";
+import { entryOfBundleUrl } from "../server/module_urls.ts";
 
 /** How the server serves a page's own modules. */
 export type ServeMode = "per-module" | "bundle";
@@ -78,9 +79,6 @@ export function modeArgs(mode: ServeMode): string[] {
   }
 }
 
-/** The URL prefix of a page's dev bundle in bundle mode. */
-const BUNDLE_PREFIX = "/@banana/bundle/";
-
 /**
  * Asserts that `tracked` got its modules the way `config` asked
  * (`server.bundle` true: its entry script is a dev bundle; false: no entry
@@ -98,7 +96,7 @@ export async function assertServedAsConfigured(
       new URL((el as HTMLScriptElement).src).pathname
     )
   );
-  const bundled = sources.filter((src) => src.startsWith(BUNDLE_PREFIX));
+  const bundled = sources.filter((src) => entryOfBundleUrl(src) !== null);
   assert.ok(
     bundle ? bundled.length > 0 : bundled.length === 0,
     `expected ${

@@ -27,7 +27,7 @@ import { createTempApp } from "./_browser.ts";
 import { startServer } from "./_server.ts";
 import { startCliServer } from "./_cli_server.ts";
 import type { Plugin } from "../mod.ts";
-import { CLIENT_DIR_URL } from "../server/module_urls.ts";
+import { CLIENT_DIR_URL, entryOfBundleUrl } from "../server/module_urls.ts";
 import { MODULE_REGISTRY_URL } from "../server/module_urls.ts";
 
 const OVERLAY = "banana-error-overlay";
@@ -125,9 +125,12 @@ Deno.test({
       [],
       Deno.inspect(paths),
     );
-    assert.deepEqual(
-      paths.filter((path) => path.startsWith("/@banana/bundle/")),
-      ["/@banana/bundle/src/main.ts"],
+    // One bundle, by the version its stream was to have.
+    const bundles = paths.filter((path) => path.startsWith("/@banana/bundle"));
+    assert.equal(bundles.length, 1, Deno.inspect(paths));
+    assert.match(
+      bundles[0],
+      /^\/@banana\/bundle@stream-[0-9a-f-]+\/src\/main\.ts$/,
     );
     // The client's files and the registry are preloaded, all at once: the
     // page's critical path is the HTML, then one round of requests.
@@ -140,23 +143,40 @@ Deno.test({
         `no modulepreload of ${file} in ${html}`,
       );
     }
-    // A reload takes the client's files from the browser's cache without
-    // asking the server (their URLs are versioned, they are immutable);
-    // only env.ts, the server's settings, is revalidated.
-    await s.tracked.page.reload();
-    await waitForText(s.tracked, "#out", "label v1");
-    const fromServer = await s.tracked.page.evaluate(
-      (dir) =>
+    // A reload asks the server for the HTML only: the client's files, its
+    // settings and the bundle are named by their versions (immutable), and
+    // the bundle is the one the stream sent.
+    const fromServer = () =>
+      s.tracked.page.evaluate(() =>
         performance.getEntriesByType("resource")
-          .filter((entry) => new URL(entry.name).pathname.startsWith(dir))
           .filter((entry) =>
             (entry as PerformanceResourceTiming).transferSize > 0
           )
-          .map((entry) => new URL(entry.name).pathname.slice(dir.length)),
-      CLIENT_DIR_URL,
+          .map((entry) => new URL(entry.name).pathname)
+          .filter((path) => path !== "/favicon.ico")
+      );
+    await s.tracked.page.reload();
+    await waitForText(s.tracked, "#out", "label v1");
+    assert.deepEqual(await fromServer(), []);
+    assert.deepEqual(
+      (await fetchedPaths(s.tracked)).filter((path) =>
+        path.startsWith("/@banana/bundle")
+      ),
+      bundles,
     );
-    assert.deepEqual(fromServer, ["env.ts"]);
-    // A reload of an unchanged app revalidates the bundle: a 304.
+    // An edit makes a new version: the next reload fetches it, and shows it.
+    await s.app.write(
+      "src/label.ts",
+      `export const label = (): string => "label v2";\n`,
+    );
+    await waitForText(s.tracked, "#out", "label v2");
+    await s.tracked.page.reload();
+    await waitForText(s.tracked, "#out", "label v2");
+    await waitForText(s.tracked, "#count", "0");
+    const fetched = await fromServer();
+    assert.equal(fetched.length, 1, Deno.inspect(fetched));
+    assert.match(fetched[0], /^\/@banana\/bundle@[0-9a-f]{16}\/src\/main\.ts$/);
+    // The plain URL of the bundle is revalidated: a 304 when unchanged.
     const response = await fetch(
       new URL("/@banana/bundle/src/main.ts", s.dev.url),
     );
@@ -313,9 +333,11 @@ Deno.test({
         await using app = await createTempApp(wideApp(n));
         await using dev = await startServer(app.root, { logLevel: "info" });
         const html = await (await fetch(dev.url)).text();
+        const src = scriptSrcOf(html);
         assert.equal(
-          scriptSrcOf(html),
-          bundled ? "/@banana/bundle/src/main.ts" : "/src/main.ts",
+          bundled ? entryOfBundleUrl(src ?? "") : src,
+          "/src/main.ts",
+          src,
         );
         await using tracked = await openPage(dev.url, { timeout: 30_000 });
         const sum = (n - 1) * n / 2;
@@ -356,7 +378,7 @@ Deno.test({
     await using tracked = await openPage(dev.url, { timeout: 30_000 });
     await waitForText(tracked, "#out", String(499 * 500 / 2), 20_000);
     const bundles = (await fetchedPaths(tracked)).filter((path) =>
-      path.startsWith("/@banana/bundle/")
+      path.startsWith("/@banana/bundle")
     );
     assert.deepEqual(bundles, []);
   },
@@ -553,11 +575,17 @@ import.meta.hot?.accept("./label.ts", (mod) => {
       if (event.sourceMapURL) maps.set(event.url, event.sourceMapURL);
     });
     await cdp.send("Debugger.enable");
-    const bundleUrl = new URL("/@banana/bundle/src/main.ts", dev.url).href;
-    await waitFor(() => maps.has(bundleUrl), {
+    const bundleUrl = () =>
+      [...maps.keys()].find((url) =>
+        entryOfBundleUrl(new URL(url).pathname) === "/src/main.ts"
+      );
+    await waitFor(() => bundleUrl() !== undefined, {
       message: "the bundle parsed with a map URL",
     });
-    assert.match(maps.get(bundleUrl)!, /\/@banana\/map\?bundle=%2Fsrc%2Fmain/);
+    assert.match(
+      maps.get(bundleUrl()!)!,
+      /\/@banana\/map\?bundle=%2Fsrc%2Fmain/,
+    );
     // A hot update's factory is compiled on its own, with its own map.
     await app.write(
       "src/label.ts",

@@ -89,3 +89,33 @@ Deno.test("hmr options: protocol, clientPort and path reach the client settings"
   socket.close();
   await new Promise((r) => socket.onclose = r);
 });
+
+Deno.test("hmr options: a page's import map names the client settings by their version, served immutable; another version is revalidated", async () => {
+  await using app = await createTempApp({ "index.html": pageHtml() });
+  await using dev = await startServer(app.root, {
+    server: { hmr: { overlay: false } },
+  });
+  const html = await (await fetch(dev.url)).text();
+  const map = JSON.parse(
+    /<script type="importmap">(.*?)<\/script>/.exec(html)![1],
+  ) as { imports: Record<string, string> };
+  const [plain, versioned] = Object.entries(map.imports).find(([key]) =>
+    key.endsWith("/env.ts")
+  )!;
+  assert.match(versioned, /\/env\.ts\?e=[0-9a-f]{16}$/);
+  const cached = await fetch(new URL(versioned, dev.url));
+  assert.equal(
+    cached.headers.get("cache-control"),
+    "max-age=31536000, immutable",
+  );
+  const code = await cached.text();
+  assert.match(code, /"overlay":false/);
+  // The same settings by the plain URL, which a reload revalidates.
+  const byPlain = await fetch(new URL(plain, dev.url));
+  assert.equal(byPlain.headers.get("cache-control"), "no-cache");
+  assert.equal(await byPlain.text(), code);
+  // A version of another server (or settings): not cached.
+  const stale = await fetch(new URL(`${plain}?e=0000000000000000`, dev.url));
+  assert.equal(stale.headers.get("cache-control"), "no-cache");
+  await stale.body?.cancel();
+});

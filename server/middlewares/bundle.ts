@@ -1,7 +1,11 @@
 /**
- * Bundle mode's routes: `/@banana/bundle/<entry>` (the page's dev bundle,
- * ETag + `no-cache`: a reload of an unchanged app is a 304; the first one
- * of an entry streamed as its modules build),
+ * Bundle mode's routes: `/@banana/bundle@<version>/<entry>` (the page's dev
+ * bundle as its HTML names it, `immutable` while that version is the
+ * current one: a reload of an unchanged app takes it from the browser's
+ * cache; another version gets the current bundle, `no-cache`),
+ * `/@banana/bundle/<entry>` (the current bundle, ETag + `no-cache`: a
+ * reload is a 304; the first one of an entry is streamed as its modules
+ * build),
  * `/@banana/registry?ids=` (factories a page's registry asks for at run
  * time), `/@banana/map?bundle=` (a bundle's index source map) and
  * `/@banana/map?id=` (a factory's source map, which devtools
@@ -11,7 +15,7 @@
  */
 
 import type { NamedMiddleware } from "../compose.ts";
-import { entryOfBundleUrl, REGISTRY_URL } from "../dev_bundle.ts";
+import { parseBundleUrl, REGISTRY_URL } from "../dev_bundle.ts";
 import { matchesEtag } from "../static.ts";
 import { errorCode } from "../http_errors.ts";
 import { toErrorBody } from "../errors.ts";
@@ -23,6 +27,9 @@ const SCRIPT_HEADERS = {
   "content-type": "text/javascript; charset=utf-8",
   "cache-control": "no-cache",
 };
+
+/** A bundle at the version its URL names: it never changes. */
+const IMMUTABLE = "max-age=31536000, immutable";
 
 /** Serves dev bundles and on-demand factories. */
 export function bundles(ctx: RequestContext): NamedMiddleware {
@@ -63,9 +70,10 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
           },
         });
       }
-      const path = entryOfBundleUrl(url.pathname);
-      if (path === null) return await next();
-      const entry = path + url.search;
+      const parts = parseBundleUrl(url.pathname);
+      if (parts === null) return await next();
+      const entry = parts.entry + url.search;
+      const version = parts.version;
       if (!isModuleRequest(entry)) {
         return text(404, `${entry} is not a module a bundle can start from`);
       }
@@ -84,12 +92,21 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
         request.method === "GET" && !request.headers.has("if-none-match") &&
         ctx.bundler.streams(entry)
       ) {
-        // The first bundle of this entry: sent while its modules build.
-        const { etag, body } = ctx.bundler.stream(entry);
-        return new Response(body, { headers: { ...SCRIPT_HEADERS, etag } });
+        // The first bundle of this entry: sent while its modules build,
+        // as the version the page's HTML named.
+        const { etag, body } = ctx.bundler.stream(entry, version ?? undefined);
+        const headers: Record<string, string> = { ...SCRIPT_HEADERS, etag };
+        if (version !== null) headers["cache-control"] = IMMUTABLE;
+        return new Response(body, { headers });
       }
       const result = await ctx.bundler.bundle(entry);
-      const headers = { ...SCRIPT_HEADERS, etag: result.etag };
+      const headers: Record<string, string> = {
+        ...SCRIPT_HEADERS,
+        etag: result.etag,
+      };
+      if (result.kind === "bundle" && result.etag === `"${version}"`) {
+        headers["cache-control"] = IMMUTABLE;
+      }
       if (matchesEtag(request, result.etag)) {
         return new Response(null, { status: 304, headers });
       }

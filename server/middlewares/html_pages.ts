@@ -14,8 +14,12 @@ import {
   moduleScriptsOf,
   replaceModuleScriptSrcs,
 } from "../html.ts";
-import { bundleUrlFor, registryRefusedBy } from "../dev_bundle.ts";
-import { registryPageClientFiles } from "../client_files.ts";
+import { registryRefusedBy } from "../dev_bundle.ts";
+import {
+  CLIENT_ENV_URL,
+  clientEnvUrl,
+  registryPageClientFiles,
+} from "../client_files.ts";
 import { CLIENT_URL } from "../module_urls.ts";
 import { resolveSafeFile } from "../path_safety.ts";
 import { allowDirs, fsRules, type RequestContext } from "./context.ts";
@@ -73,13 +77,16 @@ export async function serveHtmlPage(
     const mode = await ctx.bundler.modeFor(entry, { refusedBy });
     if (mode.bundle) bundled.add(entry);
   }));
+  // Each by the URL of its current version (see DevBundler.scriptUrl).
+  const scriptUrls = new Map<string, string>();
+  await Promise.all([...bundled].map(async (entry) => {
+    scriptUrls.set(entry, await ctx.bundler.scriptUrl(entry));
+  }));
   if (bundled.size > 0) {
     html = replaceModuleScriptSrcs(html, (src) => {
       const url = new URL(src, `http://page${path}`);
       const entry = url.pathname + url.search;
-      return url.host === "page" && bundled.has(entry)
-        ? bundleUrlFor(entry)
-        : src;
+      return url.host === "page" && scriptUrls.get(entry) || src;
     });
   }
   // The client also runs with --no-hmr: it performs the live reloads.
@@ -95,8 +102,16 @@ export async function serveHtmlPage(
     // the client's files.
     modulePreloads: bundled.size > 0
       ? [
-        ...[...bundled].map(bundleUrlFor),
-        ...await registryPageClientFiles(),
+        ...scriptUrls.values(),
+        ...(await registryPageClientFiles()).map((url) =>
+          url === CLIENT_ENV_URL
+            ? clientEnvUrl({
+              hmr: ctx.config.hmr,
+              token: ctx.channel.token,
+              port: ctx.port,
+            })
+            : url
+        ),
       ]
       : [],
   });
