@@ -476,7 +476,9 @@ async function measureServer(
       reloads.push((await reloadUntilRendered(page, limits.loadMs)).ms);
     }
     result.warmReload = { ...stats(reloads), samples: reloads };
-    await sleep(500);
+    // The resident size once the server settled (the same wait for each
+    // server): what `top` shows while the developer reads the page.
+    await sleep(2000);
     result.rssAfterLoadsKb = await server.rssKb();
     result.clock = await estimateClockOffset(page);
     result.mode = modeLines(server.log) ?? result.mode;

@@ -10,7 +10,12 @@
  * 276 → 162, for one pause of 33 / 77 / 108 ms.
  *
  * Quiet: no request in flight, none ended for {@linkcode
- * IdleMemoryReleaseOptions.quietMs} and no build settled meanwhile. Only
+ * IdleMemoryReleaseOptions.quietMs} (a second) and no build settled
+ * meanwhile. A page still running its scripts asks the server nothing,
+ * yet may be about to: a dev bundle of 10,000 modules runs for ~250 ms
+ * after its last byte, and with 200 ms of quiet the collection fell on the
+ * page's next request (a reload right after the first load waited 74 ms
+ * for it). Only
  * after at least {@linkcode IdleMemoryReleaseOptions.minBuilds} builds since
  * the last release, so an edit-save-edit session (a build or two each) is
  * never paused by it.
@@ -32,7 +37,7 @@ export interface IdleMemoryReleaseOptions {
    * from 0 when the server makes a new pipeline (a config change).
    */
   builds: () => number;
-  /** Quiet time before a release, ms. Default 200. */
+  /** Quiet time before a release, ms. Default 1000. */
   quietMs?: number;
   /** Builds since the last release that make one worth it. Default 256. */
   minBuilds?: number;
@@ -77,7 +82,7 @@ export function exposedMemoryCollection(): (() => void) | null {
  * });
  * release.requestStarted();
  * builds += 1000;
- * release.requestEnded(); // "collected" 200 ms later, if all stays quiet
+ * release.requestEnded(); // "collected" a second later, if all stays quiet
  * release.close();
  * ```
  */
@@ -90,7 +95,7 @@ export class IdleMemoryRelease {
   #releases = 0;
 
   constructor(options: IdleMemoryReleaseOptions) {
-    this.#o = { quietMs: 200, minBuilds: 256, ...options };
+    this.#o = { quietMs: 1000, minBuilds: 256, ...options };
     this.#releasedAt = options.builds();
   }
 
