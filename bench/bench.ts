@@ -46,6 +46,7 @@ import {
   launchChromium,
   loadUntilRendered,
   measureEdit,
+  median,
   NavigationCounter,
   processTreePids,
   reloadUntilRendered,
@@ -328,11 +329,23 @@ function serverSpecs(a: Availability): ServerSpec[] {
 
 function summarize(samples: EditRecord[]): HmrSeries {
   const applied = samples.filter((s) => s.applied);
+  // The app's render of an edit applied in place: a reload renders anew.
+  const rendered = applied.filter((s) =>
+    !s.reloaded && s.appRenderMs !== undefined
+  );
   return {
     edits: samples.length,
     applied: applied.length,
     appliedWithoutReload: applied.filter((s) => !s.reloaded).length,
     latency: stats(applied.map((s) => s.latencyMs as number)),
+    ...(rendered.length === 0 ? {} : {
+      appRenderMedianMs: median(rendered.map((s) => s.appRenderMs as number)),
+      withoutAppRenderMedianMs: median(
+        rendered.map((s) =>
+          (s.latencyMs as number) - (s.appRenderMs as number)
+        ),
+      ),
+    }),
     samples,
   };
 }

@@ -61,6 +61,13 @@ export interface HmrSeries {
   appliedWithoutReload: number;
   /** Latency statistics over the applied edits, in ms. */
   latency: Stats;
+  /**
+   * Median of the app's own render (its `render()` and `textContent`, the
+   * same code in every server) over the edits applied in place, ms.
+   */
+  appRenderMedianMs?: number;
+  /** Median of latency minus the app's own render, per edit, ms. */
+  withoutAppRenderMedianMs?: number;
   /** Every edit. */
   samples: EditRecord[];
 }
@@ -417,6 +424,19 @@ function maybeMs(ms: number | undefined): string {
   return ms === undefined || Number.isNaN(ms) ? "—" : `${formatMs(ms)} ms`;
 }
 
+function appRenderCell(
+  leaf: HmrSeries | undefined,
+  root: HmrSeries | undefined,
+  key: "appRenderMedianMs" | "withoutAppRenderMedianMs",
+): string {
+  const a = leaf?.[key];
+  const b = root?.[key];
+  if (a === undefined && b === undefined) return "—";
+  const cell = (ms: number | undefined) =>
+    ms === undefined ? "—" : formatMs(ms);
+  return `leaf ${cell(a)}, root ${cell(b)} ms`;
+}
+
 /**
  * Renders the figures of one app size that are not in the issue's table:
  * start → app rendered, HMR p90s, edits applied in place, memory after the
@@ -449,6 +469,15 @@ export function renderDetailsTable(
     ],
     ["HMR leaf edit, p90", (r) => maybeMs(r.hmr?.leaf.latency.p90)],
     ["HMR root edit, p90", (r) => maybeMs(r.hmr?.root.latency.p90)],
+    [
+      "HMR: the app's own render, median",
+      (r) => appRenderCell(r.hmr?.leaf, r.hmr?.root, "appRenderMedianMs"),
+    ],
+    [
+      "HMR without the app's own render, median",
+      (r) =>
+        appRenderCell(r.hmr?.leaf, r.hmr?.root, "withoutAppRenderMedianMs"),
+    ],
     ["HMR edits applied in place", inPlace],
     ...(size.memEdits > 0
       ? [[`server RSS after ${size.memEdits} more edits`, memoryCell] as [
@@ -494,6 +523,22 @@ function valueAt(
   if (run === "median") return size.median[id]?.[metric.key];
   const result = size.runs[run - 1]?.find((r) => r.id === id);
   return result ? metric.value(result) : undefined;
+}
+
+/** An HMR series' median latency less the app's own render, one run or all. */
+function withoutAppRenderAt(
+  size: SizeResult,
+  id: ServerId,
+  kind: "leaf" | "root",
+  run: RunChoice,
+): number | undefined {
+  const runs = run === "median" ? size.runs : [size.runs[run - 1] ?? []];
+  const values = runs.flatMap((results) =>
+    results.filter((r) => r.id === id).map((r) =>
+      r.hmr?.[kind].withoutAppRenderMedianMs
+    )
+  ).filter((v): v is number => v !== undefined);
+  return values.length === 0 ? undefined : median(values);
 }
 
 /**
@@ -602,6 +647,18 @@ export function renderChecks(
             `${label(id)}: ${metric(key).name} ${span}: ${formatMs(a)} / ${
               formatMs(b)
             } ms = ${ratio(a, b)} (goal ≤ ×1.5: ${verdict(a <= 1.5 * b)})`,
+          );
+        }
+        for (const kind of ["leaf", "root"] as const) {
+          const a = withoutAppRenderAt(large, id, kind, run);
+          const b = withoutAppRenderAt(small, id, kind, run);
+          if (a === undefined || b === undefined) continue;
+          lines.push(
+            `${label(id)}: HMR ${kind} edit without the app's own render ` +
+              `(its render() and textContent, the same in every server), ` +
+              `median ${span}: ${formatMs(a)} / ${formatMs(b)} ms = ${
+                ratio(a, b)
+              }`,
           );
         }
         const a = valueAt(large, id, metric("startupMs"), run);

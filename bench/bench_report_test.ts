@@ -9,6 +9,7 @@ import {
   mediansOf,
   renderChecks,
   renderCompactTable,
+  renderDetailsTable,
   renderNotes,
   renderSizeTable,
   type ServerId,
@@ -325,4 +326,42 @@ Deno.test("the checks compute growth from 1000 to 10,000 modules and compare wit
     ),
   );
   assert.ok(!renderChecks(twoSizes, 1).some((l) => l.includes("growth")));
+});
+
+Deno.test("the checks tell the HMR growth without the app's own render", () => {
+  const withRender = (result: ServerResult, without: number) => ({
+    ...result,
+    hmr: {
+      leaf: {
+        ...result.hmr!.leaf,
+        appRenderMedianMs: 4,
+        withoutAppRenderMedianMs: without,
+      },
+      root: result.hmr!.root,
+    },
+  });
+  const sizes = twoSizes.sizes.map((s) => {
+    const runs = s.runs.map((run) =>
+      run.map((r) =>
+        r.id === "banana" ? withRender(r, s.modules === 1000 ? 6 : 7.5) : r
+      )
+    );
+    return size(s.modules, runs);
+  });
+  const checks = renderChecks({ ...twoSizes, sizes });
+  assert.ok(
+    checks.includes(
+      "BananaJS: HMR leaf edit without the app's own render (its render() " +
+        "and textContent, the same in every server), median 10000 vs 1000 " +
+        "modules: 7.5 / 6.0 ms = ×1.25",
+    ),
+    checks.join("\n"),
+  );
+  // No root figures were reported: no root line.
+  assert.ok(!checks.some((l) => l.includes("root edit without")));
+  const table = renderDetailsTable({ ...twoSizes, sizes }, 10_000);
+  assert.match(
+    table,
+    /HMR without the app's own render, median +\| leaf 7\.5, root — ms/,
+  );
 });

@@ -848,6 +848,11 @@ export interface EditResult {
   reloaded: boolean;
   /** Main-frame navigations between the write and the settle check. */
   navigations: number;
+  /**
+   * ms the app's own render of the edit took in the page (`dataset.paintMs`
+   * of the bench app), if the page reports it.
+   */
+  appRenderMs?: number;
   /** Why the edit was not applied, if it was not. */
   error?: string;
 }
@@ -928,7 +933,21 @@ export async function measureEdit(
     markKept = false;
   }
   const navigationCount = navigations.count - navigationsBefore;
+  let appRenderMs: number | undefined;
+  try {
+    const reported = await withTimeout(
+      page.evaluate<string | null>("document.body?.dataset.paintMs ?? null"),
+      5000,
+      "the app's render time",
+    );
+    if (reported !== null && Number.isFinite(Number(reported))) {
+      appRenderMs = Number(reported);
+    }
+  } catch {
+    appRenderMs = undefined;
+  }
   return {
+    ...(appRenderMs === undefined ? {} : { appRenderMs }),
     latencyMs: observedAt === null ? null : observedAt - t0,
     applied: observedAt !== null,
     reloaded: navigationCount > 0 || !markKept,
