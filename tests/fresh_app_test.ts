@@ -572,7 +572,11 @@ Deno.test({
       const response = await fetch(dev.url);
       const text = await response.text();
       return response.status === 200 && text.includes('<h1 id="t">Routed</h1>');
-    }, { timeout: 20_000, message: "/ to be rendered from routes/" });
+    }, {
+      timeout: 20_000,
+      message: () =>
+        `/ to be rendered from routes/; server lines:\n${dev.lines.join("\n")}`,
+    });
     await dev.waitForLine(/routes\/ appeared: restarting/);
 
     await using spa = await createTempApp({

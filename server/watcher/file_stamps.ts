@@ -38,6 +38,12 @@ export function sameStamp(a: FileStamp, b: FileStamp): boolean {
 const STAT_SLICE = 500;
 
 /**
+ * How far a file's mtime may lag the wall clock it was written at: the
+ * kernel stamps files from a coarse clock, a tick (up to 10 ms) behind.
+ */
+const MTIME_LAG_MS = 50;
+
+/**
  * The stamps of every file under `root` that `isIgnored` lets through.
  * Symlinked directories are not followed; paths that vanish are skipped.
  * A few stats at a time: Deno runs each on a pool thread, and a thousand at
@@ -85,12 +91,23 @@ export class FileStamps {
   #root: string;
   #isIgnored: (path: string) => boolean;
   #stamps = new Map<string, FileStamp>();
+  /**
+   * Files the first walk found written since the watch began: their stamps
+   * are the baseline, but a folder's check still reports them. A file
+   * written into a new folder before the folder's watch was set up has no
+   * events; were the walk's stamp trusted, the folder's check (which
+   * compares stamps) would never report it.
+   */
+  #walkedAfterWrite = new Set<string>();
   /** Resolves once the first walk of the tree is recorded. */
   readonly ready: Promise<void>;
 
   #stopped = false;
 
-  /** Starts the first walk of `root` (once `after` settles, if given). */
+  /**
+   * Starts the first walk of `root` (once `after` settles, if given). The
+   * tree's events are taken to be watched from now on.
+   */
   constructor(
     root: string,
     isIgnored: (path: string) => boolean,
@@ -98,13 +115,16 @@ export class FileStamps {
   ) {
     this.#root = root;
     this.#isIgnored = isIgnored;
+    const watchedSince = Date.now() - MTIME_LAG_MS;
     const walk = (): Promise<Map<string, FileStamp>> =>
       this.#stopped ? Promise.resolve(new Map()) : stampTree(root, isIgnored);
     const tree = after ? after.then(walk, walk) : walk();
     this.ready = tree.then((tree) => {
-      // Batches checked meanwhile stamped their files more recently.
       for (const [path, stamp] of tree) {
-        if (!this.#stamps.has(path)) this.#stamps.set(path, stamp);
+        // Batches checked meanwhile stamped their files more recently.
+        if (this.#stamps.has(path)) continue;
+        this.#stamps.set(path, stamp);
+        if (stamp.mtimeMs >= watchedSince) this.#walkedAfterWrite.add(path);
       }
     });
   }
@@ -129,17 +149,23 @@ export class FileStamps {
         if (info.isFile) {
           changes.set(path, "update");
           this.#stamps.set(path, stampOf(info));
+          this.#walkedAfterWrite.delete(path);
         } else if (info.isDirectory) {
           for (const [file, stamp] of await stampTree(path, this.#isIgnored)) {
             const known = this.#stamps.get(file);
-            if (known && sameStamp(known, stamp)) continue;
+            if (
+              known && sameStamp(known, stamp) &&
+              !this.#walkedAfterWrite.has(file)
+            ) continue;
             changes.set(file, "update");
             this.#stamps.set(file, stamp);
+            this.#walkedAfterWrite.delete(file);
           }
         }
       } catch {
         changes.set(path, "delete");
         this.#stamps.delete(path);
+        this.#walkedAfterWrite.delete(path);
         const inside = path + SEPARATOR;
         for (const file of [...this.#stamps.keys()]) {
           if (!file.startsWith(inside)) continue;

@@ -32,3 +32,29 @@ Deno.test("FileStamps: the first walk waits for `after`; once it settles the tre
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("FileStamps: a file written into a new folder after the watch began and before the first walk is reported by the folder's check", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(root, "a.ts"), "a");
+    // Old enough to be the baseline: written before the watch began.
+    await Deno.utime(join(root, "a.ts"), 1, 1);
+    const after = Promise.withResolvers<void>();
+    const stamps = new FileStamps(root, () => false, after.promise);
+    await Deno.mkdir(join(root, "routes"));
+    await Deno.writeTextFile(join(root, "routes", "index.tsx"), "x");
+    // The walk runs before the folder's event is checked (a loaded machine).
+    after.resolve();
+    await stamps.ready;
+    assert.deepEqual([...await stamps.check([join(root, "routes")])], [
+      [join(root, "routes", "index.tsx"), "update"],
+    ]);
+    // Reported once: the check made it the known stamp.
+    assert.deepEqual([...await stamps.check([join(root, "routes")])], []);
+    // A tree check does not report what the walk found (the file may well
+    // have had events of its own): only a new folder's check does.
+    assert.deepEqual([...await stamps.unreported(() => false)], []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
