@@ -423,9 +423,10 @@ export class DevBundler {
    * The dev bundle of `entry` as a stream written while its closure is
    * crawled: each module's definition is sent as soon as its factory is
    * made, so the page compiles the script while the server still builds.
-   * The ETag, given before the content is known, is `version` (one that
-   * {@linkcode DevBundler.scriptUrl} reserved) or made up; a later bundle
-   * of the same modules at the same versions keeps it.
+   * The ETag, given before the content is known, is `version` when it is
+   * the one {@linkcode DevBundler.scriptUrl} reserved (`reserved`: the
+   * response may be cached as that version for good), else made up; a
+   * later bundle of the same modules at the same versions keeps it.
    *
    * A module written as a plain function whose imports turn out not all
    * synchronous is written again, as an async function, before the tail.
@@ -436,11 +437,13 @@ export class DevBundler {
   stream(
     entry: string,
     version?: string,
-  ): { etag: string; body: ReadableStream<Uint8Array> } {
-    if (version !== undefined && this.#reserved.get(entry) === version) {
-      this.#reserved.delete(entry);
-    }
-    const etag = `"${version ?? `stream-${crypto.randomUUID()}`}"`;
+  ): { etag: string; body: ReadableStream<Uint8Array>; reserved: boolean } {
+    const reserved = version !== undefined &&
+      this.#reserved.get(entry) === version;
+    if (reserved) this.#reserved.delete(entry);
+    // Any other version a URL names is not this stream's: it must not
+    // become the ETag, nor the version later bundles answer immutable.
+    const etag = `"${reserved ? version : `stream-${crypto.randomUUID()}`}"`;
     const encoder = new TextEncoder();
     let open = true;
     let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -471,7 +474,7 @@ export class DevBundler {
         );
         if (open) controller.error(err);
       });
-    return { etag, body };
+    return { etag, body, reserved };
   }
 
   async #streamInto(

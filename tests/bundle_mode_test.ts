@@ -193,6 +193,38 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "bundle mode: only the version the page's HTML names is answered immutable; a version made up before the first bundle is not, nor does it become the ETag",
+  async fn() {
+    await using app = await createTempApp(COUNTER_APP);
+    await using dev = await startServer(app.root, {
+      server: { bundle: true },
+    });
+    const madeUp = "stream-00000000-0000-4000-8000-000000000000";
+    const first = await fetch(
+      new URL(`/@banana/bundle@${madeUp}/src/main.ts`, dev.url),
+    );
+    assert.equal(first.status, 200);
+    assert.match(await first.text(), /label v1/);
+    assert.doesNotMatch(first.headers.get("cache-control") ?? "", /immutable/);
+    assert.notEqual(first.headers.get("etag"), `"${madeUp}"`);
+
+    const html = await (await fetch(dev.url)).text();
+    const named = /src="(\/@banana\/bundle@[^"]+)"/.exec(html)?.[1];
+    assert.ok(named, html);
+    assert.ok(!named.includes(madeUp), named);
+    const current = await fetch(new URL(named, dev.url));
+    assert.match(await current.text(), /label v1/);
+    assert.match(current.headers.get("cache-control") ?? "", /immutable/);
+    const again = await fetch(
+      new URL(`/@banana/bundle@${madeUp}/src/main.ts`, dev.url),
+    );
+    await again.body?.cancel();
+    assert.doesNotMatch(again.headers.get("cache-control") ?? "", /immutable/);
+  },
+});
+
+Deno.test({
   ...browserTest,
   name:
     "bundle mode: a leaf edit updates the DOM without a reload, sends only that module's factory and keeps other modules' state",

@@ -93,10 +93,13 @@ export function bundles(ctx: RequestContext): NamedMiddleware {
         ctx.bundler.streams(entry)
       ) {
         // The first bundle of this entry: sent while its modules build,
-        // as the version the page's HTML named.
-        const { etag, body } = ctx.bundler.stream(entry, version ?? undefined);
+        // as the version the page's HTML named (only that one is final).
+        const { etag, body, reserved } = ctx.bundler.stream(
+          entry,
+          version ?? undefined,
+        );
         const headers: Record<string, string> = { ...SCRIPT_HEADERS, etag };
-        if (version !== null) headers["cache-control"] = IMMUTABLE;
+        if (reserved) headers["cache-control"] = IMMUTABLE;
         return new Response(body, { headers });
       }
       const result = await ctx.bundler.bundle(entry);
