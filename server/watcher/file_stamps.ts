@@ -171,6 +171,7 @@ export class FileStamps {
           if (!file.startsWith(inside)) continue;
           changes.set(file, "delete");
           this.#stamps.delete(file);
+          this.#walkedAfterWrite.delete(file);
         }
       }
     }
